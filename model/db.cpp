@@ -1,0 +1,173 @@
+#include "model/db.hpp"
+
+#include <sqlite3.h>
+
+#include "model/errors.hpp"
+
+namespace honbu {
+
+Statement::Statement(Db& db, std::string_view sql) : db_(db), sql_(sql) {
+  if (sqlite3_prepare_v3(db.raw(), sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+    db.fail("prepare \"" + std::string(sql.substr(0, 80)) + "\"");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int i, const Value& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>)
+          bind_null(i);
+        else if constexpr (std::is_same_v<T, std::int64_t>)
+          bind(i, x);
+        else if constexpr (std::is_same_v<T, double>)
+          sqlite3_bind_double(stmt_, i, x);
+        else
+          bind(i, std::string_view(x));
+      },
+      v);
+  return *this;
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Statement& Statement::bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_.fail("step \"" + sql_.substr(0, 80) + "\"");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+Value Statement::column(int i) const {
+  switch (sqlite3_column_type(stmt_, i)) {
+    case SQLITE_INTEGER:
+      return static_cast<std::int64_t>(sqlite3_column_int64(stmt_, i));
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt_, i);
+    case SQLITE_TEXT:
+    case SQLITE_BLOB:
+      return column_text(i);
+    default:
+      return std::monostate{};
+  }
+}
+
+std::int64_t Statement::column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+double Statement::column_real(int i) const { return sqlite3_column_double(stmt_, i); }
+
+std::string Statement::column_text(int i) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
+  const int n = sqlite3_column_bytes(stmt_, i);
+  return p ? std::string(p, static_cast<size_t>(n)) : std::string();
+}
+
+bool Statement::column_is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+
+Db::Db(const std::string& path, OpenMode mode) : path_(path) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+    case OpenMode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case OpenMode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
+    case OpenMode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+  }
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError("cannot open database " + path + ": " + msg);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    // Reading the schema is the first real access: a non-database file fails here.
+    exec("SELECT count(*) FROM sqlite_schema");
+    if (mode != OpenMode::ReadOnly) {
+      // WAL lets readers run beside the one writer; FULL makes every commit survive power loss
+      // (with NORMAL a power cut can roll back a commit and a seq could be re-issued).
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=FULL");
+    }
+    exec("PRAGMA foreign_keys=OFF");  // ops may reference entities that have not arrived yet
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+Db::~Db() {
+  cache_.clear();  // finalize statements before closing
+  if (db_) sqlite3_close(db_);
+}
+
+void Db::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    throw StoreError(path_ + ": " + msg + " (while running \"" + s.substr(0, 80) + "\")");
+  }
+}
+
+Query Db::query(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end())
+    it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
+  return Query(*it->second);
+}
+
+std::int64_t Db::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+void Db::fail(std::string_view what) const {
+  throw StoreError(path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+      // The connection already rolled back (e.g. after SQLITE_FULL); nothing left to undo.
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace honbu

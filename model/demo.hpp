@@ -1,0 +1,32 @@
+// A small, realistic demo disaster (a fictional city, みなと市) used by `tools/honbu run`,
+// the console's first start and tests. Deterministic for a given seed and start time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/time.hpp"
+
+namespace honbu {
+
+class Store;
+
+struct DemoNode {
+  std::string node_id;    // "hq", "kita", "minami"
+  std::string branch_id;  // the branch this node reports for
+};
+
+// The nodes of the demo: HQ and two branch offices (a third office has no node and
+// never reports, so the summary shows it as 未報告/未確認).
+std::vector<DemoNode> demo_nodes();
+inline constexpr const char* kDemoDataset = "EXERCISE:demo";
+
+// Master data every node shares (areas, branches, HQ state). Written by HQ.
+void fill_demo_master_data(Store& hq, TimeMs now);
+// What one node records during the first hours after the quake (incidents, lifelines,
+// reports, shelters, chronology, requests). `now` is the current time; the quake struck
+// about three hours earlier.
+void fill_demo_node(Store& store, const DemoNode& node, TimeMs now, std::uint64_t seed);
+
+}  // namespace honbu

@@ -1,0 +1,28 @@
+// Exceptions thrown by the model layer. Messages are meant for a person:
+// they name the file, field or byte and say why.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace honbu {
+
+// Base of every error the model layer throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Malformed encoded data (op fields, clocks): names the byte offset.
+class DecodeError : public Error {
+ public:
+  using Error::Error;
+};
+
+// SQLite failure or a database that cannot be used (newer schema, wrong dataset, corrupt).
+class StoreError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace honbu

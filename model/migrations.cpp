@@ -1,0 +1,432 @@
+#include "model/migrations.hpp"
+
+#include <string>
+
+#include "model/db.hpp"
+#include "model/errors.hpp"
+
+namespace honbu {
+
+namespace {
+
+// Schema 1: op log, version vector, conflicts and the first typed tables.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The op log: every change ever made, local or remote. n is the local arrival order
+-- (the change feed); (origin, seq) identifies the op everywhere.
+CREATE TABLE ops (
+  n INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  dataset TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  op_type TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  base TEXT,
+  operator TEXT NOT NULL,
+  schema_version INTEGER NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0, -- 0 applied, 1 quarantined (clock ahead), 2 invalid
+  note TEXT,
+  received_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX ops_origin_seq ON ops(origin, seq);
+
+-- Version vector: highest contiguous seq per origin, and the highest seen.
+CREATE TABLE origins (
+  origin TEXT PRIMARY KEY,
+  contiguous INTEGER NOT NULL,
+  max_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Ops that were offered but never stored (wrong dataset, reused seq): for review.
+CREATE TABLE refused_ops (
+  n INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+
+-- Values that lost to a concurrent write (the winner is in the typed table).
+CREATE TABLE conflicts (
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  loser_value TEXT NOT NULL,
+  loser_hlc INTEGER NOT NULL,
+  loser_origin TEXT NOT NULL,
+  winner_hlc INTEGER NOT NULL,
+  winner_origin TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, entity_id, field, loser_hlc, loser_origin)
+) WITHOUT ROWID;
+
+CREATE TABLE areas (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  kana TEXT,
+  branch_id TEXT,
+  municipality_code TEXT,
+  households INTEGER,
+  population INTEGER,
+  lat REAL,
+  lon REAL,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE branches (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  name_en TEXT,
+  branch_kind TEXT,
+  node_id TEXT,
+  stale_after_min INTEGER,
+  phone TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE hq_state (
+  id TEXT PRIMARY KEY,
+  state TEXT,
+  activation_level TEXT,
+  established_at TEXT,
+  dissolved_at TEXT,
+  disaster_name TEXT,
+  occurred_at TEXT,
+  prefecture TEXT,
+  municipality TEXT,
+  municipality_code TEXT,
+  note TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  title TEXT,
+  description TEXT,
+  category TEXT,
+  place TEXT,
+  area_id TEXT,
+  lat REAL,
+  lon REAL,
+  received_at TEXT,
+  channel TEXT,
+  reporter TEXT,
+  verification TEXT,
+  priority TEXT,
+  status TEXT,
+  team TEXT,
+  dead INTEGER,
+  injured INTEGER,
+  trapped INTEGER,
+  duplicate_of TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE lifelines (
+  id TEXT PRIMARY KEY,
+  area_id TEXT,
+  lifeline_type TEXT,
+  status TEXT,
+  affected INTEGER,
+  as_of TEXT,
+  source TEXT,
+  peak_affected INTEGER,
+  peak_at TEXT,
+  restoration_estimate TEXT,
+  estimate_publishable INTEGER,
+  note TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE branch_reports (
+  id TEXT PRIMARY KEY,
+  branch_id TEXT,
+  report_no INTEGER,
+  as_of TEXT,
+  report_type TEXT,
+  reporter TEXT,
+  occurred_at TEXT,
+  place TEXT,
+  overview TEXT,
+  damage_text TEXT,
+  response_text TEXT,
+  rm_activity TEXT,
+  rm_evacuation TEXT,
+  rm_shelters TEXT,
+  rm_aid_requests TEXT,
+  rm_sdf TEXT,
+  rm_volunteers TEXT,
+  dead INTEGER,
+  missing INTEGER,
+  injured_severe INTEGER,
+  injured_minor INTEGER,
+  full_bldg INTEGER,
+  full_hh INTEGER,
+  full_persons INTEGER,
+  large_half_bldg INTEGER,
+  large_half_hh INTEGER,
+  large_half_persons INTEGER,
+  medium_half_bldg INTEGER,
+  medium_half_hh INTEGER,
+  medium_half_persons INTEGER,
+  half_bldg INTEGER,
+  half_hh INTEGER,
+  half_persons INTEGER,
+  partial_bldg INTEGER,
+  partial_hh INTEGER,
+  partial_persons INTEGER,
+  flood_above_bldg INTEGER,
+  flood_above_hh INTEGER,
+  flood_above_persons INTEGER,
+  flood_below_bldg INTEGER,
+  flood_below_hh INTEGER,
+  flood_below_persons INTEGER,
+  nonres_public INTEGER,
+  nonres_other INTEGER,
+  paddy_washed REAL,
+  paddy_flooded REAL,
+  field_washed REAL,
+  field_flooded REAL,
+  school INTEGER,
+  hospital INTEGER,
+  road INTEGER,
+  bridge INTEGER,
+  river INTEGER,
+  port INTEGER,
+  sabo INTEGER,
+  waste INTEGER,
+  cliff INTEGER,
+  rail INTEGER,
+  ships INTEGER,
+  water INTEGER,
+  phone INTEGER,
+  electricity INTEGER,
+  gas INTEGER,
+  block_wall INTEGER,
+  fire_building INTEGER,
+  fire_hazmat INTEGER,
+  fire_other INTEGER,
+  dmg_public_school INTEGER,
+  dmg_agri_facility INTEGER,
+  dmg_public_works INTEGER,
+  dmg_other_public INTEGER,
+  dmg_agriculture INTEGER,
+  dmg_forestry INTEGER,
+  dmg_livestock INTEGER,
+  dmg_fishery INTEGER,
+  dmg_commerce INTEGER,
+  dmg_other INTEGER,
+  fs_staff INTEGER,
+  fs_volunteer INTEGER,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE shelters (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  kana TEXT,
+  shelter_type TEXT,
+  area_id TEXT,
+  address TEXT,
+  lat REAL,
+  lon REAL,
+  capacity INTEGER,
+  open_state TEXT,
+  opened_at TEXT,
+  closed_at TEXT,
+  crowding TEXT,
+  evacuees INTEGER,
+  evacuees_voluntary INTEGER,
+  households INTEGER,
+  households_voluntary INTEGER,
+  checked_at TEXT,
+  f_building TEXT,
+  f_power TEXT,
+  f_comms TEXT,
+  f_water TEXT,
+  f_toilet TEXT,
+  can_open INTEGER,
+  contact TEXT,
+  note TEXT,
+  v_care3 INTEGER,
+  v_elderly_alone INTEGER,
+  v_elderly_only INTEGER,
+  v_bedridden INTEGER,
+  v_dementia INTEGER,
+  v_ryoiku_a INTEGER,
+  v_disability_1_2 INTEGER,
+  v_pregnant INTEGER,
+  v_infant INTEGER,
+  v_foreign INTEGER,
+  v_medical_care INTEGER,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE shelter_supplies (
+  id TEXT PRIMARY KEY,
+  shelter_id TEXT,
+  item TEXT,
+  unit TEXT,
+  needed INTEGER,
+  delivered INTEGER,
+  note TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY,
+  kind TEXT,
+  title TEXT,
+  description TEXT,
+  requested_by TEXT,
+  addressed_to TEXT,
+  assignee TEXT,
+  status TEXT,
+  priority TEXT,
+  due_at TEXT,
+  incident_id TEXT,
+  shelter_id TEXT,
+  quantity INTEGER,
+  unit TEXT,
+  done_at TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE chronology (
+  id TEXT PRIMARY KEY,
+  number INTEGER,
+  node_label TEXT,
+  at TEXT,
+  from_org TEXT,
+  to_org TEXT,
+  content TEXT,
+  category TEXT,
+  medium TEXT,
+  corrects TEXT,
+  action TEXT,
+  team TEXT,
+  state TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql";
+
+// Schema 2: evacuation orders, office status, and indexes for the console's queries.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE evacuation_orders (
+  id TEXT PRIMARY KEY,
+  area_id TEXT,
+  level TEXT,
+  action TEXT,
+  at TEXT,
+  households INTEGER,
+  persons INTEGER,
+  note TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE office_status (
+  id TEXT PRIMARY KEY,
+  as_of TEXT,
+  power TEXT,
+  fuel_hours REAL,
+  water TEXT,
+  comm_lgwan INTEGER,
+  comm_internet INTEGER,
+  comm_radio INTEGER,
+  comm_satellite INTEGER,
+  comm_mca INTEGER,
+  comm_phone INTEGER,
+  comm_fax INTEGER,
+  staff_present INTEGER,
+  staff_target INTEGER,
+  building TEXT,
+  note TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+-- Query support for the console (issue: incident list over 100k rows, latest reports).
+CREATE INDEX incidents_received ON incidents(received_at);
+CREATE INDEX incidents_status ON incidents(status, received_at);
+CREATE INDEX branch_reports_branch ON branch_reports(branch_id, report_no);
+CREATE INDEX chronology_at ON chronology(at);
+CREATE INDEX ops_entity ON ops(kind, entity_id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, 1, "op log, vectors, conflicts, typed tables", kV1},
+    {2, 1, "evacuation orders, office status, query indexes", kV2},
+};
+
+bool has_meta(Db& db) {
+  auto q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'");
+  return q->step();
+}
+
+int meta_int(Db& db, std::string_view key) {
+  if (!has_meta(db)) return 0;
+  auto q = db.query("SELECT value FROM meta WHERE key = ?");
+  q->bind(1, key);
+  if (!q->step()) return 0;
+  try {
+    return std::stoi(q->column_text(0));
+  } catch (const std::exception&) {
+    throw StoreError(db.path() + ": meta '" + std::string(key) + "' is not a number");
+  }
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int stored_schema_version(Db& db) { return meta_int(db, "schema_version"); }
+int stored_compatible_version(Db& db) { return meta_int(db, "compatible_version"); }
+
+void migrate(Db& db, int target) {
+  for (const Migration& m : kMigrations) {
+    if (m.version > target) break;
+    if (m.version <= stored_schema_version(db)) continue;
+    Transaction tx(db);
+    db.exec(m.sql);
+    auto q = db.query(
+        "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+        "excluded.value");
+    q->bind(1, "schema_version").bind(2, std::to_string(m.version)).run();
+    q->reset();
+    q->bind(1, "compatible_version").bind(2, std::to_string(m.compatible_version)).run();
+    tx.commit();
+  }
+}
+
+}  // namespace honbu

@@ -1,0 +1,71 @@
+// The op: every change to a node's data, local or remote, is one of these.
+// (origin, seq) identifies it; seq is contiguous per origin and never reused.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/hlc.hpp"
+#include "model/schema.hpp"
+#include "model/value.hpp"
+
+namespace honbu {
+
+inline constexpr int kSchemaVersion = 2;            // this build's store schema
+inline constexpr int kCompatibleSchemaVersion = 1;  // oldest schema this build still writes
+
+inline constexpr std::string_view kActualDataset = "ACTUAL";
+inline constexpr std::string_view kExercisePrefix = "EXERCISE:";
+inline bool is_exercise_dataset(std::string_view d) { return d.starts_with(kExercisePrefix); }
+// "ACTUAL" or "EXERCISE:<name>" with a non-empty name of letters, digits, '-', '_', '.'.
+bool is_valid_dataset_name(std::string_view d);
+
+enum class OpType : std::uint8_t {
+  Upsert = 1,  // set fields (create or update)
+  Delete = 2,  // tombstone; merges deterministically (delete wins, and stays)
+  Delta = 3,   // add signed deltas to Counter fields
+};
+std::string_view op_type_name(OpType t);
+std::optional<OpType> op_type_from_name(std::string_view name);
+
+// Which write a field's current value came from: ordered by (hlc, origin).
+struct FieldClock {
+  Hlc hlc;
+  std::string origin;
+  auto operator<=>(const FieldClock&) const = default;
+};
+
+// For an Upsert: the clock of each field's value the writer saw when editing. A write whose
+// base is not the current value is concurrent with it: the loser is kept as a conflict.
+using BaseClocks = std::map<std::string, FieldClock, std::less<>>;
+
+struct Op {
+  std::string origin;  // node id that created the op
+  std::uint64_t seq = 0;
+  Hlc hlc;
+  std::string dataset;
+  EntityKind kind = EntityKind::Incident;
+  std::string entity_id;
+  OpType type = OpType::Upsert;
+  Fields fields;
+  BaseClocks base;
+  std::string operator_name;  // the person who made the change
+  int schema_version = kSchemaVersion;
+
+  bool same_content(const Op& other) const;  // everything but (origin, seq) transport state
+};
+
+std::string encode_base(const BaseClocks& base);       // JSON {"field":[hlc,"origin"]}
+BaseClocks decode_base(std::string_view json);         // throws DecodeError
+
+// Highest contiguous seq per origin: "I have every op of X up to n".
+using VersionVector = std::map<std::string, std::uint64_t, std::less<>>;
+std::string encode_vector(const VersionVector& v);      // JSON {"origin":seq}
+VersionVector decode_vector(std::string_view json);     // throws DecodeError
+// Total number of ops `have` holds that `peer` lacks, by the vectors (lag in ops).
+std::uint64_t ops_ahead(const VersionVector& have, const VersionVector& peer);
+
+}  // namespace honbu

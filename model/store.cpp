@@ -1,0 +1,594 @@
+#include "model/store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "model/errors.hpp"
+#include "model/migrations.hpp"
+
+namespace honbu {
+
+namespace {
+
+enum OpState { kApplied = 0, kQuarantined = 1, kInvalid = 2 };
+
+std::string meta_get(Db& db, std::string_view key) {
+  auto q = db.query("SELECT value FROM meta WHERE key = ?");
+  q->bind(1, key);
+  return q->step() ? q->column_text(0) : std::string();
+}
+
+void meta_set(Db& db, std::string_view key, std::string_view value) {
+  auto q = db.query(
+      "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+      "excluded.value");
+  q->bind(1, key).bind(2, value).run();
+}
+
+std::string build_select(const EntitySpec& s) {
+  std::string sql = "SELECT ";
+  for (const FieldSpec& f : s.fields) sql += std::string(f.name) + ", ";
+  sql += "_clk, _deleted, _hlc FROM " + std::string(s.table) + " WHERE id = ?";
+  return sql;
+}
+
+std::string build_upsert(const EntitySpec& s) {
+  std::string cols = "id", params = "?", updates;
+  for (const FieldSpec& f : s.fields) {
+    cols += ", " + std::string(f.name);
+    params += ", ?";
+    updates += std::string(f.name) + " = excluded." + std::string(f.name) + ", ";
+  }
+  cols += ", _clk, _deleted, _hlc";
+  params += ", ?, ?, ?";
+  updates += "_clk = excluded._clk, _deleted = excluded._deleted, _hlc = excluded._hlc";
+  return "INSERT INTO " + std::string(s.table) + "(" + cols + ") VALUES(" + params +
+         ") ON CONFLICT(id) DO UPDATE SET " + updates;
+}
+
+bool is_valid_node_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string op_name(const Op& op) {
+  return op.origin + "#" + std::to_string(op.seq) + " (" + std::string(spec(op.kind).name) + " " +
+         op.entity_id + ")";
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(StoreOptions options) {
+  namespace fs = std::filesystem;
+  if (options.path.empty()) throw StoreError("no database path given");
+  std::error_code ec;
+  const bool exists = fs::exists(options.path, ec);
+  if (!exists && !options.create_if_missing)
+    throw StoreError("no database at " + options.path + " (create one with: honbu-db init)");
+  if (!exists) {
+    const fs::path parent = fs::path(options.path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+  }
+  return std::unique_ptr<Store>(new Store(std::move(options)));
+}
+
+Store::Store(StoreOptions options)
+    : db_(options.path, options.create_if_missing ? OpenMode::ReadWriteCreate : OpenMode::ReadWrite),
+      wall_(options.wall_clock ? options.wall_clock : wall_now_ms),
+      max_drift_ms_(options.max_clock_drift_ms) {
+  migrate_or_init(options);
+  for (EntityKind k : all_kinds()) sql_[k] = KindSql{build_select(spec(k)), build_upsert(spec(k))};
+  load_caches();
+  release_quarantined();
+}
+
+Store::~Store() = default;
+
+void Store::migrate_or_init(const StoreOptions& o) {
+  const int version = stored_schema_version(db_);
+  if (version == 0) {
+    if (!is_valid_node_id(o.node_id))
+      throw StoreError("cannot create " + o.path + ": node id \"" + o.node_id +
+                       "\" must be 1-64 letters, digits, '-', '_' or '.'");
+    if (!is_valid_dataset_name(o.dataset))
+      throw StoreError("cannot create " + o.path + ": dataset \"" + o.dataset +
+                       "\" must be ACTUAL or EXERCISE:<name>");
+    migrate(db_, kSchemaVersion);
+    Transaction tx(db_);
+    meta_set(db_, "dataset", o.dataset);
+    meta_set(db_, "node_id", o.node_id);
+    meta_set(db_, "created_at", format_iso_jst(wall_()));
+    meta_set(db_, "hlc", "0");
+    tx.commit();
+  } else {
+    const int compatible = stored_compatible_version(db_);
+    if (compatible > kSchemaVersion)
+      throw StoreError(o.path + " was written by a newer Honbu (schema " + std::to_string(version) +
+                       ", needs at least " + std::to_string(compatible) + "); this build knows schema " +
+                       std::to_string(kSchemaVersion) + ". Update Honbu to open it; the file was not changed.");
+    if (version < kSchemaVersion) migrate(db_, kSchemaVersion);
+  }
+  dataset_ = meta_get(db_, "dataset");
+  node_id_ = meta_get(db_, "node_id");
+  if (!o.dataset.empty() && o.dataset != dataset_)
+    throw StoreError(o.path + " holds dataset " + dataset_ + ", not " + o.dataset +
+                     " (ACTUAL and each drill live in separate files)");
+  if (!o.node_id.empty() && o.node_id != node_id_)
+    throw StoreError(o.path + " belongs to node \"" + node_id_ + "\", not \"" + o.node_id + "\"");
+}
+
+void Store::load_caches() {
+  origins_.clear();
+  {
+    auto q = db_.query("SELECT origin, contiguous, max_seq FROM origins ORDER BY origin");
+    while (q->step())
+      origins_[q->column_text(0)] =
+          OriginState{static_cast<std::uint64_t>(q->column_int(1)),
+                      static_cast<std::uint64_t>(q->column_int(2)), false};
+  }
+  clock_ = HybridClock{};
+  persisted_clock_ = Hlc{static_cast<std::uint64_t>(std::stoll(meta_get(db_, "hlc")))};
+  clock_.restore(persisted_clock_);
+}
+
+void Store::begin() {
+  tx_ = std::make_unique<Transaction>(db_);
+  wrote_in_tx_ = false;
+}
+
+void Store::commit() {
+  for (auto& [origin, st] : origins_) {
+    if (!st.dirty) continue;
+    auto q = db_.query(
+        "INSERT INTO origins(origin, contiguous, max_seq) VALUES(?, ?, ?) ON CONFLICT(origin) DO "
+        "UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq");
+    q->bind(1, origin)
+        .bind(2, static_cast<std::int64_t>(st.contiguous))
+        .bind(3, static_cast<std::int64_t>(st.max))
+        .run();
+  }
+  // The clock is persisted with the ops it stamped, so it never goes back after a restart.
+  if (clock_.last() != persisted_clock_)
+    meta_set(db_, "hlc", std::to_string(static_cast<std::int64_t>(clock_.last().packed)));
+  try {
+    tx_->commit();
+  } catch (...) {
+    rollback();
+    throw;
+  }
+  tx_.reset();
+  persisted_clock_ = clock_.last();
+  for (auto& [origin, st] : origins_) st.dirty = false;
+  if (wrote_in_tx_ && on_commit_) on_commit_(data_version());
+}
+
+void Store::rollback() {
+  tx_.reset();  // rolls back
+  load_caches();
+}
+
+std::string Store::new_id() { return ids_.next(wall_()); }
+
+std::int64_t Store::next_chronology_number() {
+  auto q = db_.query("SELECT COALESCE(MAX(number), 0) FROM chronology WHERE node_label = ?");
+  q->bind(1, node_id_);
+  q->step();
+  return q->column_int(0) + 1;
+}
+
+// [SECTION] Local commands
+
+LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
+                       std::string_view operator_name, const BaseClocks* base) {
+  const EntitySpec& s = spec(kind);
+  auto current = load(kind, id);
+  LocalResult r;
+  ValidateOptions vo;
+  vo.creating = !current;
+  r.problems = normalize_and_validate(s, id, fields, vo);
+  if (current && current->deleted)
+    r.problems.push_back({"", "deleted", "この" + std::string(s.ja) + "は削除されています",
+                          "this " + std::string(s.en) + " has been deleted"});
+  if (current && s.grow_only) {
+    for (const auto& [name, v] : fields) {
+      const FieldSpec* f = s.field(name);
+      if (f && f->rule == MergeRule::FirstWins && current->get(name) != v)
+        r.problems.push_back(
+            {name, "immutable",
+             "「" + std::string(f->ja) + "」は記録後に変更できません（訂正は新しい記録で行います）",
+             "\"" + std::string(f->en) + "\" cannot change once recorded (record a correction)"});
+    }
+  }
+  if (!r.problems.empty()) return r;
+
+  Op op;
+  op.kind = kind;
+  op.entity_id = std::string(id);
+  op.type = OpType::Upsert;
+  op.operator_name = std::string(operator_name);
+  if (base) {
+    op.base = *base;
+  } else if (current) {
+    // Editing what we have: each field's base is its current write (a causal overwrite).
+    for (const auto& [name, v] : fields)
+      if (auto it = current->clocks.find(name); it != current->clocks.end())
+        op.base.emplace(name, it->second.clock);
+  }
+  op.fields = std::move(fields);
+  return local_op(std::move(op), current ? &*current : nullptr);
+}
+
+LocalResult Store::remove(EntityKind kind, std::string_view id, std::string_view operator_name) {
+  const EntitySpec& s = spec(kind);
+  LocalResult r;
+  if (s.grow_only) {
+    r.problems.push_back({"", "grow_only",
+                          std::string(s.ja) + "は削除できません（訂正は新しい記録で行います）",
+                          std::string(s.en) + " records cannot be deleted; record a correction"});
+    return r;
+  }
+  auto current = load(kind, id);
+  if (!current) {
+    r.problems.push_back({"", "not_found", "対象が見つかりません: " + std::string(id),
+                          "no such " + std::string(s.en) + ": " + std::string(id)});
+    return r;
+  }
+  Op op;
+  op.kind = kind;
+  op.entity_id = std::string(id);
+  op.type = OpType::Delete;
+  op.operator_name = std::string(operator_name);
+  return local_op(std::move(op), &*current);
+}
+
+LocalResult Store::add(EntityKind kind, std::string_view id, Fields deltas,
+                       std::string_view operator_name) {
+  const EntitySpec& s = spec(kind);
+  LocalResult r;
+  ValidateOptions vo;
+  vo.delta = true;
+  r.problems = normalize_and_validate(s, id, deltas, vo);
+  if (!r.problems.empty()) return r;
+  Op op;
+  op.kind = kind;
+  op.entity_id = std::string(id);
+  op.type = OpType::Delta;
+  op.fields = std::move(deltas);
+  op.operator_name = std::string(operator_name);
+  return local_op(std::move(op), nullptr);
+}
+
+LocalResult Store::local_op(Op op, const EntityState*) {
+  LocalResult r;
+  batch([&] {
+    op.origin = node_id_;
+    op.dataset = dataset_;
+    op.seq = origins_[node_id_].max + 1;
+    op.hlc = clock_.tick(wall_());
+    op.schema_version = kSchemaVersion;
+    std::string message;
+    const ApplyStatus st = apply_one(op, true, &message, nullptr);
+    if (st != ApplyStatus::Applied) throw StoreError("local op not applied: " + message);
+  });
+  r.ok = true;
+  r.op = std::move(op);
+  return r;
+}
+
+// [SECTION] Apply path shared by local commands and remote ops
+
+ApplyReport Store::apply_remote(std::span<const Op> ops) {
+  ApplyReport report;
+  batch([&] {
+    for (const Op& op : ops) {
+      std::string message;
+      switch (apply_one(op, false, &message, &report.conflicts)) {
+        case ApplyStatus::Applied: ++report.applied; break;
+        case ApplyStatus::Duplicate: ++report.duplicates; break;
+        case ApplyStatus::Quarantined: ++report.quarantined; break;
+        case ApplyStatus::Invalid: ++report.invalid; break;
+        case ApplyStatus::Refused: ++report.refused; break;
+      }
+      if (!message.empty()) report.messages.push_back(std::move(message));
+    }
+  });
+  return report;
+}
+
+ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
+                             std::size_t* conflicts) {
+  const TimeMs wall = wall_();
+  auto refuse = [&](const std::string& why) {
+    *message = op_name(op) + ": refused: " + why;
+    auto q = db_.query(
+        "INSERT INTO refused_ops(origin, seq, reason, fields, received_at) VALUES(?, ?, ?, ?, ?)");
+    q->bind(1, op.origin)
+        .bind(2, static_cast<std::int64_t>(op.seq))
+        .bind(3, why)
+        .bind(4, encode_fields(op.fields))
+        .bind(5, wall)
+        .run();
+    wrote_in_tx_ = true;
+    return ApplyStatus::Refused;
+  };
+  if (op.dataset != dataset_)
+    return refuse("op for dataset " + op.dataset + " offered to a " + dataset_ + " database");
+  if (!is_valid_node_id(op.origin) || op.seq == 0 || op.seq > (1ULL << 62))
+    return refuse("malformed origin or seq");
+
+  // Decide the op's state before storing it: quarantined clocks are not believed.
+  int state = kApplied;
+  std::string note;
+  if (!local && HybridClock::too_far_ahead(op.hlc, wall, max_drift_ms_)) {
+    state = kQuarantined;
+    note = "clock " + op.hlc.to_string() + " is more than " +
+           std::to_string(max_drift_ms_ / 1000) + " s ahead of ours";
+  }
+  if (!local) {
+    Fields copy = op.fields;
+    ValidateOptions vo;
+    vo.delta = op.type == OpType::Delta;
+    vo.lenient_enums = op.schema_version > kSchemaVersion;
+    if (vo.lenient_enums)
+      std::erase_if(copy, [&](const auto& kv) { return !spec(op.kind).field(kv.first); });
+    auto problems = op.type == OpType::Delete ? std::vector<Problem>{}
+                                              : normalize_and_validate(spec(op.kind), op.entity_id, copy, vo);
+    if (op.type == OpType::Delete && spec(op.kind).grow_only)
+      problems.push_back({"", "grow_only", "", "delete of a grow-only record"});
+    if (!problems.empty()) {
+      state = kInvalid;
+      note = describe(problems, Lang::En);
+    } else if (copy != op.fields) {
+      // Values that are not in normal form would make replicas disagree on the stored text.
+      state = kInvalid;
+      note = "fields are not normalised";
+    }
+  }
+
+  auto ins = db_.query(
+      "INSERT INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, "
+      "operator, schema_version, state, note, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?) ON CONFLICT(origin, seq) DO NOTHING");
+  ins->bind(1, op.origin)
+      .bind(2, static_cast<std::int64_t>(op.seq))
+      .bind(3, static_cast<std::int64_t>(op.hlc.packed))
+      .bind(4, op.dataset)
+      .bind(5, spec(op.kind).name)
+      .bind(6, op.entity_id)
+      .bind(7, op_type_name(op.type))
+      .bind(8, encode_fields(op.fields));
+  if (op.base.empty())
+    ins->bind_null(9);
+  else
+    ins->bind(9, encode_base(op.base));
+  ins->bind(10, op.operator_name)
+      .bind(11, static_cast<std::int64_t>(op.schema_version))
+      .bind(12, static_cast<std::int64_t>(state));
+  if (note.empty())
+    ins->bind_null(13);
+  else
+    ins->bind(13, note);
+  ins->bind(14, wall).run();
+
+  if (db_.changes() == 0) {
+    auto q = db_.query(
+        "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+        "schema_version FROM ops WHERE origin = ? AND seq = ?");
+    q->bind(1, op.origin).bind(2, static_cast<std::int64_t>(op.seq));
+    if (q->step() && read_op_row(*q).same_content(op)) return ApplyStatus::Duplicate;
+    return refuse("seq " + std::to_string(op.seq) + " of " + op.origin +
+                  " was already used for a different op");
+  }
+  wrote_in_tx_ = true;
+  record_seq(op.origin, op.seq);
+
+  if (state == kQuarantined) {
+    *message = op_name(op) + ": quarantined: " + note;
+    return ApplyStatus::Quarantined;
+  }
+  if (state == kInvalid) {
+    *message = op_name(op) + ": invalid, kept but not applied: " + note;
+    return ApplyStatus::Invalid;
+  }
+  if (!local) clock_.observe(op.hlc, wall);
+  materialize(op, conflicts);
+  return ApplyStatus::Applied;
+}
+
+void Store::record_seq(const std::string& origin, std::uint64_t seq) {
+  OriginState& st = origins_[origin];
+  st.dirty = true;
+  st.max = std::max(st.max, seq);
+  if (seq != st.contiguous + 1) return;
+  st.contiguous = seq;
+  // Close the gap if later seqs arrived first (live push before anti-entropy).
+  while (st.max > st.contiguous) {
+    auto q = db_.query("SELECT 1 FROM ops WHERE origin = ? AND seq = ?");
+    q->bind(1, origin).bind(2, static_cast<std::int64_t>(st.contiguous + 1));
+    if (!q->step()) break;
+    ++st.contiguous;
+  }
+}
+
+std::optional<EntityState> Store::load(EntityKind kind, std::string_view id) {
+  const EntitySpec& s = spec(kind);
+  auto q = db_.query(sql_[kind].select_row);
+  q->bind(1, id);
+  if (!q->step()) return std::nullopt;
+  EntityState st;
+  st.exists = true;
+  const int n = static_cast<int>(s.fields.size());
+  for (int i = 0; i < n; ++i) {
+    Value v = q->column(i);
+    if (!is_null(v)) st.values.emplace(std::string(s.fields[static_cast<size_t>(i)].name), std::move(v));
+  }
+  st.clocks = decode_clocks(q->column_text(n));
+  st.deleted = q->column_int(n + 1) != 0;
+  st.max_hlc = Hlc{static_cast<std::uint64_t>(q->column_int(n + 2))};
+  return st;
+}
+
+void Store::save_entity(EntityKind kind, std::string_view id, const EntityState& st) {
+  const EntitySpec& s = spec(kind);
+  auto q = db_.query(sql_[kind].upsert_row);
+  q->bind(1, id);
+  int i = 2;
+  for (const FieldSpec& f : s.fields) q->bind(i++, st.get(f.name));
+  q->bind(i++, encode_clocks(st.clocks));
+  q->bind(i++, std::int64_t{st.deleted ? 1 : 0});
+  q->bind(i++, static_cast<std::int64_t>(st.max_hlc.packed));
+  q->run();
+}
+
+void Store::materialize(const Op& op, std::size_t* conflicts) {
+  const EntitySpec& s = spec(op.kind);
+  EntityState st = load(op.kind, op.entity_id).value_or(EntityState{});
+  MergeResult r = merge_op(s, st, op);
+  if (r.changed) save_entity(op.kind, op.entity_id, st);
+  for (const Conflict& c : r.conflicts) {
+    auto q = db_.query(
+        "INSERT INTO conflicts(kind, entity_id, field, loser_value, loser_hlc, loser_origin, "
+        "winner_hlc, winner_origin, detected_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING");
+    q->bind(1, s.name)
+        .bind(2, op.entity_id)
+        .bind(3, c.field)
+        .bind(4, encode_fields(Fields{{c.field, c.loser_value}}))
+        .bind(5, static_cast<std::int64_t>(c.loser.hlc.packed))
+        .bind(6, c.loser.origin)
+        .bind(7, static_cast<std::int64_t>(c.winner.hlc.packed))
+        .bind(8, c.winner.origin)
+        .bind(9, wall_())
+        .run();
+    if (conflicts) ++*conflicts;
+  }
+  // A write made on top of a value settles it: that value is no longer a lost conflict.
+  for (const auto& [field, base] : op.base) {
+    auto q = db_.query(
+        "DELETE FROM conflicts WHERE kind = ? AND entity_id = ? AND field = ? AND loser_hlc = ? "
+        "AND loser_origin = ?");
+    q->bind(1, s.name)
+        .bind(2, op.entity_id)
+        .bind(3, field)
+        .bind(4, static_cast<std::int64_t>(base.hlc.packed))
+        .bind(5, base.origin)
+        .run();
+  }
+}
+
+// [SECTION] Op log
+
+Op Store::read_op_row(Statement& s) const {
+  // Columns: n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator,
+  // schema_version
+  Op op;
+  op.origin = s.column_text(1);
+  op.seq = static_cast<std::uint64_t>(s.column_int(2));
+  op.hlc = Hlc{static_cast<std::uint64_t>(s.column_int(3))};
+  op.dataset = s.column_text(4);
+  const std::string kind = s.column_text(5);
+  auto k = kind_from_name(kind);
+  if (!k) throw StoreError(path() + ": op " + op.origin + "#" + std::to_string(op.seq) +
+                           " has unknown kind \"" + kind + "\"");
+  op.kind = *k;
+  op.entity_id = s.column_text(6);
+  op.type = op_type_from_name(s.column_text(7)).value_or(OpType::Upsert);
+  op.fields = decode_fields(s.column_text(8));
+  if (!s.column_is_null(9)) op.base = decode_base(s.column_text(9));
+  op.operator_name = s.column_text(10);
+  op.schema_version = static_cast<int>(s.column_int(11));
+  return op;
+}
+
+VersionVector Store::version_vector() const {
+  VersionVector v;
+  for (const auto& [origin, st] : origins_)
+    if (st.contiguous > 0) v.emplace(origin, st.contiguous);
+  return v;
+}
+
+std::vector<Op> Store::ops_missing_for(const VersionVector& peer, std::size_t max_ops) {
+  std::vector<Op> out;
+  for (const auto& [origin, st] : origins_) {
+    if (out.size() >= max_ops) break;
+    auto it = peer.find(origin);
+    const std::uint64_t have = it == peer.end() ? 0 : it->second;
+    if (st.max <= have) continue;
+    auto q = db_.query(
+        "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+        "schema_version FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
+    q->bind(1, origin)
+        .bind(2, static_cast<std::int64_t>(have))
+        .bind(3, static_cast<std::int64_t>(max_ops - out.size()));
+    while (q->step()) out.push_back(read_op_row(*q));
+  }
+  return out;
+}
+
+std::vector<Op> Store::ops_after(std::int64_t n, std::size_t max_ops, std::int64_t* last_n,
+                                 bool applied_only) {
+  std::vector<Op> out;
+  auto q = db_.query(
+      "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+      "schema_version, state FROM ops WHERE n > ? ORDER BY n LIMIT ?");
+  q->bind(1, n).bind(2, static_cast<std::int64_t>(max_ops));
+  if (last_n) *last_n = n;
+  while (q->step()) {
+    if (last_n) *last_n = q->column_int(0);
+    if (applied_only && q->column_int(12) != kApplied) continue;
+    out.push_back(read_op_row(*q));
+  }
+  return out;
+}
+
+std::int64_t Store::data_version() {
+  auto q = db_.query("SELECT COALESCE(MAX(n), 0) FROM ops");
+  q->step();
+  return q->column_int(0);
+}
+
+std::vector<Change> Store::changes_since(std::int64_t n, std::size_t max_rows) {
+  std::vector<Change> out;
+  auto q = db_.query(
+      "SELECT n, kind, entity_id FROM ops WHERE n > ? AND state = 0 ORDER BY n LIMIT ?");
+  q->bind(1, n).bind(2, static_cast<std::int64_t>(max_rows));
+  while (q->step()) {
+    if (auto k = kind_from_name(q->column_text(1)))
+      out.push_back(Change{q->column_int(0), *k, q->column_text(2)});
+  }
+  return out;
+}
+
+std::size_t Store::release_quarantined() {
+  const TimeMs wall = wall_();
+  const auto limit = static_cast<std::int64_t>(
+      (static_cast<std::uint64_t>(std::max<TimeMs>(0, wall + max_drift_ms_)) + 1) << 16);
+  std::vector<std::pair<std::int64_t, Op>> ready;
+  {
+    auto q = db_.query(
+        "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+        "schema_version FROM ops WHERE state = 1 AND hlc < ? ORDER BY n");
+    q->bind(1, limit);
+    while (q->step()) ready.emplace_back(q->column_int(0), read_op_row(*q));
+  }
+  if (ready.empty()) return 0;
+  batch([&] {
+    for (auto& [n, op] : ready) {
+      // Re-append the op so the change feed shows it at the time it took effect.
+      auto del = db_.query("DELETE FROM ops WHERE n = ?");
+      del->bind(1, n).run();
+      std::string message;
+      apply_one(op, false, &message, nullptr);
+    }
+  });
+  return ready.size();
+}
+
+}  // namespace honbu

@@ -1,0 +1,178 @@
+// [SECTION] Store: one node's data in one SQLite file (one dataset per file).
+//
+// Every change is an op in the op log; typed tables are materialised from ops in the same
+// transaction. Local commands and remote ops go through the same apply path.
+// Thread-safety: a Store is used by one thread (the writer). Readers open their own
+// read-only connection (see queries.hpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/db.hpp"
+#include "model/hlc.hpp"
+#include "model/ids.hpp"
+#include "model/merge.hpp"
+#include "model/op.hpp"
+#include "model/validation.hpp"
+
+namespace honbu {
+
+struct StoreOptions {
+  std::string path;
+  std::string node_id;           // required to create; when set, must match an existing file
+  std::string dataset;           // "ACTUAL" or "EXERCISE:<name>"; same rule as node_id
+  bool create_if_missing = true;
+  TimeMs max_clock_drift_ms = 5 * 60 * 1000;  // remote clocks further ahead are quarantined
+  std::function<TimeMs()> wall_clock;         // defaults to the system clock
+};
+
+// Outcome of a local command: either committed (ok) or refused with every problem.
+struct LocalResult {
+  bool ok = false;
+  std::vector<Problem> problems;
+  Op op;  // the op written when ok
+};
+
+enum class ApplyStatus {
+  Applied,      // new op, materialised
+  Duplicate,    // already had it (idempotent)
+  Quarantined,  // stored but not applied: its clock is too far ahead of ours
+  Invalid,      // stored (so the log stays contiguous) but never applied: fields invalid
+  Refused,      // not stored: wrong dataset, reused seq with other content, malformed
+};
+
+struct ApplyReport {
+  std::size_t applied = 0, duplicates = 0, quarantined = 0, invalid = 0, refused = 0;
+  std::vector<std::string> messages;  // one per op not applied, naming origin/seq and why
+  std::size_t conflicts = 0;          // concurrent writes detected while applying
+};
+
+// One row of the change feed: this entity changed at local op counter `n`.
+struct Change {
+  std::int64_t n;
+  EntityKind kind;
+  std::string entity_id;
+};
+
+class Store {
+ public:
+  // Opens or creates the node database; migrates older schemas. Throws StoreError with a
+  // clear message (newer incompatible schema, other dataset, other node, not a database).
+  static std::unique_ptr<Store> open(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& node_id() const { return node_id_; }
+  const std::string& dataset() const { return dataset_; }
+  const std::string& path() const { return db_.path(); }
+  TimeMs now() const { return wall_(); }
+
+  // [SECTION] Local commands: validated, made into an op, applied and committed (or joined
+  // to the surrounding batch()). Nothing is written when there are problems.
+
+  // Sets fields. `base`: clocks the editor saw (conflict detection); defaults to current.
+  LocalResult put(EntityKind kind, std::string_view id, Fields fields,
+                  std::string_view operator_name, const BaseClocks* base = nullptr);
+  // Tombstones an entity (not allowed for grow-only kinds: correct them instead).
+  LocalResult remove(EntityKind kind, std::string_view id, std::string_view operator_name);
+  // Adds signed deltas to Counter fields (e.g. supplies delivered).
+  LocalResult add(EntityKind kind, std::string_view id, Fields deltas,
+                  std::string_view operator_name);
+
+  // Runs f with every local command inside it in one transaction (durable at the end).
+  // If f throws, nothing inside it is kept.
+  template <class F>
+  void batch(F&& f) {
+    if (tx_) {
+      f();
+      return;
+    }
+    begin();
+    try {
+      f();
+    } catch (...) {
+      rollback();
+      throw;
+    }
+    commit();
+  }
+
+  std::string new_id();                  // time-ordered (ULID) id for a new entity
+  std::int64_t next_chronology_number();  // this node's next クロノロ running number
+
+  // [SECTION] Remote ops (sync, bundles): the whole span in one transaction.
+  ApplyReport apply_remote(std::span<const Op> ops);
+
+  // [SECTION] Op log
+  VersionVector version_vector() const;  // highest contiguous seq per origin
+  // Ops a peer with vector `peer` lacks, by origin then seq, at most max_ops.
+  std::vector<Op> ops_missing_for(const VersionVector& peer, std::size_t max_ops);
+  // Ops in local arrival order after local counter n (live push, replay, debugging).
+  // *last_n receives the counter of the last op scanned; applied_only skips ops that were
+  // quarantined or invalid.
+  std::vector<Op> ops_after(std::int64_t n, std::size_t max_ops, std::int64_t* last_n = nullptr,
+                            bool applied_only = false);
+  std::int64_t data_version();  // local op counter of the newest op (0 when empty)
+  // Entities changed after local counter n, in order (the UI refreshes only these).
+  std::vector<Change> changes_since(std::int64_t n, std::size_t max_rows);
+  // Applies quarantined ops whose clock is no longer too far ahead. Returns how many.
+  std::size_t release_quarantined();
+
+  // [SECTION] Entities
+  std::optional<EntityState> load(EntityKind kind, std::string_view id);
+
+  // Called after every commit with the new data_version (on the writer thread).
+  void set_commit_listener(std::function<void(std::int64_t)> listener) {
+    on_commit_ = std::move(listener);
+  }
+
+  Db& db() { return db_; }
+
+ private:
+  struct OriginState {
+    std::uint64_t contiguous = 0;
+    std::uint64_t max = 0;
+    bool dirty = false;
+  };
+  struct KindSql {
+    std::string select_row, upsert_row;
+  };
+
+  explicit Store(StoreOptions options);
+  void migrate_or_init(const StoreOptions& options);
+  void load_caches();
+  void begin();
+  void commit();
+  void rollback();
+
+  LocalResult local_op(Op op, const EntityState* current);
+  ApplyStatus apply_one(const Op& op, bool local, std::string* message, std::size_t* conflicts);
+  void record_seq(const std::string& origin, std::uint64_t seq);
+  void materialize(const Op& op, std::size_t* conflicts);
+  void save_entity(EntityKind kind, std::string_view id, const EntityState& st);
+  Op read_op_row(Statement& s) const;
+
+  Db db_;
+  std::function<TimeMs()> wall_;
+  TimeMs max_drift_ms_;
+  std::string node_id_, dataset_;
+  HybridClock clock_;
+  Hlc persisted_clock_{};
+  IdGenerator ids_;
+  std::map<std::string, OriginState, std::less<>> origins_;
+  std::map<EntityKind, KindSql> sql_;
+  std::unique_ptr<Transaction> tx_;
+  bool wrote_in_tx_ = false;
+  std::function<void(std::int64_t)> on_commit_;
+};
+
+}  // namespace honbu

@@ -1,0 +1,150 @@
+#include "model/text.hpp"
+
+#include <cstdint>
+
+namespace honbu {
+
+namespace {
+
+// Decodes one UTF-8 sequence at s[i]; returns 0 and advances by 1 on invalid input.
+char32_t decode(std::string_view s, size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int len = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+  if (len == 0 || i + static_cast<size_t>(len) > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  char32_t cp = b0 & (0x7F >> len);
+  for (int k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  i += static_cast<size_t>(len);
+  return cp;
+}
+
+void encode(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Half-width katakana U+FF65..U+FF9D -> full-width (NFKC table for this block).
+constexpr char16_t kHalfKana[] = {
+    u'・', u'ヲ', u'ァ', u'ィ', u'ゥ', u'ェ', u'ォ', u'ャ', u'ュ', u'ョ', u'ッ', u'ー',
+    u'ア', u'イ', u'ウ', u'エ', u'オ', u'カ', u'キ', u'ク', u'ケ', u'コ', u'サ', u'シ',
+    u'ス', u'セ', u'ソ', u'タ', u'チ', u'ツ', u'テ', u'ト', u'ナ', u'ニ', u'ヌ', u'ネ',
+    u'ノ', u'ハ', u'ヒ', u'フ', u'ヘ', u'ホ', u'マ', u'ミ', u'ム', u'メ', u'モ', u'ヤ',
+    u'ユ', u'ヨ', u'ラ', u'リ', u'ル', u'レ', u'ロ', u'ワ', u'ン'};
+
+bool takes_dakuten(char32_t c) {
+  // カ..ト alternate with their voiced forms, except ッ (U+30C3) breaks the rhythm.
+  for (char32_t k : std::u32string_view(U"カキクケコサシスセソタチツテトハヒフヘホ"))
+    if (k == c) return true;
+  return c == U'ウ';
+}
+bool takes_handakuten(char32_t c) { return c >= U'ハ' && c <= U'ホ' && (c - U'ハ') % 3 == 0; }
+
+}  // namespace
+
+std::string normalize_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    char32_t cp = decode(s, i);
+    if (cp >= 0xFF01 && cp <= 0xFF5E) {
+      cp -= 0xFEE0;  // 全角 ASCII -> 半角
+    } else if (cp == 0x3000) {
+      cp = U' ';
+    } else if (cp >= 0xFF65 && cp <= 0xFF9D) {
+      cp = kHalfKana[cp - 0xFF65];
+      // A following ﾞ (U+FF9E) or ﾟ (U+FF9F) composes with the kana, as NFKC does.
+      if (i < s.size()) {
+        size_t j = i;
+        const char32_t mark = decode(s, j);
+        if (mark == 0xFF9E && takes_dakuten(cp)) {
+          cp = (cp == U'ウ') ? U'ヴ' : cp + 1;
+          i = j;
+        } else if (mark == 0xFF9F && takes_handakuten(cp)) {
+          cp = cp + 2;
+          i = j;
+        }
+      }
+    } else if (cp == 0xFF9E) {
+      cp = 0x309B;  // lone voiced mark
+    } else if (cp == 0xFF9F) {
+      cp = 0x309C;
+    }
+    encode(cp, out);
+  }
+  const auto first = out.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = out.find_last_not_of(" \t\r\n");
+  return out.substr(first, last - first + 1);
+}
+
+bool is_valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    int len = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3
+              : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || i + static_cast<size_t>(len) > s.size()) return false;
+    char32_t cp = b0 & (0x7F >> (len == 1 ? 0 : len));
+    for (int k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    // Reject overlong forms, surrogates and values past U+10FFFF.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+      return false;
+    i += static_cast<size_t>(len);
+  }
+  return true;
+}
+
+char municipality_check_digit(std::string_view d) {
+  static constexpr int kWeights[] = {6, 5, 4, 3, 2};
+  int sum = 0;
+  for (size_t k = 0; k < 5; ++k) sum += (d[k] - '0') * kWeights[k];
+  return static_cast<char>('0' + (11 - sum % 11) % 10);
+}
+
+bool is_valid_municipality_code(std::string_view code) {
+  if (code.size() != 6) return false;
+  for (char c : code)
+    if (c < '0' || c > '9') return false;
+  return municipality_check_digit(code.substr(0, 5)) == code[5];
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+}  // namespace honbu

@@ -1,0 +1,25 @@
+// Input normalisation for Japanese users, and the municipality code check digit.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace honbu {
+
+// Width normalisation applied to every text field on save (never a reason to reject):
+// 全角 ASCII (U+FF01–FF5E) -> 半角, 全角 space U+3000 -> ' ', 半角 katakana -> 全角
+// (with ﾞ/ﾟ composed, as NFKC does); leading/trailing spaces trimmed. Other text kept.
+std::string normalize_text(std::string_view s);
+
+// Whether s is valid UTF-8 (every text field is checked before it is stored).
+bool is_valid_utf8(std::string_view s);
+
+// 6-digit 全国地方公共団体コード: 2 (prefecture) + 3 (municipality) + check digit.
+// Weights 6,5,4,3,2; r = sum mod 11; CD = (11 - r) mod 10. e.g. 石巻市 042021.
+bool is_valid_municipality_code(std::string_view code);
+char municipality_check_digit(std::string_view first_five);  // '0'..'9'
+
+// Number of Unicode code points (for length limits that users can reason about).
+size_t utf8_length(std::string_view s);
+
+}  // namespace honbu

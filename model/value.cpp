@@ -1,0 +1,108 @@
+#include "model/value.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "model/errors.hpp"
+
+namespace honbu {
+
+const std::string* as_text(const Value& v) { return std::get_if<std::string>(&v); }
+
+std::optional<std::int64_t> as_int(const Value& v) {
+  if (auto p = std::get_if<std::int64_t>(&v)) return *p;
+  return std::nullopt;
+}
+
+std::optional<double> as_real(const Value& v) {
+  if (auto p = std::get_if<double>(&v)) return *p;
+  if (auto p = std::get_if<std::int64_t>(&v)) return static_cast<double>(*p);
+  return std::nullopt;
+}
+
+std::string encode_fields(const Fields& fields) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : fields) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::monostate>) {
+            j[name] = nullptr;
+          } else {
+            j[name] = x;
+          }
+        },
+        value);
+  }
+  // nlohmann's object is a std::map: keys come out sorted, so this is canonical.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+Fields decode_fields(std::string_view json) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json.begin(), json.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw DecodeError("fields: malformed JSON at byte " + std::to_string(e.byte) + ": " +
+                      e.what());
+  }
+  if (!j.is_object()) throw DecodeError("fields: expected a JSON object at byte 0");
+  Fields out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const auto& v = it.value();
+    if (v.is_null()) {
+      out.emplace(it.key(), std::monostate{});
+    } else if (v.is_number_integer()) {
+      out.emplace(it.key(), v.get<std::int64_t>());
+    } else if (v.is_number_float()) {
+      double d = v.get<double>();
+      if (!std::isfinite(d)) throw DecodeError("fields: '" + it.key() + "' is not a finite number");
+      out.emplace(it.key(), d);
+    } else if (v.is_string()) {
+      out.emplace(it.key(), v.get<std::string>());
+    } else if (v.is_boolean()) {
+      out.emplace(it.key(), static_cast<std::int64_t>(v.get<bool>() ? 1 : 0));
+    } else {
+      throw DecodeError("fields: '" + it.key() + "' must be null, a number or text");
+    }
+  }
+  return out;
+}
+
+std::string debug_string(const Value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return "null";
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return nlohmann::json(x).dump();
+        } else if constexpr (std::is_same_v<T, double>) {
+          return nlohmann::json(x).dump();
+        } else {
+          return std::to_string(x);
+        }
+      },
+      v);
+}
+
+int compare_values(const Value& a, const Value& b) {
+  auto rank = [](const Value& v) {
+    if (is_null(v)) return 0;
+    if (std::holds_alternative<std::string>(v)) return 2;
+    return 1;
+  };
+  int ra = rank(a), rb = rank(b);
+  if (ra != rb) return ra < rb ? -1 : 1;
+  if (ra == 0) return 0;
+  if (ra == 2) {
+    int c = std::get<std::string>(a).compare(std::get<std::string>(b));
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  auto ia = as_int(a), ib = as_int(b);
+  if (ia && ib) return *ia < *ib ? -1 : (*ia > *ib ? 1 : 0);
+  double da = *as_real(a), db = *as_real(b);
+  return da < db ? -1 : (da > db ? 1 : 0);
+}
+
+}  // namespace honbu

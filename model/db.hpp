@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ class Statement {
   Statement& bind(int index, const char* v) { return bind(index, std::string_view(v)); }
   Statement& bind(int index, const std::string& v) { return bind(index, std::string_view(v)); }
   Statement& bind_null(int index);
+  // Binds without copying: `v` must stay alive until the statement is reset (Query scope).
+  Statement& bind_static(int index, std::string_view v);
+  Statement& bind_static(int index, const Value& v);
+  Statement& bind_static(int index, const std::string& v) { return bind_static(index, std::string_view(v)); }
+  Statement& bind_static(int index, std::string&&) = delete;  // would dangle
   // Steps once: true when a row is available, false when done. Throws StoreError.
   bool step();
   // Runs to completion (for statements without rows).
@@ -90,7 +96,12 @@ class Db {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  // Transparent hash: looking a statement up by its SQL text allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> cache_;
 };
 
 // BEGIN IMMEDIATE on construction; rolls back on destruction unless committed.

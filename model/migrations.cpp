@@ -81,7 +81,7 @@ CREATE TABLE areas (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE branches (
   id TEXT PRIMARY KEY,
@@ -94,7 +94,7 @@ CREATE TABLE branches (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE hq_state (
   id TEXT PRIMARY KEY,
@@ -111,7 +111,7 @@ CREATE TABLE hq_state (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE incidents (
   id TEXT PRIMARY KEY,
@@ -136,7 +136,7 @@ CREATE TABLE incidents (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE lifelines (
   id TEXT PRIMARY KEY,
@@ -154,7 +154,7 @@ CREATE TABLE lifelines (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE branch_reports (
   id TEXT PRIMARY KEY,
@@ -239,7 +239,7 @@ CREATE TABLE branch_reports (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE shelters (
   id TEXT PRIMARY KEY,
@@ -282,7 +282,7 @@ CREATE TABLE shelters (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE shelter_supplies (
   id TEXT PRIMARY KEY,
@@ -295,7 +295,7 @@ CREATE TABLE shelter_supplies (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE requests (
   id TEXT PRIMARY KEY,
@@ -316,7 +316,7 @@ CREATE TABLE requests (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE chronology (
   id TEXT PRIMARY KEY,
@@ -335,7 +335,7 @@ CREATE TABLE chronology (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 )sql";
 
 // Schema 2: evacuation orders, office status, and indexes for the console's queries.
@@ -352,7 +352,7 @@ CREATE TABLE evacuation_orders (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 CREATE TABLE office_status (
   id TEXT PRIMARY KEY,
@@ -374,14 +374,11 @@ CREATE TABLE office_status (
   _clk TEXT NOT NULL DEFAULT '{}',
   _deleted INTEGER NOT NULL DEFAULT 0,
   _hlc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 
 -- Query support for the console (issue: incident list over 100k rows, latest reports).
-CREATE INDEX incidents_received ON incidents(received_at);
-CREATE INDEX incidents_status ON incidents(status, received_at);
 CREATE INDEX branch_reports_branch ON branch_reports(branch_id, report_no);
 CREATE INDEX chronology_at ON chronology(at);
-CREATE INDEX ops_entity ON ops(kind, entity_id);
 )sql";
 
 constexpr Migration kMigrations[] = {

@@ -1,6 +1,7 @@
 #include "model/paths.hpp"
 
 #include <cstdlib>
+#include <string_view>
 
 namespace honbu {
 
@@ -9,6 +10,16 @@ std::string default_data_dir() {
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/honbu";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/honbu";
   return "./honbu-data";
+}
+
+}  // namespace honbu
+
+namespace honbu {
+
+std::string database_path(const std::string& data_dir, const std::string& dataset) {
+  constexpr std::string_view kPrefix = "EXERCISE:";
+  if (dataset.rfind(kPrefix, 0) == 0) return data_dir + "/exercise-" + dataset.substr(kPrefix.size()) + ".db";
+  return data_dir + "/actual.db";
 }
 
 }  // namespace honbu

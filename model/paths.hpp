@@ -9,3 +9,11 @@ namespace honbu {
 std::string default_data_dir();
 
 }  // namespace honbu
+
+namespace honbu {
+
+// One file per dataset: <data_dir>/actual.db, <data_dir>/exercise-<name>.db.
+// Keeping drills in their own files is what makes leaks between them impossible.
+std::string database_path(const std::string& data_dir, const std::string& dataset);
+
+}  // namespace honbu

@@ -1,5 +1,7 @@
 #include "model/schema.hpp"
 
+#include <algorithm>
+
 #include "model/form4.hpp"
 
 namespace honbu {
@@ -257,6 +259,10 @@ std::vector<EntitySpec> build_specs() {
                 count("staff_target", "配備目標", "Staff target"),
                 enumf("building", "建物", "Building", enums::building_safety),
                 long_text("note", "備考", "Note")}});
+  for (EntitySpec& e : s) {
+    for (size_t i = 0; i < e.fields.size(); ++i) e.by_name.emplace_back(e.fields[i].name, static_cast<int>(i));
+    std::sort(e.by_name.begin(), e.by_name.end());
+  }
   return s;
 }
 
@@ -267,10 +273,15 @@ const std::vector<EntitySpec>& specs() {
 
 }  // namespace
 
+int EntitySpec::index_of(std::string_view field_name) const {
+  auto it = std::lower_bound(by_name.begin(), by_name.end(), field_name,
+                             [](const auto& entry, std::string_view n) { return entry.first < n; });
+  return it != by_name.end() && it->first == field_name ? it->second : -1;
+}
+
 const FieldSpec* EntitySpec::field(std::string_view field_name) const {
-  for (const FieldSpec& f : fields)
-    if (f.name == field_name) return &f;
-  return nullptr;
+  const int i = index_of(field_name);
+  return i < 0 ? nullptr : &fields[static_cast<size_t>(i)];
 }
 
 const EntitySpec& spec(EntityKind kind) {

@@ -34,18 +34,22 @@ std::string build_select(const EntitySpec& s) {
   return sql;
 }
 
-std::string build_upsert(const EntitySpec& s) {
-  std::string cols = "id", params = "?", updates;
+// Both statements bind the spec's fields in order, then _clk, _deleted, _hlc, then id.
+std::string build_insert(const EntitySpec& s) {
+  std::string cols, params;
   for (const FieldSpec& f : s.fields) {
-    cols += ", " + std::string(f.name);
-    params += ", ?";
-    updates += std::string(f.name) + " = excluded." + std::string(f.name) + ", ";
+    cols += std::string(f.name) + ", ";
+    params += "?, ";
   }
-  cols += ", _clk, _deleted, _hlc";
-  params += ", ?, ?, ?";
-  updates += "_clk = excluded._clk, _deleted = excluded._deleted, _hlc = excluded._hlc";
-  return "INSERT INTO " + std::string(s.table) + "(" + cols + ") VALUES(" + params +
-         ") ON CONFLICT(id) DO UPDATE SET " + updates;
+  return "INSERT INTO " + std::string(s.table) + "(" + cols + "_clk, _deleted, _hlc, id) VALUES(" +
+         params + "?, ?, ?, ?) ON CONFLICT(id) DO NOTHING";
+}
+
+std::string build_update(const EntitySpec& s) {
+  std::string sets;
+  for (const FieldSpec& f : s.fields) sets += std::string(f.name) + " = ?, ";
+  return "UPDATE " + std::string(s.table) + " SET " + sets +
+         "_clk = ?, _deleted = ?, _hlc = ? WHERE id = ?";
 }
 
 bool is_valid_node_id(std::string_view id) {
@@ -84,7 +88,8 @@ Store::Store(StoreOptions options)
       wall_(options.wall_clock ? options.wall_clock : wall_now_ms),
       max_drift_ms_(options.max_clock_drift_ms) {
   migrate_or_init(options);
-  for (EntityKind k : all_kinds()) sql_[k] = KindSql{build_select(spec(k)), build_upsert(spec(k))};
+  for (EntityKind k : all_kinds())
+    sql_[k] = KindSql{build_select(spec(k)), build_insert(spec(k)), build_update(spec(k))};
   load_caches();
   release_quarantined();
 }
@@ -132,6 +137,11 @@ void Store::load_caches() {
       origins_[q->column_text(0)] =
           OriginState{static_cast<std::uint64_t>(q->column_int(1)),
                       static_cast<std::uint64_t>(q->column_int(2)), false};
+  }
+  {
+    auto q = db_.query("SELECT count(*) FROM conflicts");
+    q->step();
+    conflict_rows_ = q->column_int(0);
   }
   clock_ = HybridClock{};
   persisted_clock_ = Hlc{static_cast<std::uint64_t>(std::stoll(meta_get(db_, "hlc")))};
@@ -199,7 +209,7 @@ LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
   if (current && s.grow_only) {
     for (const auto& [name, v] : fields) {
       const FieldSpec* f = s.field(name);
-      if (f && f->rule == MergeRule::FirstWins && current->get(name) != v)
+      if (f && f->rule == MergeRule::FirstWins && current->clock(name) && current->get(name) != v)
         r.problems.push_back(
             {name, "immutable",
              "「" + std::string(f->ja) + "」は記録後に変更できません（訂正は新しい記録で行います）",
@@ -218,8 +228,7 @@ LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
   } else if (current) {
     // Editing what we have: each field's base is its current write (a causal overwrite).
     for (const auto& [name, v] : fields)
-      if (auto it = current->clocks.find(name); it != current->clocks.end())
-        op.base.emplace(name, it->second.clock);
+      if (const WriteClock* w = current->clock(name)) op.base.emplace(name, w->clock);
   }
   op.fields = std::move(fields);
   return local_op(std::move(op), current ? &*current : nullptr);
@@ -332,49 +341,46 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
            std::to_string(max_drift_ms_ / 1000) + " s ahead of ours";
   }
   if (!local) {
-    Fields copy = op.fields;
     ValidateOptions vo;
     vo.delta = op.type == OpType::Delta;
     vo.lenient_enums = op.schema_version > kSchemaVersion;
-    if (vo.lenient_enums)
-      std::erase_if(copy, [&](const auto& kv) { return !spec(op.kind).field(kv.first); });
-    auto problems = op.type == OpType::Delete ? std::vector<Problem>{}
-                                              : normalize_and_validate(spec(op.kind), op.entity_id, copy, vo);
-    if (op.type == OpType::Delete && spec(op.kind).grow_only)
-      problems.push_back({"", "grow_only", "", "delete of a grow-only record"});
+    std::vector<Problem> problems;
+    if (op.type == OpType::Delete) {
+      if (spec(op.kind).grow_only) problems.push_back({"", "grow_only", "", "delete of a grow-only record"});
+    } else {
+      problems = validate_received(spec(op.kind), op.entity_id, op.fields, vo);
+    }
     if (!problems.empty()) {
       state = kInvalid;
       note = describe(problems, Lang::En);
-    } else if (copy != op.fields) {
-      // Values that are not in normal form would make replicas disagree on the stored text.
-      state = kInvalid;
-      note = "fields are not normalised";
     }
   }
 
+  const std::string fields_json = encode_fields(op.fields);
+  const std::string base_json = op.base.empty() ? std::string() : encode_base(op.base);
   auto ins = db_.query(
       "INSERT INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, "
       "operator, schema_version, state, note, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
       "?, ?, ?) ON CONFLICT(origin, seq) DO NOTHING");
-  ins->bind(1, op.origin)
+  ins->bind_static(1, op.origin)
       .bind(2, static_cast<std::int64_t>(op.seq))
       .bind(3, static_cast<std::int64_t>(op.hlc.packed))
-      .bind(4, op.dataset)
-      .bind(5, spec(op.kind).name)
-      .bind(6, op.entity_id)
-      .bind(7, op_type_name(op.type))
-      .bind(8, encode_fields(op.fields));
+      .bind_static(4, op.dataset)
+      .bind_static(5, spec(op.kind).name)
+      .bind_static(6, op.entity_id)
+      .bind_static(7, op_type_name(op.type))
+      .bind_static(8, fields_json);
   if (op.base.empty())
     ins->bind_null(9);
   else
-    ins->bind(9, encode_base(op.base));
-  ins->bind(10, op.operator_name)
+    ins->bind_static(9, base_json);
+  ins->bind_static(10, op.operator_name)
       .bind(11, static_cast<std::int64_t>(op.schema_version))
       .bind(12, static_cast<std::int64_t>(state));
   if (note.empty())
     ins->bind_null(13);
   else
-    ins->bind(13, note);
+    ins->bind_static(13, note);
   ins->bind(14, wall).run();
 
   if (db_.changes() == 0) {
@@ -422,36 +428,46 @@ std::optional<EntityState> Store::load(EntityKind kind, std::string_view id) {
   auto q = db_.query(sql_[kind].select_row);
   q->bind(1, id);
   if (!q->step()) return std::nullopt;
-  EntityState st;
+  EntityState st(s);
   st.exists = true;
   const int n = static_cast<int>(s.fields.size());
-  for (int i = 0; i < n; ++i) {
-    Value v = q->column(i);
-    if (!is_null(v)) st.values.emplace(std::string(s.fields[static_cast<size_t>(i)].name), std::move(v));
-  }
-  st.clocks = decode_clocks(q->column_text(n));
+  for (int i = 0; i < n; ++i) st.values[static_cast<size_t>(i)] = q->column(i);
+  decode_clocks_into(q->column_text(n), st);
   st.deleted = q->column_int(n + 1) != 0;
   st.max_hlc = Hlc{static_cast<std::uint64_t>(q->column_int(n + 2))};
   return st;
 }
 
-void Store::save_entity(EntityKind kind, std::string_view id, const EntityState& st) {
-  const EntitySpec& s = spec(kind);
-  auto q = db_.query(sql_[kind].upsert_row);
-  q->bind(1, id);
-  int i = 2;
-  for (const FieldSpec& f : s.fields) q->bind(i++, st.get(f.name));
-  q->bind(i++, encode_clocks(st.clocks));
+bool Store::save_entity(EntityKind kind, std::string_view id, const EntityState& st, bool exists) {
+  const std::string clocks = encode_clocks(st);
+  auto q = db_.query(exists ? sql_[kind].update_row : sql_[kind].insert_row);
+  int i = 1;
+  for (const Value& v : st.values) q->bind_static(i++, v);
+  q->bind_static(i++, clocks);
   q->bind(i++, std::int64_t{st.deleted ? 1 : 0});
   q->bind(i++, static_cast<std::int64_t>(st.max_hlc.packed));
+  q->bind_static(i++, id);
   q->run();
+  return db_.changes() > 0;
 }
 
 void Store::materialize(const Op& op, std::size_t* conflicts) {
   const EntitySpec& s = spec(op.kind);
-  EntityState st = load(op.kind, op.entity_id).value_or(EntityState{});
-  MergeResult r = merge_op(s, st, op);
-  if (r.changed) save_entity(op.kind, op.entity_id, st);
+  // A create (no base clocks) is tried as a plain insert first: no read needed. If the
+  // entity exists after all (created elsewhere too), fall back to read-merge-update.
+  MergeResult r;
+  bool done = false;
+  if (op.type == OpType::Upsert && op.base.empty()) {
+    EntityState fresh(s);
+    r = merge_op(fresh, op);
+    done = save_entity(op.kind, op.entity_id, fresh, false);
+  }
+  if (!done) {
+    auto current = load(op.kind, op.entity_id);
+    EntityState st = current.value_or(EntityState(s));
+    r = merge_op(st, op);
+    if (r.changed) save_entity(op.kind, op.entity_id, st, current.has_value());
+  }
   for (const Conflict& c : r.conflicts) {
     auto q = db_.query(
         "INSERT INTO conflicts(kind, entity_id, field, loser_value, loser_hlc, loser_origin, "
@@ -467,10 +483,13 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
         .bind(8, c.winner.origin)
         .bind(9, wall_())
         .run();
+    conflict_rows_ += db_.changes();
     if (conflicts) ++*conflicts;
   }
   // A write made on top of a value settles it: that value is no longer a lost conflict.
+  // (Skipped while the conflicts table is empty, which is almost always.)
   for (const auto& [field, base] : op.base) {
+    if (conflict_rows_ == 0) break;
     auto q = db_.query(
         "DELETE FROM conflicts WHERE kind = ? AND entity_id = ? AND field = ? AND loser_hlc = ? "
         "AND loser_origin = ?");
@@ -480,6 +499,7 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
         .bind(4, static_cast<std::int64_t>(base.hlc.packed))
         .bind(5, base.origin)
         .run();
+    conflict_rows_ -= db_.changes();
   }
 }
 

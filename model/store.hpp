@@ -144,7 +144,7 @@ class Store {
     bool dirty = false;
   };
   struct KindSql {
-    std::string select_row, upsert_row;
+    std::string select_row, insert_row, update_row;
   };
 
   explicit Store(StoreOptions options);
@@ -158,7 +158,8 @@ class Store {
   ApplyStatus apply_one(const Op& op, bool local, std::string* message, std::size_t* conflicts);
   void record_seq(const std::string& origin, std::uint64_t seq);
   void materialize(const Op& op, std::size_t* conflicts);
-  void save_entity(EntityKind kind, std::string_view id, const EntityState& st);
+  // Writes the row (insert or update); returns false when an insert found the id taken.
+  bool save_entity(EntityKind kind, std::string_view id, const EntityState& st, bool exists);
   Op read_op_row(Statement& s) const;
 
   Db db_;
@@ -172,6 +173,7 @@ class Store {
   std::map<EntityKind, KindSql> sql_;
   std::unique_ptr<Transaction> tx_;
   bool wrote_in_tx_ = false;
+  std::int64_t conflict_rows_ = 0;  // rows in the conflicts table (cached)
   std::function<void(std::int64_t)> on_commit_;
 };
 

@@ -104,6 +104,18 @@ std::string normalize_text(std::string_view s) {
   return out.substr(first, last - first + 1);
 }
 
+bool is_normalized_text_fast(std::string_view s) {
+  if (s.empty()) return true;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  if (space(s.front()) || space(s.back())) return false;
+  for (size_t i = 0; i + 2 < s.size(); ++i) {
+    const auto a = static_cast<unsigned char>(s[i]), b = static_cast<unsigned char>(s[i + 1]);
+    if (a == 0xEF && (b == 0xBC || b == 0xBD || b == 0xBE)) return false;  // U+FF00..U+FFBF
+    if (a == 0xE3 && b == 0x80 && static_cast<unsigned char>(s[i + 2]) == 0x80) return false;  // U+3000
+  }
+  return true;
+}
+
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {

@@ -11,6 +11,10 @@ namespace honbu {
 // (with ﾞ/ﾟ composed, as NFKC does); leading/trailing spaces trimmed. Other text kept.
 std::string normalize_text(std::string_view s);
 
+// Cheap test (no allocation) that normalize_text(s) == s; may say false for text that is
+// in fact normal (then the caller normalises and compares).
+bool is_normalized_text_fast(std::string_view s);
+
 // Whether s is valid UTF-8 (every text field is checked before it is stored).
 bool is_valid_utf8(std::string_view s);
 

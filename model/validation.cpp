@@ -211,6 +211,10 @@ void normalize_field(const FieldSpec& f, Value& v, const ValidateOptions& opt, C
         }
       }
       if (f.type == FieldType::Real || f.type == FieldType::Measure) v = *as_real(v);
+      if (!std::isfinite(*as_real(v))) {
+        c.add(&f, f.name, "not_a_number", "は数値で入力してください", "must be a finite number");
+        return;
+      }
       if (opt.delta) return;  // deltas may be negative (a correction of a delivery count)
       check_range(f, *as_real(v), c);
       return;
@@ -308,7 +312,81 @@ void cross_field_checks(const EntitySpec& s, std::string_view id, const Fields& 
   }
 }
 
+// True when `v` is certainly valid and in normal form for `f` (no allocation).
+bool fast_valid(const FieldSpec& f, const Value& v, const ValidateOptions& opt) {
+  if (opt.delta) return as_int(v).has_value();
+  if (is_null(v)) return true;
+  switch (f.type) {
+    case FieldType::Text:
+    case FieldType::LongText:
+    case FieldType::Ref: {
+      const std::string* s = as_text(v);
+      if (!s || s->empty() || !is_normalized_text_fast(*s) || !is_valid_utf8(*s)) return false;
+      const size_t limit = f.type == FieldType::LongText ? kLongTextMax : kTextMax;
+      if (s->size() > limit && utf8_length(*s) > limit) return false;
+      return f.type != FieldType::Ref || is_valid_entity_id(*s);
+    }
+    case FieldType::Enum: {
+      const std::string* s = as_text(v);
+      return s && (f.enumeration->find(*s) || ((f.open_enum || opt.lenient_enums) && !s->empty() &&
+                                               is_normalized_text_fast(*s) && is_valid_utf8(*s)));
+    }
+    case FieldType::Time: {
+      // Canonical form only: YYYY-MM-DDTHH:MM:SS+09:00 with a real date.
+      const std::string* s = as_text(v);
+      if (!s || s->size() != 25 || (*s)[10] != 'T' || s->compare(19, 6, "+09:00") != 0) return false;
+      if ((*s)[17] == '6') return false;  // leap second: let the slow path normalise it
+      return parse_iso(*s).has_value();
+    }
+    case FieldType::Bool: {
+      auto i = as_int(v);
+      return i && (*i == 0 || *i == 1);
+    }
+    case FieldType::Int:
+    case FieldType::Count: {
+      auto i = as_int(v);
+      return i && static_cast<double>(*i) >= f.min && static_cast<double>(*i) <= f.max;
+    }
+    case FieldType::Real:
+    case FieldType::Measure: {
+      const double* d = std::get_if<double>(&v);
+      return d && std::isfinite(*d) && *d >= f.min && *d <= f.max;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<Problem> validate_received(const EntitySpec& s, std::string_view id,
+                                       const Fields& fields, const ValidateOptions& opt) {
+  std::vector<Problem> problems;
+  Collector c(problems);
+  if (!is_valid_entity_id(id)) c.whole("bad_id", "IDが不正です", "the id is empty, too long or contains control characters");
+  for (const auto& [name, value] : fields) {
+    const FieldSpec* f = s.field(name);
+    if (!f) {
+      if (!opt.lenient_enums)  // from a newer schema: kept in the log, not materialised
+        c.add(nullptr, name, "unknown_field", "は" + std::string(s.ja) + "の項目ではありません",
+              "is not a field of " + std::string(s.en));
+      continue;
+    }
+    if (opt.delta != (f->rule == MergeRule::Counter)) {
+      c.add(f, name, opt.delta ? "not_a_counter" : "counter_set_directly",
+            "はこの操作で変更できません", "cannot be changed by this kind of op");
+      continue;
+    }
+    if (fast_valid(*f, value, opt)) continue;
+    // Slow path: find out why, on a copy of this one value.
+    Value copy = value;
+    const size_t before = problems.size();
+    normalize_field(*f, copy, opt, c);
+    if (problems.size() == before && copy != value)
+      c.add(f, name, "not_normalized", "の値が正規化されていません", "is not in normal form");
+  }
+  cross_field_checks(s, id, fields, opt, c);
+  return problems;
+}
 
 std::string describe(const std::vector<Problem>& problems, Lang lang) {
   std::string out;

@@ -33,6 +33,12 @@ struct ValidateOptions {
 std::vector<Problem> normalize_and_validate(const EntitySpec& spec, std::string_view id,
                                             Fields& fields, const ValidateOptions& options);
 
+// For ops received from other nodes: every problem with `fields` as they are, including
+// values that are not in normal form (replicas must store identical text). Never copies
+// a value that is already valid and normal: this runs for every remote op.
+std::vector<Problem> validate_received(const EntitySpec& spec, std::string_view id,
+                                       const Fields& fields, const ValidateOptions& options);
+
 // Entity ids: non-empty, ≤ 128 bytes, valid UTF-8, no control characters or spaces at ends.
 bool is_valid_entity_id(std::string_view id);
 

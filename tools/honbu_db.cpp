@@ -1,0 +1,184 @@
+// honbu-db: look after a node database.
+//   init    create a node database (node id + dataset)
+//   stats   what is in it (ops, entities, version vector, conflicts); --summary for 状況概要
+//   verify  SQLite integrity check + replay the op log into a scratch db and compare states
+//   ops     print ops as JSON lines, for debugging
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "model/errors.hpp"
+#include "model/paths.hpp"
+#include "model/queries.hpp"
+#include "model/store.hpp"
+#include "model/summary.hpp"
+#include "model/verify.hpp"
+
+using namespace honbu;
+
+namespace {
+
+struct Target {
+  std::string db, data_dir, dataset = std::string(kActualDataset);
+  std::string path() const { return db.empty() ? database_path(data_dir, dataset) : db; }
+};
+
+void add_target(CLI::App* cmd, Target& t) {
+  cmd->add_option("--db", t.db, "database file (overrides --data-dir/--dataset)");
+  cmd->add_option("--data-dir", t.data_dir, "node data directory")->default_str(default_data_dir());
+  cmd->add_option("--dataset", t.dataset, "ACTUAL or EXERCISE:<name>");
+}
+
+std::unique_ptr<Store> open_existing(const Target& t) {
+  StoreOptions o;
+  o.path = t.path();
+  o.create_if_missing = false;
+  return Store::open(o);
+}
+
+nlohmann::json op_json(const Op& op) {
+  nlohmann::json j;
+  j["origin"] = op.origin;
+  j["seq"] = op.seq;
+  j["hlc"] = op.hlc.to_string();
+  j["dataset"] = op.dataset;
+  j["kind"] = spec(op.kind).name;
+  j["id"] = op.entity_id;
+  j["type"] = op_type_name(op.type);
+  j["fields"] = nlohmann::json::parse(encode_fields(op.fields));
+  if (!op.base.empty()) j["base"] = nlohmann::json::parse(encode_base(op.base));
+  j["operator"] = op.operator_name;
+  j["schema"] = op.schema_version;
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"honbu-db: create, inspect and verify a Honbu node database"};
+  app.require_subcommand(1);
+  Target target;
+  target.data_dir = default_data_dir();
+  std::string lang_name;
+  app.add_option("--lang", lang_name, "ja or en (default: from $LANG)")->check(CLI::IsMember({"ja", "en"}));
+
+  auto* init = app.add_subcommand("init", "create a node database");
+  add_target(init, target);
+  std::string node_id;
+  init->add_option("--node", node_id, "this node's id, e.g. hq or kita (letters, digits, - _ .)")->required();
+
+  auto* stats = app.add_subcommand("stats", "show what the database holds");
+  add_target(stats, target);
+  bool summary = false, json = false;
+  stats->add_flag("--summary", summary, "also print the situation summary (状況概要)");
+  stats->add_flag("--json", json, "machine-readable output");
+
+  auto* verify = app.add_subcommand("verify", "integrity check and op-log replay");
+  add_target(verify, target);
+
+  auto* ops = app.add_subcommand("ops", "print ops as JSON lines");
+  add_target(ops, target);
+  std::int64_t after = 0;
+  std::size_t limit = 100;
+  std::string origin_filter, entity_filter;
+  ops->add_option("--after", after, "only ops after this local counter");
+  ops->add_option("--limit", limit, "at most this many ops");
+  ops->add_option("--origin", origin_filter, "only ops from this node");
+  ops->add_option("--entity", entity_filter, "only ops on this entity id");
+
+  CLI11_PARSE(app, argc, argv);
+  const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG"))
+                                      : (lang_name == "ja" ? Lang::Ja : Lang::En);
+  const bool ja = lang == Lang::Ja;
+
+  try {
+    if (*init) {
+      StoreOptions o;
+      o.path = target.path();
+      o.node_id = node_id;
+      o.dataset = target.dataset;
+      auto s = Store::open(o);
+      std::printf(ja ? "作成しました: %s (ノード %s, データセット %s)\n"
+                     : "Created %s (node %s, dataset %s)\n",
+                  s->path().c_str(), s->node_id().c_str(), s->dataset().c_str());
+      return 0;
+    }
+    if (*stats) {
+      auto s = open_existing(target);
+      const StoreStats st = store_stats(s->db());
+      if (json) {
+        nlohmann::json j;
+        j["path"] = st.path;
+        j["node_id"] = st.node_id;
+        j["dataset"] = st.dataset;
+        j["schema_version"] = st.schema_version;
+        j["ops"] = st.ops;
+        j["quarantined"] = st.quarantined;
+        j["invalid"] = st.invalid;
+        j["refused"] = st.refused;
+        j["conflicts_open"] = st.conflicts_open;
+        j["vector"] = nlohmann::json::parse(encode_vector(st.vector));
+        j["state_hash"] = state_hash(s->db());
+        for (const auto& [k, n] : st.entities) j["entities"][std::string(spec(k).name)] = n;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+      }
+      std::printf("%s %s\n", ja ? "ファイル:" : "File:", st.path.c_str());
+      std::printf("%s %s  %s %s  %s %d\n", ja ? "ノード:" : "Node:", st.node_id.c_str(),
+                  ja ? "データセット:" : "Dataset:", st.dataset.c_str(), ja ? "スキーマ:" : "Schema:",
+                  st.schema_version);
+      std::printf(ja ? "操作(op): %lld 件 (隔離 %lld, 無効 %lld)  拒否: %lld  未解決の競合: %lld\n"
+                     : "Ops: %lld (quarantined %lld, invalid %lld)  refused: %lld  open conflicts: %lld\n",
+                  static_cast<long long>(st.ops), static_cast<long long>(st.quarantined),
+                  static_cast<long long>(st.invalid), static_cast<long long>(st.refused),
+                  static_cast<long long>(st.conflicts_open));
+      std::printf("%s %s\n", ja ? "時計(HLC):" : "Clock (HLC):", st.last_hlc.c_str());
+      std::printf("%s\n", ja ? "バージョンベクトル:" : "Version vector:");
+      for (const auto& [o, seq] : st.vector) std::printf("  %-20s %llu\n", o.c_str(), static_cast<unsigned long long>(seq));
+      std::printf("%s\n", ja ? "件数:" : "Rows:");
+      for (const auto& [k, n] : st.entities)
+        std::printf("  %-20s %lld\n", std::string(spec(k).label(lang)).c_str(), static_cast<long long>(n));
+      std::printf("%s %s\n", ja ? "状態ハッシュ:" : "State hash:", state_hash(s->db()).c_str());
+      if (summary) std::printf("\n%s", situation_summary(s->db(), lang, s->now()).c_str());
+      return 0;
+    }
+    if (*verify) {
+      const VerifyReport r = verify_store(target.path(), [&](std::int64_t done, std::int64_t total) {
+        std::fprintf(stderr, ja ? "\r再生中 %lld / %lld" : "\rreplaying %lld / %lld",
+                     static_cast<long long>(done), static_cast<long long>(total));
+      });
+      std::fprintf(stderr, "\n");
+      std::printf("integrity_check: %s\n", r.integrity.c_str());
+      std::printf(ja ? "再生した操作: %lld\n" : "ops replayed: %lld\n", static_cast<long long>(r.ops_replayed));
+      std::printf(ja ? "状態ハッシュ: テーブル %s / 再生 %s\n" : "state hash: tables %s / replay %s\n",
+                  r.live_hash.c_str(), r.replay_hash.c_str());
+      for (const auto& p : r.problems) std::printf("%s %s\n", ja ? "問題:" : "problem:", p.c_str());
+      std::printf("%s\n", r.ok ? (ja ? "検証OK" : "verify: OK") : (ja ? "検証NG" : "verify: FAILED"));
+      return r.ok ? 0 : 1;
+    }
+    if (*ops) {
+      auto s = open_existing(target);
+      std::size_t printed = 0;
+      std::int64_t cursor = after;
+      while (printed < limit) {
+        std::int64_t last = cursor;
+        auto batch = s->ops_after(cursor, 1000, &last);
+        if (last == cursor) break;
+        for (const Op& op : batch) {
+          if (!origin_filter.empty() && op.origin != origin_filter) continue;
+          if (!entity_filter.empty() && op.entity_id != entity_filter) continue;
+          std::cout << op_json(op).dump() << "\n";
+          if (++printed >= limit) break;
+        }
+        cursor = last;
+      }
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "honbu-db: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

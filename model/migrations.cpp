@@ -376,7 +376,12 @@ CREATE TABLE office_status (
   _hlc INTEGER NOT NULL DEFAULT 0
 );
 
--- Query support for the console (issue: incident list over 100k rows, latest reports).
+-- Query support for the console (incident list over 100k rows, latest reports).
+-- The CASE text must stay identical to kPriorityRank in queries.cpp (a test checks the plan).
+CREATE INDEX incidents_priority ON incidents(
+  CASE priority WHEN 'life' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
+  received_at DESC, status, _deleted);
+CREATE INDEX incidents_received ON incidents(received_at);
 CREATE INDEX branch_reports_branch ON branch_reports(branch_id, report_no);
 CREATE INDEX chronology_at ON chronology(at);
 )sql";

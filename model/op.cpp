@@ -1,6 +1,9 @@
 #include "model/op.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "model/errors.hpp"
 
@@ -41,26 +44,61 @@ bool Op::same_content(const Op& o) const {
          operator_name == o.operator_name && schema_version == o.schema_version;
 }
 
+// Same compact text as the `_clk` column (merge.cpp), grouped by clock since an edit's
+// fields usually all stand on one earlier write:  HLC@origin:field,field;HLC@origin:field
 std::string encode_base(const BaseClocks& base) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [field, clock] : base) j[field] = {clock.hlc.packed, clock.origin};
-  return j.dump();
+  std::vector<std::pair<const FieldClock*, std::string>> groups;
+  for (const auto& [field, clock] : base) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return *g.first == clock; });
+    if (it == groups.end()) {
+      groups.emplace_back(&clock, field);
+    } else {
+      it->second += ',';
+      it->second += field;
+    }
+  }
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::string out;
+  char num[24];
+  for (const auto& [clock, fields] : groups) {
+    if (!out.empty()) out += ';';
+    auto [p, ec] = std::to_chars(num, num + sizeof num, clock->hlc.packed);
+    out.append(num, p);
+    out += '@';
+    out += clock->origin;
+    out += ':';
+    out += fields;
+  }
+  return out;
 }
 
-BaseClocks decode_base(std::string_view json) {
+BaseClocks decode_base(std::string_view text) {
   BaseClocks out;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json.begin(), json.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw DecodeError("base clocks: malformed JSON at byte " + std::to_string(e.byte));
-  }
-  if (!j.is_object()) throw DecodeError("base clocks: expected a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& v = it.value();
-    if (!v.is_array() || v.size() != 2 || !v[0].is_number_unsigned() || !v[1].is_string())
-      throw DecodeError("base clocks: '" + it.key() + "' must be [hlc, \"origin\"]");
-    out.emplace(it.key(), FieldClock{Hlc{v[0].get<std::uint64_t>()}, v[1].get<std::string>()});
+  auto fail = [](size_t pos, const char* why) {
+    throw DecodeError("base clocks: " + std::string(why) + " at byte " + std::to_string(pos));
+  };
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(';', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view group = text.substr(pos, end - pos);
+    const size_t at = group.find('@'), colon = group.find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos || at == 0 || colon < at + 2)
+      fail(pos, "expected HLC@origin:fields");
+    FieldClock c;
+    auto [p, ec] = std::from_chars(group.data(), group.data() + at, c.hlc.packed);
+    if (ec != std::errc() || p != group.data() + at) fail(pos, "HLC is not a number");
+    c.origin = std::string(group.substr(at + 1, colon - at - 1));
+    std::string_view fields = group.substr(colon + 1);
+    while (!fields.empty()) {
+      const size_t comma = fields.find(',');
+      const std::string_view name = fields.substr(0, comma);
+      if (name.empty()) fail(pos + colon + 1, "empty field name");
+      out.emplace(std::string(name), c);
+      if (comma == std::string_view::npos) break;
+      fields.remove_prefix(comma + 1);
+    }
+    pos = end + 1;
   }
   return out;
 }

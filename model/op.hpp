@@ -58,8 +58,8 @@ struct Op {
   bool same_content(const Op& other) const;  // everything but (origin, seq) transport state
 };
 
-std::string encode_base(const BaseClocks& base);       // JSON {"field":[hlc,"origin"]}
-BaseClocks decode_base(std::string_view json);         // throws DecodeError
+std::string encode_base(const BaseClocks& base);  // "HLC@origin:field,field;..." (canonical)
+BaseClocks decode_base(std::string_view text);    // throws DecodeError naming the byte
 
 // Highest contiguous seq per origin: "I have every op of X up to n".
 using VersionVector = std::map<std::string, std::uint64_t, std::less<>>;

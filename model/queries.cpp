@@ -32,6 +32,8 @@ Fields row_fields(const EntitySpec& s, Statement& q) {
 
 namespace {
 
+// Must match the expression of the incidents_priority index (migrations.cpp) character
+// for character, or SQLite sorts 100k rows instead of walking the index.
 constexpr const char* kPriorityRank =
     "CASE priority WHEN 'life' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 "
     "ELSE 4 END";
@@ -115,7 +117,10 @@ IncidentPage query_incidents(Db& db, const IncidentFilter& f) {
     case IncidentFilter::Sort::Area: order = std::string("area_id") + dir + ", received_at DESC"; break;
     case IncidentFilter::Sort::Title: order = std::string("title") + dir; break;
   }
-  order += ", id";
+  // Ties: by local row order for the indexed sorts (so the index drives the query), by id
+  // for the rest.
+  if (f.sort != IncidentFilter::Sort::Priority && f.sort != IncidentFilter::Sort::ReceivedAt)
+    order += ", id";
 
   IncidentPage page;
   {

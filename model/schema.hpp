@@ -74,7 +74,7 @@ struct EntitySpec {
   bool grow_only = false;  // no deletes; creation fields never change
   std::vector<FieldSpec> fields;
 
-  std::vector<std::pair<std::string_view, int>> by_name;  // sorted by name (built once)
+  std::vector<std::pair<std::string_view, int>> by_name{};  // sorted by name (built once)
 
   const FieldSpec* field(std::string_view field_name) const;
   int index_of(std::string_view field_name) const;  // position in `fields`, or -1

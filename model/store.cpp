@@ -41,14 +41,16 @@ std::string build_insert(const EntitySpec& s) {
     cols += std::string(f.name) + ", ";
     params += "?, ";
   }
-  return "INSERT INTO " + std::string(s.table) + "(" + cols + "_clk, _deleted, _hlc, id) VALUES(" +
-         params + "?, ?, ?, ?) ON CONFLICT(id) DO NOTHING";
+  // OR IGNORE (not ON CONFLICT DO NOTHING): the statement can never abort, so SQLite
+  // skips the per-statement journal; values for NOT NULL columns are always bound.
+  return "INSERT OR IGNORE INTO " + std::string(s.table) + "(" + cols +
+         "_clk, _deleted, _hlc, id) VALUES(" + params + "?, ?, ?, ?)";
 }
 
 std::string build_update(const EntitySpec& s) {
   std::string sets;
   for (const FieldSpec& f : s.fields) sets += std::string(f.name) + " = ?, ";
-  return "UPDATE " + std::string(s.table) + " SET " + sets +
+  return "UPDATE OR IGNORE " + std::string(s.table) + " SET " + sets +
          "_clk = ?, _deleted = ?, _hlc = ? WHERE id = ?";
 }
 
@@ -359,9 +361,9 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
   const std::string fields_json = encode_fields(op.fields);
   const std::string base_json = op.base.empty() ? std::string() : encode_base(op.base);
   auto ins = db_.query(
-      "INSERT INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, "
-      "operator, schema_version, state, note, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?) ON CONFLICT(origin, seq) DO NOTHING");
+      "INSERT OR IGNORE INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, "
+      "base, operator, schema_version, state, note, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?)");
   ins->bind_static(1, op.origin)
       .bind(2, static_cast<std::int64_t>(op.seq))
       .bind(3, static_cast<std::int64_t>(op.hlc.packed))
@@ -451,6 +453,38 @@ bool Store::save_entity(EntityKind kind, std::string_view id, const EntityState&
   return db_.changes() > 0;
 }
 
+const Store::PartialSql& Store::partial_sql(const Op& op) {
+  const EntitySpec& s = spec(op.kind);
+  // Columns the op can change: its own fields, and companions of Max fields it sets.
+  // Looked up by a bit mask of column indexes (specs have fewer than 128 fields).
+  std::uint64_t mask[2] = {0, 0};
+  auto mark = [&](size_t i) { mask[i / 64] |= std::uint64_t{1} << (i % 64); };
+  for (const auto& [name, v] : op.fields) {
+    const int i = s.index_of(name);
+    if (i < 0) continue;
+    mark(static_cast<size_t>(i));
+    if (s.fields[static_cast<size_t>(i)].rule != MergeRule::Max) continue;
+    for (size_t k = 0; k < s.fields.size(); ++k)
+      if (s.fields[k].rule == MergeRule::Companion && s.fields[k].companion_of == name) mark(k);
+  }
+  const PartialKey key{op.kind, mask[0], mask[1]};
+  auto it = partial_sql_.find(key);
+  if (it != partial_sql_.end()) return it->second;
+  PartialSql p;
+  p.select = "SELECT rowid, _clk, _deleted, _hlc";
+  p.update = "UPDATE OR IGNORE " + std::string(s.table) + " SET ";
+  for (size_t c = 0; c < s.fields.size(); ++c) {
+    if (!((mask[c / 64] >> (c % 64)) & 1)) continue;
+    p.columns.push_back(static_cast<int>(c));
+    const std::string name(s.fields[c].name);
+    p.select += ", " + name;
+    p.update += name + " = ?, ";
+  }
+  p.select += " FROM " + std::string(s.table) + " WHERE id = ?";
+  p.update += "_clk = ?, _deleted = ?, _hlc = ? WHERE rowid = ?";
+  return partial_sql_.emplace(key, std::move(p)).first->second;
+}
+
 void Store::materialize(const Op& op, std::size_t* conflicts) {
   const EntitySpec& s = spec(op.kind);
   // A create (no base clocks) is tried as a plain insert first: no read needed. If the
@@ -463,10 +497,38 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
     done = save_entity(op.kind, op.entity_id, fresh, false);
   }
   if (!done) {
-    auto current = load(op.kind, op.entity_id);
-    EntityState st = current.value_or(EntityState(s));
+    // Read and rewrite only the columns this op can change (plus the clocks).
+    const PartialSql& sql = partial_sql(op);
+    EntityState st(s);
+    std::int64_t rowid = 0;
+    {
+      auto q = db_.query(sql.select);
+      q->bind_static(1, op.entity_id);
+      if (q->step()) {
+        st.exists = true;
+        rowid = q->column_int(0);
+        decode_clocks_into(q->column_text(1), st);
+        st.deleted = q->column_int(2) != 0;
+        st.max_hlc = Hlc{static_cast<std::uint64_t>(q->column_int(3))};
+        for (size_t k = 0; k < sql.columns.size(); ++k)
+          st.values[static_cast<size_t>(sql.columns[k])] = q->column(static_cast<int>(k) + 4);
+      }
+    }
+    const bool existed = st.exists;
     r = merge_op(st, op);
-    if (r.changed) save_entity(op.kind, op.entity_id, st, current.has_value());
+    if (r.changed && !existed) {
+      save_entity(op.kind, op.entity_id, st, false);
+    } else if (r.changed) {
+      const std::string clocks = encode_clocks(st);
+      auto q = db_.query(sql.update);
+      int i = 1;
+      for (int col : sql.columns) q->bind_static(i++, st.values[static_cast<size_t>(col)]);
+      q->bind_static(i++, clocks);
+      q->bind(i++, std::int64_t{st.deleted ? 1 : 0});
+      q->bind(i++, static_cast<std::int64_t>(st.max_hlc.packed));
+      q->bind(i++, rowid);
+      q->run();
+    }
   }
   for (const Conflict& c : r.conflicts) {
     auto q = db_.query(

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "model/db.hpp"
@@ -147,7 +148,13 @@ class Store {
     std::string select_row, insert_row, update_row;
   };
 
+  struct PartialSql {
+    std::vector<int> columns;  // spec field indexes read and written
+    std::string select, update;
+  };
+
   explicit Store(StoreOptions options);
+  const PartialSql& partial_sql(const Op& op);
   void migrate_or_init(const StoreOptions& options);
   void load_caches();
   void begin();
@@ -171,6 +178,8 @@ class Store {
   IdGenerator ids_;
   std::map<std::string, OriginState, std::less<>> origins_;
   std::map<EntityKind, KindSql> sql_;
+  using PartialKey = std::tuple<EntityKind, std::uint64_t, std::uint64_t>;  // kind, column mask
+  std::map<PartialKey, PartialSql> partial_sql_;
   std::unique_ptr<Transaction> tx_;
   bool wrote_in_tx_ = false;
   std::int64_t conflict_rows_ = 0;  // rows in the conflicts table (cached)

@@ -49,13 +49,15 @@ void encode(char32_t cp, std::string& out) {
   }
 }
 
-// Half-width katakana U+FF65..U+FF9D -> full-width (NFKC table for this block).
+// Half-width punctuation and katakana U+FF61..U+FF9D -> full-width (NFKC table for this block).
 constexpr char16_t kHalfKana[] = {
+    u'。', u'「', u'」', u'、',
     u'・', u'ヲ', u'ァ', u'ィ', u'ゥ', u'ェ', u'ォ', u'ャ', u'ュ', u'ョ', u'ッ', u'ー',
     u'ア', u'イ', u'ウ', u'エ', u'オ', u'カ', u'キ', u'ク', u'ケ', u'コ', u'サ', u'シ',
     u'ス', u'セ', u'ソ', u'タ', u'チ', u'ツ', u'テ', u'ト', u'ナ', u'ニ', u'ヌ', u'ネ',
     u'ノ', u'ハ', u'ヒ', u'フ', u'ヘ', u'ホ', u'マ', u'ミ', u'ム', u'メ', u'モ', u'ヤ',
     u'ユ', u'ヨ', u'ラ', u'リ', u'ル', u'レ', u'ロ', u'ワ', u'ン'};
+static_assert(sizeof kHalfKana / sizeof kHalfKana[0] == 0xFF9D - 0xFF61 + 1);
 
 bool takes_dakuten(char32_t c) {
   // カ..ト alternate with their voiced forms, except ッ (U+30C3) breaks the rhythm.
@@ -77,8 +79,8 @@ std::string normalize_text(std::string_view s) {
       cp -= 0xFEE0;  // 全角 ASCII -> 半角
     } else if (cp == 0x3000) {
       cp = U' ';
-    } else if (cp >= 0xFF65 && cp <= 0xFF9D) {
-      cp = kHalfKana[cp - 0xFF65];
+    } else if (cp >= 0xFF61 && cp <= 0xFF9D) {
+      cp = kHalfKana[cp - 0xFF61];
       // A following ﾞ (U+FF9E) or ﾟ (U+FF9F) composes with the kana, as NFKC does.
       if (i < s.size()) {
         size_t j = i;

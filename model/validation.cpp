@@ -262,6 +262,17 @@ void cross_field_checks(const EntitySpec& s, std::string_view id, const Fields& 
             "「" + *code + "」は6桁の団体コードとして正しくありません（検査数字の誤り）",
             "\"" + *code + "\" is not a valid 6-digit municipality code (check digit)");
   }
+  // Any kind with a position (incident, area, shelter). Null ("" or 未確認 once normalised)
+  // is not a coordinate.
+  if (opt.creating && s.field("lat") && s.field("lon")) {
+    auto given = [&](std::string_view name) {
+      auto it = fields.find(name);
+      return it != fields.end() && !is_null(it->second);
+    };
+    if (given("lat") != given("lon"))
+      c.whole("lat_lon_pair", "緯度と経度は両方入力してください",
+              "latitude and longitude go together: give both or neither");
+  }
   switch (s.kind) {
     case EntityKind::Shelter: {
       check_part_of_whole(s, fields, "evacuees_voluntary", "evacuees", c);
@@ -273,12 +284,6 @@ void cross_field_checks(const EntitySpec& s, std::string_view id, const Fields& 
               "is before the opening time");
       break;
     }
-    case EntityKind::Incident:
-    case EntityKind::Area:
-      if (opt.creating && (fields.count("lat") != fields.count("lon")))
-        c.whole("lat_lon_pair", "緯度と経度は両方入力してください",
-                "latitude and longitude go together: give both or neither");
-      break;
     case EntityKind::Lifeline:
       if (opt.creating) {
         const std::string* area = text_of(fields, "area_id");

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "model/errors.hpp"
@@ -96,6 +97,8 @@ Fields decode_fields(std::string_view json) {
   } catch (const nlohmann::json::parse_error& e) {
     throw DecodeError("fields: malformed JSON at byte " + std::to_string(e.byte) + ": " +
                       e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range 406: 1e400
+    throw DecodeError(std::string("fields: malformed JSON: ") + e.what());
   }
   if (!j.is_object()) throw DecodeError("fields: expected a JSON object at byte 0");
   Fields out;
@@ -103,6 +106,9 @@ Fields decode_fields(std::string_view json) {
     const auto& v = it.value();
     if (v.is_null()) {
       out.emplace(it.key(), std::monostate{});
+    } else if (v.is_number_unsigned() &&
+               v.get<std::uint64_t>() > std::uint64_t{std::numeric_limits<std::int64_t>::max()}) {
+      throw DecodeError("fields: '" + it.key() + "' is too large for a 64-bit integer");
     } else if (v.is_number_integer()) {
       out.emplace(it.key(), v.get<std::int64_t>());
     } else if (v.is_number_float()) {

@@ -100,7 +100,7 @@ double raw_insert_rate(const std::string& path, const std::vector<Op>& ops) {
   return static_cast<double>(ops.size()) / (ms / 1000.0);
 }
 
-int bench_store(const std::string& dir, double scale, const std::string& only) {
+int bench_store(const std::string& dir, double scale, const std::string& only, bool keep) {
   auto want = [&](const char* part) { return only.empty() || only == part; };
   std::filesystem::create_directories(dir);
   std::mt19937_64 rng(42);
@@ -272,8 +272,9 @@ int bench_store(const std::string& dir, double scale, const std::string& only) {
     std::printf("  第4号様式 totals of latest reports, 50 branches x 20 reports: p50 %.2f ms (target <= 5)\n",
                 percentile(lat, 50));
   }
-  for (const char* f : {"bench-src.db", "bench-dst.db", "bench-local.db", "bench-query.db", "bench-reports.db"})
-    remove_db(dir + "/" + f);
+  if (!keep)
+    for (const char* f : {"bench-src.db", "bench-dst.db", "bench-local.db", "bench-query.db", "bench-reports.db"})
+      remove_db(dir + "/" + f);
   return 0;
 }
 
@@ -287,12 +288,14 @@ int main(int argc, char** argv) {
   std::string dir = (std::filesystem::temp_directory_path() / "honbu-bench").string();
   store->add_option("--scale", scale, "fraction of the full sizes (for a quick smoke run)");
   std::string only;
+  bool keep = false;
+  store->add_flag("--keep", keep, "keep the scratch databases (to inspect them with sqlite3)");
   store->add_option("--only", only, "run one part: apply, local, query or reports")
       ->check(CLI::IsMember({"apply", "local", "query", "reports"}));
   store->add_option("--dir", dir, "scratch directory (default: $TMPDIR/honbu-bench)");
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*store) return bench_store(dir, scale, only);
+    if (*store) return bench_store(dir, scale, only, keep);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-bench: %s\n", e.what());
     return 1;

@@ -48,7 +48,7 @@ nlohmann::json op_json(const Op& op) {
   j["id"] = op.entity_id;
   j["type"] = op_type_name(op.type);
   j["fields"] = nlohmann::json::parse(encode_fields(op.fields));
-  if (!op.base.empty()) j["base"] = nlohmann::json::parse(encode_base(op.base));
+  if (!op.base.empty()) j["base"] = encode_base(op.base);
   j["operator"] = op.operator_name;
   j["schema"] = op.schema_version;
   return j;

@@ -354,7 +354,9 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
     }
     if (!problems.empty()) {
       state = kInvalid;
-      note = describe(problems, Lang::En);
+      // For logs and peers' operators: the field's code and the reason.
+      for (const Problem& p : problems)
+        note += (note.empty() ? "" : "; ") + (p.field.empty() ? "" : p.field + ": ") + p.en;
     }
   }
 

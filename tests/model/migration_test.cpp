@@ -1,0 +1,131 @@
+// Schema migrations: each step in one transaction, old files upgraded in place, files from
+// a newer incompatible version refused without being touched.
+#include "model/migrations.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "model/db.hpp"
+#include "model/errors.hpp"
+#include "model/queries.hpp"
+#include "model/store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace honbu;
+using honbu::testing::TempDir;
+
+namespace {
+
+bool has_table(Db& db, const std::string& name) {
+  auto q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+  q->bind(1, name);
+  return q->step();
+}
+
+}  // namespace
+
+TEST(Migrations, VersionsAreNumberedInOrder) {
+  int expect = 1;
+  for (const Migration& m : migrations()) {
+    EXPECT_EQ(m.version, expect++);
+    EXPECT_LE(m.compatible_version, m.version);
+    EXPECT_FALSE(m.description.empty());
+  }
+  EXPECT_EQ(migrations().back().version, kSchemaVersion);
+}
+
+TEST(Migrations, Version1FileIsUpgradedKeepingItsData) {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  {
+    // Build the version-1 schema as an older Honbu would have, with an op and its row.
+    Db db(path, OpenMode::ReadWriteCreate);
+    migrate(db, 1);
+    db.exec(
+        "INSERT INTO meta(key, value) VALUES('dataset', 'ACTUAL'), ('node_id', 'hq'), "
+        "('created_at', '2026-01-01T00:00:00+09:00'), ('hlc', '117000000000000000')");
+    db.exec(
+        "INSERT INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, operator, "
+        "schema_version, received_at) VALUES('hq', 1, 117000000000000000, 'ACTUAL', 'area', "
+        "'chuo', 'upsert', '{\"branch_id\":\"hq\",\"name\":\"中央町\"}', 't', 1, 0)");
+    db.exec("INSERT INTO origins(origin, contiguous, max_seq) VALUES('hq', 1, 1)");
+    db.exec(
+        "INSERT INTO areas(id, name, branch_id, _clk, _hlc) VALUES('chuo', '中央町', 'hq', "
+        "'117000000000000000@hq:branch_id,name', 117000000000000000)");
+    EXPECT_EQ(stored_schema_version(db), 1);
+    EXPECT_FALSE(has_table(db, "evacuation_orders"));
+  }
+  StoreOptions o;
+  o.path = path;
+  auto s = Store::open(o);
+  EXPECT_EQ(stored_schema_version(s->db()), kSchemaVersion);
+  EXPECT_TRUE(has_table(s->db(), "evacuation_orders"));
+  EXPECT_TRUE(has_table(s->db(), "office_status"));
+  ASSERT_TRUE(get<Area>(s->db(), "chuo"));
+  EXPECT_EQ(get<Area>(s->db(), "chuo")->name, "中央町");
+  EXPECT_EQ(s->version_vector(), (VersionVector{{"hq", 1}}));
+  // The upgraded file works: a new op continues the seq, and the log replays to the same state.
+  auto r = s->put(EntityKind::Area, "chuo", {{"kana", "ちゅうおうちょう"}}, "t");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.op.seq, 2u);
+}
+
+TEST(Migrations, FailedStepLeavesThePreviousVersion) {
+  TempDir dir;
+  Db db(dir.file("a.db"), OpenMode::ReadWriteCreate);
+  migrate(db, 1);
+  db.exec("CREATE TABLE office_status(x)");  // a clash makes step 2 fail part-way
+  EXPECT_THROW(migrate(db, 2), StoreError);
+  EXPECT_EQ(stored_schema_version(db), 1);
+  EXPECT_FALSE(has_table(db, "evacuation_orders"));  // step 2 rolled back as a whole
+}
+
+TEST(Migrations, NewerIncompatibleFileIsRefusedUntouched) {
+  TempDir dir;
+  const std::string path = dir.file("new.db");
+  {
+    StoreOptions o;
+    o.path = path;
+    o.node_id = "hq";
+    o.dataset = "ACTUAL";
+    Store::open(o);
+    Db db(path, OpenMode::ReadWrite);
+    db.exec("UPDATE meta SET value = '9' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '7' WHERE key = 'compatible_version'");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  const auto before = std::filesystem::last_write_time(path);
+  StoreOptions o;
+  o.path = path;
+  try {
+    Store::open(o);
+    FAIL() << "opened a file from a newer incompatible Honbu";
+  } catch (const StoreError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("newer Honbu"), std::string::npos) << m;
+    EXPECT_NE(m.find("schema 9"), std::string::npos) << m;
+  }
+  EXPECT_EQ(std::filesystem::last_write_time(path), before);
+  Db db(path, OpenMode::ReadOnly);
+  EXPECT_EQ(stored_schema_version(db), 9);
+}
+
+TEST(Migrations, NewerButCompatibleFileOpens) {
+  TempDir dir;
+  const std::string path = dir.file("newer.db");
+  {
+    StoreOptions o;
+    o.path = path;
+    o.node_id = "hq";
+    o.dataset = "ACTUAL";
+    Store::open(o);
+    Db db(path, OpenMode::ReadWrite);
+    db.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '1' WHERE key = 'compatible_version'");
+  }
+  StoreOptions o;
+  o.path = path;
+  auto s = Store::open(o);
+  EXPECT_EQ(stored_schema_version(s->db()), 5);  // not downgraded
+}

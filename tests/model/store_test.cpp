@@ -1,0 +1,451 @@
+// Store: durability settings, op log bookkeeping, local commands, remote apply rules,
+// quarantine, datasets and refusals. Real SQLite files in a temp dir.
+#include "model/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/errors.hpp"
+#include "model/queries.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace honbu;
+using honbu::testing::TempDir;
+
+namespace {
+
+struct FakeClock {
+  TimeMs now = 1'790'000'000'000;  // 2026-09
+  std::function<TimeMs()> fn() {
+    return [this] { return now; };
+  }
+};
+
+std::unique_ptr<Store> open_store(const std::string& path, const std::string& node,
+                                  FakeClock* clock = nullptr, const std::string& dataset = "ACTUAL") {
+  StoreOptions o;
+  o.path = path;
+  o.node_id = node;
+  o.dataset = dataset;
+  if (clock) o.wall_clock = clock->fn();
+  return Store::open(o);
+}
+
+Fields incident(const std::string& title) {
+  return {{"title", title},
+          {"category", "building"},
+          {"received_at", "2026-11-22T03:30:00+09:00"},
+          {"verification", "unverified"},
+          {"priority", "high"},
+          {"status", "received"}};
+}
+
+std::string pragma(Store& s, const char* name) {
+  auto q = s.db().query(std::string("PRAGMA ") + name);
+  EXPECT_TRUE(q->step());
+  return debug_string(q->column(0));
+}
+
+}  // namespace
+
+TEST(StoreOpen, UsesWalAndFullSync) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  EXPECT_EQ(pragma(*s, "journal_mode"), "\"wal\"");
+  EXPECT_EQ(pragma(*s, "synchronous"), "2");  // FULL
+  EXPECT_EQ(s->node_id(), "hq");
+  EXPECT_EQ(s->dataset(), "ACTUAL");
+}
+
+TEST(StoreOpen, RejectsBadNodeIdAndDatasetOnCreate) {
+  TempDir dir;
+  EXPECT_THROW(open_store(dir.file("a.db"), "bad id!"), StoreError);
+  EXPECT_THROW(open_store(dir.file("b.db"), "hq", nullptr, "DRILL"), StoreError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("b.db")) &&
+               std::filesystem::file_size(dir.file("b.db")) > 0 &&
+               [&] {
+                 StoreOptions o;
+                 o.path = dir.file("b.db");
+                 o.create_if_missing = false;
+                 try {
+                   Store::open(o);
+                   return true;
+                 } catch (const StoreError&) {
+                   return false;
+                 }
+               }());
+}
+
+TEST(StoreOpen, RefusesOtherDatasetOrNode) {
+  TempDir dir;
+  open_store(dir.file("a.db"), "hq");
+  try {
+    open_store(dir.file("a.db"), "hq", nullptr, "EXERCISE:drill1");
+    FAIL() << "opened an ACTUAL file as EXERCISE";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds dataset ACTUAL"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(open_store(dir.file("a.db"), "kita"), StoreError);
+}
+
+TEST(StoreOpen, MissingFileWithoutCreateSaysHowToCreate) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.file("none.db");
+  o.create_if_missing = false;
+  try {
+    Store::open(o);
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("honbu-db init"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StoreOpen, NotADatabaseIsAClearError) {
+  TempDir dir;
+  {
+    std::ofstream f(dir.file("junk.db"), std::ios::binary);
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(i * 37));
+  }
+  try {
+    open_store(dir.file("junk.db"), "hq");
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.db"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StoreOpen, CorruptedPagesGiveErrorsNotCrashes) {
+  TempDir dir;
+  const std::string path = dir.file("c.db");
+  {
+    auto s = open_store(path, "hq");
+    s->batch([&] {
+      for (int i = 0; i < 300; ++i) ASSERT_TRUE(s->put(EntityKind::Incident, s->new_id(), incident("倒壊 " + std::to_string(i)), "t").ok);
+    });
+  }
+  // Checkpoint everything into the main file, then scribble over the middle of it.
+  {
+    Db db(path, OpenMode::ReadWrite);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  const auto size = std::filesystem::file_size(path);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    for (int i = 0; i < 20000; ++i) f.put(static_cast<char>(0xA5));
+  }
+  // Either opening or reading fails with a StoreError naming the file; nothing crashes.
+  bool failed_cleanly = false;
+  try {
+    auto s = open_store(path, "hq");
+    IncidentFilter all;
+    all.limit = 100000;
+    query_incidents(s->db(), all);
+    state_hash(s->db());
+    auto q = s->db().query("PRAGMA integrity_check");
+    ASSERT_TRUE(q->step());
+    failed_cleanly = q->column_text(0) != "ok";  // corruption is at least detected
+  } catch (const StoreError& e) {
+    failed_cleanly = std::string(e.what()).find("c.db") != std::string::npos;
+  }
+  EXPECT_TRUE(failed_cleanly);
+}
+
+TEST(StoreLocal, OpsHaveContiguousSeqsAndAdvanceTheVector) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  std::vector<std::uint64_t> seqs;
+  for (int i = 0; i < 5; ++i) {
+    auto r = s->put(EntityKind::Incident, s->new_id(), incident("火災 " + std::to_string(i)), "佐藤");
+    ASSERT_TRUE(r.ok) << describe(r.problems, Lang::En);
+    seqs.push_back(r.op.seq);
+    EXPECT_EQ(r.op.origin, "hq");
+    EXPECT_EQ(r.op.operator_name, "佐藤");
+    EXPECT_EQ(r.op.dataset, "ACTUAL");
+  }
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(s->version_vector(), (VersionVector{{"hq", 5}}));
+  EXPECT_EQ(s->data_version(), 5);
+}
+
+TEST(StoreLocal, InvalidCommandWritesNothingAndNamesEveryField) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  Fields f = incident("x");
+  f["priority"] = "very";
+  f["dead"] = std::int64_t{-1};
+  f.erase("title");
+  auto r = s->put(EntityKind::Incident, s->new_id(), f, "t");
+  EXPECT_FALSE(r.ok);
+  std::set<std::string> fields;
+  for (const auto& p : r.problems) fields.insert(p.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"priority", "dead", "title"}));
+  EXPECT_EQ(s->data_version(), 0);
+  EXPECT_TRUE(s->version_vector().empty());
+}
+
+TEST(StoreLocal, NormalisesWidthBeforeStoring) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  Fields f = incident("本町１丁目　ﾋﾞﾙ倒壊");
+  f["dead"] = "３";
+  const std::string id = s->new_id();
+  ASSERT_TRUE(s->put(EntityKind::Incident, id, f, "t").ok);
+  auto got = get<Incident>(s->db(), id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->title, "本町1丁目 ビル倒壊");
+  EXPECT_EQ(got->dead, TriCount::of(3));
+}
+
+TEST(StoreLocal, ClockNeverGoesBackAcrossRestartEvenIfWallClockDoes) {
+  TempDir dir;
+  FakeClock clock;
+  Hlc last;
+  {
+    auto s = open_store(dir.file("a.db"), "hq", &clock);
+    for (int i = 0; i < 3; ++i) last = s->put(EntityKind::Incident, s->new_id(), incident("a"), "t").op.hlc;
+  }
+  clock.now -= 3'600'000;  // the laptop's clock was set back an hour
+  auto s = open_store(dir.file("a.db"), "hq", &clock);
+  const Hlc next = s->put(EntityKind::Incident, s->new_id(), incident("b"), "t").op.hlc;
+  EXPECT_GT(next, last);
+}
+
+TEST(StoreLocal, GrowOnlyRecordsCannotBeDeletedOrRewritten) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  const std::string id = s->new_id();
+  Fields entry{{"number", std::int64_t{1}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
+               {"content", "避難指示発令"}, {"state", "pending"}};
+  ASSERT_TRUE(s->put(EntityKind::Chronology, id, entry, "t").ok);
+  EXPECT_FALSE(s->remove(EntityKind::Chronology, id, "t").ok);
+  auto rewrite = s->put(EntityKind::Chronology, id, {{"content", "書き換え"}}, "t");
+  EXPECT_FALSE(rewrite.ok);
+  ASSERT_FALSE(rewrite.problems.empty());
+  EXPECT_EQ(rewrite.problems[0].code, "immutable");
+  // The state of an entry is workflow, not record: it can change.
+  EXPECT_TRUE(s->put(EntityKind::Chronology, id, {{"state", "done"}}, "t").ok);
+  EXPECT_EQ(get<ChronologyEntry>(s->db(), id)->state, "done");
+  EXPECT_EQ(get<ChronologyEntry>(s->db(), id)->content, "避難指示発令");
+}
+
+TEST(StoreLocal, DeletedEntityRefusesEdits) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  const std::string id = s->new_id();
+  ASSERT_TRUE(s->put(EntityKind::Incident, id, incident("a"), "t").ok);
+  ASSERT_TRUE(s->remove(EntityKind::Incident, id, "t").ok);
+  EXPECT_FALSE(get<Incident>(s->db(), id));
+  EXPECT_FALSE(s->put(EntityKind::Incident, id, {{"status", "done"}}, "t").ok);
+}
+
+TEST(StoreLocal, BatchIsAllOrNothing) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  EXPECT_THROW(s->batch([&] {
+    ASSERT_TRUE(s->put(EntityKind::Incident, s->new_id(), incident("a"), "t").ok);
+    ASSERT_TRUE(s->put(EntityKind::Incident, s->new_id(), incident("b"), "t").ok);
+    throw std::runtime_error("operator cancelled");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(s->data_version(), 0);
+  EXPECT_TRUE(s->version_vector().empty());
+  // The seq counter did not move either: the next op is seq 1.
+  EXPECT_EQ(s->put(EntityKind::Incident, s->new_id(), incident("c"), "t").op.seq, 1u);
+}
+
+TEST(StoreLocal, CommitListenerSeesEachCommit) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  std::vector<std::int64_t> seen;
+  s->set_commit_listener([&](std::int64_t v) { seen.push_back(v); });
+  s->put(EntityKind::Incident, s->new_id(), incident("a"), "t");
+  s->batch([&] {
+    s->put(EntityKind::Incident, s->new_id(), incident("b"), "t");
+    s->put(EntityKind::Incident, s->new_id(), incident("c"), "t");
+  });
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 3}));
+}
+
+TEST(StoreRemote, ApplyIsIdempotent) {
+  TempDir dir;
+  auto a = open_store(dir.file("a.db"), "hq");
+  auto b = open_store(dir.file("b.db"), "kita");
+  for (int i = 0; i < 4; ++i) a->put(EntityKind::Incident, a->new_id(), incident("a"), "t");
+  auto ops = a->ops_missing_for({}, 100);
+  ASSERT_EQ(ops.size(), 4u);
+  auto r1 = b->apply_remote(ops);
+  EXPECT_EQ(r1.applied, 4u);
+  const std::string h = state_hash(b->db());
+  auto r2 = b->apply_remote(ops);
+  EXPECT_EQ(r2.applied, 0u);
+  EXPECT_EQ(r2.duplicates, 4u);
+  EXPECT_EQ(state_hash(b->db()), h);
+  EXPECT_EQ(state_hash(a->db()), h);
+}
+
+TEST(StoreRemote, OpForAnotherDatasetIsRefusedAndNotStored) {
+  TempDir dir;
+  auto drill = open_store(dir.file("drill.db"), "hq", nullptr, "EXERCISE:quake");
+  auto actual = open_store(dir.file("actual.db"), "hq2");
+  drill->put(EntityKind::Incident, drill->new_id(), incident("訓練 倒壊"), "t");
+  auto r = actual->apply_remote(drill->ops_missing_for({}, 10));
+  EXPECT_EQ(r.refused, 1u);
+  EXPECT_EQ(r.applied, 0u);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_NE(r.messages[0].find("EXERCISE:quake"), std::string::npos) << r.messages[0];
+  EXPECT_EQ(actual->data_version(), 0);
+  EXPECT_TRUE(actual->version_vector().empty());
+  EXPECT_EQ(store_stats(actual->db()).refused, 1);
+}
+
+TEST(StoreRemote, ReusedSeqWithOtherContentIsRefusedAndReported) {
+  TempDir dir;
+  auto a = open_store(dir.file("a.db"), "hq");
+  auto b = open_store(dir.file("b.db"), "kita");
+  a->put(EntityKind::Incident, "01JDEMO0000000000000000001", incident("本物"), "t");
+  auto ops = a->ops_missing_for({}, 10);
+  ASSERT_EQ(b->apply_remote(ops).applied, 1u);
+  Op forged = ops[0];
+  forged.fields["title"] = "偽物";
+  auto r = b->apply_remote(std::vector<Op>{forged});
+  EXPECT_EQ(r.refused, 1u);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_NE(r.messages[0].find("already used"), std::string::npos) << r.messages[0];
+  EXPECT_EQ(get<Incident>(b->db(), "01JDEMO0000000000000000001")->title, "本物");
+}
+
+TEST(StoreRemote, InvalidOpIsKeptInTheLogButNeverApplied) {
+  TempDir dir;
+  auto b = open_store(dir.file("b.db"), "kita");
+  Op op;
+  op.origin = "hq";
+  op.seq = 1;
+  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
+  op.dataset = "ACTUAL";
+  op.kind = EntityKind::Incident;
+  op.entity_id = "01JINVALID0000000000000001";
+  op.fields = {{"priority", "whenever"}, {"dead", std::int64_t{-4}}};
+  auto r = b->apply_remote(std::vector<Op>{op});
+  EXPECT_EQ(r.invalid, 1u);
+  EXPECT_EQ(b->version_vector(), (VersionVector{{"hq", 1}}));  // the log stays contiguous
+  EXPECT_FALSE(b->load(EntityKind::Incident, op.entity_id));
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_NE(r.messages[0].find("priority"), std::string::npos) << r.messages[0];
+}
+
+TEST(StoreRemote, NonNormalisedTextFromAPeerIsInvalid) {
+  TempDir dir;
+  auto b = open_store(dir.file("b.db"), "kita");
+  Op op;
+  op.origin = "hq";
+  op.seq = 1;
+  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
+  op.dataset = "ACTUAL";
+  op.kind = EntityKind::Chronology;
+  op.entity_id = "c1";
+  op.fields = {{"number", std::int64_t{1}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
+               {"content", "ＡＢＣ１２３"}, {"state", "pending"}};
+  EXPECT_EQ(b->apply_remote(std::vector<Op>{op}).invalid, 1u);
+}
+
+TEST(StoreRemote, ClockTooFarAheadIsQuarantinedThenReleased) {
+  TempDir dir;
+  FakeClock clock;
+  auto b = open_store(dir.file("b.db"), "kita", &clock);
+  Op op;
+  op.origin = "hq";
+  op.seq = 1;
+  op.hlc = Hlc::make(static_cast<std::uint64_t>(clock.now + 3'600'000), 0);  // an hour ahead
+  op.dataset = "ACTUAL";
+  op.kind = EntityKind::Incident;
+  op.entity_id = "01JFUTURE00000000000000001";
+  op.fields = incident("未来");
+  auto r = b->apply_remote(std::vector<Op>{op});
+  EXPECT_EQ(r.quarantined, 1u);
+  EXPECT_FALSE(b->load(EntityKind::Incident, op.entity_id));
+  EXPECT_EQ(store_stats(b->db()).quarantined, 1);
+  // Not believed: our own clock did not jump an hour ahead.
+  const Hlc own = b->put(EntityKind::Incident, b->new_id(), incident("now"), "t").op.hlc;
+  EXPECT_LT(own.ms(), op.hlc.ms() - 3'000'000);
+  EXPECT_EQ(b->release_quarantined(), 0u);
+  clock.now += 3'600'000;
+  EXPECT_EQ(b->release_quarantined(), 1u);
+  EXPECT_TRUE(b->load(EntityKind::Incident, op.entity_id));
+  EXPECT_EQ(store_stats(b->db()).quarantined, 0);
+}
+
+TEST(StoreRemote, GapsAreFilledLater) {
+  TempDir dir;
+  auto a = open_store(dir.file("a.db"), "hq");
+  auto b = open_store(dir.file("b.db"), "kita");
+  for (int i = 0; i < 3; ++i) a->put(EntityKind::Incident, a->new_id(), incident("a"), "t");
+  auto ops = a->ops_missing_for({}, 10);
+  b->apply_remote(std::vector<Op>{ops[2]});
+  EXPECT_TRUE(b->version_vector().empty());
+  b->apply_remote(std::vector<Op>{ops[0]});
+  EXPECT_EQ(b->version_vector(), (VersionVector{{"hq", 1}}));
+  // The peer asks for everything after 1 and gets 2 and 3 (3 again: harmless).
+  auto missing = a->ops_missing_for(b->version_vector(), 10);
+  ASSERT_EQ(missing.size(), 2u);
+  auto r = b->apply_remote(missing);
+  EXPECT_EQ(r.applied, 1u);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(b->version_vector(), (VersionVector{{"hq", 3}}));
+}
+
+TEST(StoreRemote, MissingOpsComeInBoundedChunks) {
+  TempDir dir;
+  auto a = open_store(dir.file("a.db"), "hq");
+  auto b = open_store(dir.file("b.db"), "kita");
+  a->batch([&] {
+    for (int i = 0; i < 25; ++i) a->put(EntityKind::Incident, a->new_id(), incident("a"), "t");
+  });
+  int rounds = 0;
+  for (;;) {
+    auto chunk = a->ops_missing_for(b->version_vector(), 10);
+    if (chunk.empty()) break;
+    EXPECT_LE(chunk.size(), 10u);
+    b->apply_remote(chunk);
+    ++rounds;
+  }
+  EXPECT_EQ(rounds, 3);
+  EXPECT_EQ(state_hash(a->db()), state_hash(b->db()));
+}
+
+TEST(StoreChangeFeed, ListsChangedEntitiesInOrder) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  const std::string i1 = s->new_id();
+  s->put(EntityKind::Incident, i1, incident("a"), "t");
+  const std::int64_t v = s->data_version();
+  s->put(EntityKind::Shelter, "sh-1", {{"name", "中央小学校"}, {"shelter_type", "designated"}, {"open_state", "open"}}, "t");
+  s->put(EntityKind::Incident, i1, {{"status", "done"}}, "t");
+  auto changes = s->changes_since(v, 100);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind, EntityKind::Shelter);
+  EXPECT_EQ(changes[0].entity_id, "sh-1");
+  EXPECT_EQ(changes[1].kind, EntityKind::Incident);
+  EXPECT_EQ(changes[1].entity_id, i1);
+  EXPECT_GT(changes[1].n, changes[0].n);
+}
+
+TEST(StoreSchema, TablesMatchTheDescriptors) {
+  TempDir dir;
+  auto s = open_store(dir.file("a.db"), "hq");
+  for (EntityKind k : all_kinds()) {
+    const EntitySpec& spec = honbu::spec(k);
+    EXPECT_LT(spec.fields.size(), 128u) << spec.name << ": the partial-update mask holds 128 columns";
+    std::vector<std::string> columns;
+    auto q = s->db().query("SELECT name FROM pragma_table_info('" + std::string(spec.table) + "') ORDER BY cid");
+    while (q->step()) columns.push_back(q->column_text(0));
+    std::vector<std::string> expected{"id"};
+    for (const FieldSpec& f : spec.fields) expected.emplace_back(f.name);
+    expected.insert(expected.end(), {"_clk", "_deleted", "_hlc"});
+    EXPECT_EQ(columns, expected) << "table " << spec.table;
+  }
+}

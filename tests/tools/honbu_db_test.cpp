@@ -1,0 +1,111 @@
+// honbu-db and honbu-demo as a user runs them: real child processes, real files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "model/db.hpp"
+#include "support/temp_dir.hpp"
+
+using honbu::testing::TempDir;
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+};
+
+// Runs a command line (arguments are quoted by the caller), capturing stdout and stderr.
+Outcome run(const std::string& cmd) {
+  Outcome r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+const std::string kDb = HONBU_DB_TOOL;
+const std::string kDemo = HONBU_DEMO_TOOL;
+
+}  // namespace
+
+TEST(HonbuDb, InitStatsVerifyOps) {
+  TempDir dir;
+  const std::string db = dir.file("hq.db");
+  Outcome init = run(kDb + " --lang en init --db " + db + " --node hq");
+  ASSERT_EQ(init.status, 0) << init.out;
+  EXPECT_NE(init.out.find("Created"), std::string::npos) << init.out;
+
+  Outcome stats = run(kDb + " --lang en stats --db " + db);
+  ASSERT_EQ(stats.status, 0) << stats.out;
+  EXPECT_NE(stats.out.find("Node: hq"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("Dataset: ACTUAL"), std::string::npos) << stats.out;
+
+  Outcome verify = run(kDb + " --lang en verify --db " + db);
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  EXPECT_NE(verify.out.find("verify: OK"), std::string::npos) << verify.out;
+}
+
+TEST(HonbuDb, InitRefusesToClobberAnotherNodesFile) {
+  TempDir dir;
+  const std::string db = dir.file("hq.db");
+  ASSERT_EQ(run(kDb + " init --db " + db + " --node hq").status, 0);
+  Outcome again = run(kDb + " --lang en init --db " + db + " --node kita");
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.out.find("belongs to node \"hq\""), std::string::npos) << again.out;
+}
+
+TEST(HonbuDb, VerifyFailsOnATamperedDatabase) {
+  TempDir dir;
+  Outcome demo = run(kDemo + " --lang en --data-dir " + dir.path());
+  ASSERT_EQ(demo.status, 0) << demo.out;
+  const std::string db = dir.file("demo/hq.db");
+  {
+    honbu::Db raw(db, honbu::OpenMode::ReadWrite);
+    raw.exec("UPDATE incidents SET status = 'done'");
+  }
+  Outcome verify = run(kDb + " --lang en verify --db " + db);
+  EXPECT_EQ(verify.status, 1) << verify.out;
+  EXPECT_NE(verify.out.find("verify: FAILED"), std::string::npos) << verify.out;
+}
+
+TEST(HonbuDb, OpsPrintsJsonLinesAndFilters) {
+  TempDir dir;
+  ASSERT_EQ(run(kDemo + " --data-dir " + dir.path()).status, 0);
+  const std::string db = dir.file("demo/kita.db");
+  Outcome ops = run(kDb + " ops --db " + db + " --origin minami --limit 3");
+  ASSERT_EQ(ops.status, 0) << ops.out;
+  int lines = 0;
+  for (char c : ops.out) lines += c == '\n';
+  EXPECT_EQ(lines, 3) << ops.out;
+  EXPECT_NE(ops.out.find("\"origin\":\"minami\""), std::string::npos) << ops.out;
+  EXPECT_EQ(ops.out.find("\"origin\":\"hq\""), std::string::npos) << ops.out;
+}
+
+TEST(HonbuDb, MissingDatabaseIsAClearError) {
+  TempDir dir;
+  Outcome stats = run(kDb + " --lang en stats --db " + dir.file("nope.db"));
+  EXPECT_EQ(stats.status, 2);
+  EXPECT_NE(stats.out.find("honbu-db init"), std::string::npos) << stats.out;
+}
+
+TEST(HonbuDemo, ConvergesAndPrintsTheSummaryInBothLanguages) {
+  TempDir dir;
+  Outcome ja = run(kDemo + " --lang ja --data-dir " + dir.path());
+  ASSERT_EQ(ja.status, 0) << ja.out;
+  EXPECT_NE(ja.out.find("一致"), std::string::npos) << ja.out;
+  EXPECT_EQ(ja.out.find("不一致"), std::string::npos) << ja.out;
+  EXPECT_NE(ja.out.find("第4号様式"), std::string::npos);
+  EXPECT_NE(ja.out.find("未確認"), std::string::npos);
+  Outcome en = run(kDemo + " --lang en --data-dir " + dir.path());  // second run: recreated
+  ASSERT_EQ(en.status, 0) << en.out;
+  EXPECT_NE(en.out.find("[Branch reports]"), std::string::npos) << en.out;
+  EXPECT_NE(en.out.find("EXERCISE"), std::string::npos);
+}

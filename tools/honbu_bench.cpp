@@ -48,6 +48,7 @@ const char* kStatuses[] = {"received", "in_progress", "done", "cancelled"};
 const char* kPriorities[] = {"life", "high", "medium", "low"};
 const char* kCategories[] = {"building", "fire", "landslide", "road", "lifeline", "rescue"};
 
+// An incident as HQ logs it; `i` is its order of arrival (one a second from t on).
 Fields incident_fields(std::mt19937_64& rng, TimeMs t, int i) {
   return {{"title", "倒壊家屋 閉じ込め通報 " + std::to_string(i)},
           {"description", "木造2階建て倒壊。住民2名が閉じ込められているとの通報。消防に転送済み。"},
@@ -56,7 +57,8 @@ Fields incident_fields(std::mt19937_64& rng, TimeMs t, int i) {
           {"area_id", "area-" + std::to_string(rng() % 40)},
           {"lat", 35.3 + static_cast<double>(rng() % 1000) / 10000.0},
           {"lon", 139.6 + static_cast<double>(rng() % 1000) / 10000.0},
-          {"received_at", format_iso_jst(t - static_cast<TimeMs>(rng() % 86'400'000))},
+          // Received about when created (a call is logged as it comes in), give or take 10 min.
+          {"received_at", format_iso_jst(t + i * 1000 - static_cast<TimeMs>(rng() % 600'000))},
           {"channel", "phone"},
           {"verification", "unverified"},
           {"priority", kPriorities[rng() % 4]},

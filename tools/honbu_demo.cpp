@@ -24,8 +24,9 @@ std::size_t sync_pair(Store& from, Store& to) {
   std::size_t moved = 0;
   for (;;) {
     auto ops = from.ops_missing_for(to.version_vector(), 1000);
-    if (ops.empty()) return moved;
-    moved += to.apply_remote(ops).applied;
+    const std::size_t applied = ops.empty() ? 0 : to.apply_remote(ops).applied;
+    if (applied == 0) return moved;  // nothing new (also when `from` has a gap of its own)
+    moved += applied;
   }
 }
 

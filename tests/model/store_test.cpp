@@ -449,3 +449,47 @@ TEST(StoreSchema, TablesMatchTheDescriptors) {
     EXPECT_EQ(columns, expected) << "table " << spec.table;
   }
 }
+
+TEST(StoreConflicts, ConcurrentEditsShowTheSameConflictOnBothSides) {
+  TempDir dir;
+  auto a = open_store(dir.file("a.db"), "hq");
+  auto b = open_store(dir.file("b.db"), "kita");
+  a->put(EntityKind::Incident, "i1", incident("倒壊"), "t");
+  b->apply_remote(a->ops_missing_for({}, 10));
+  ASSERT_TRUE(a->put(EntityKind::Incident, "i1", {{"status", "in_progress"}}, "佐藤").ok);
+  ASSERT_TRUE(b->put(EntityKind::Incident, "i1", {{"status", "done"}}, "田中").ok);
+  b->apply_remote(a->ops_missing_for(b->version_vector(), 10));
+  a->apply_remote(b->ops_missing_for(a->version_vector(), 10));
+  EXPECT_EQ(state_hash(a->db()), state_hash(b->db()));
+  for (Store* s : {a.get(), b.get()}) {
+    auto open = list_conflicts(s->db(), true);
+    ASSERT_EQ(open.size(), 1u) << s->node_id();
+    EXPECT_EQ(open[0].field, "status");
+    EXPECT_EQ(open[0].winner.origin, "kita");  // later clock (same ms: origin order)
+    EXPECT_EQ(open[0].loser.origin, "hq");
+    EXPECT_EQ(open[0].loser_value, Value{"in_progress"});
+  }
+  // Someone reviews it and sets the status on top of the winner: settled everywhere.
+  ASSERT_TRUE(a->put(EntityKind::Incident, "i1", {{"status", "in_progress"}}, "佐藤").ok);
+  b->apply_remote(a->ops_missing_for(b->version_vector(), 10));
+  EXPECT_TRUE(list_conflicts(a->db(), true).empty());
+  EXPECT_TRUE(list_conflicts(b->db(), true).empty());
+}
+
+TEST(StoreConflicts, LateAncestorSettlesASpuriousConflict) {
+  TempDir dir;
+  auto hq = open_store(dir.file("hq.db"), "hq");
+  auto kita = open_store(dir.file("kita.db"), "kita");
+  auto relay = open_store(dir.file("relay.db"), "relay");
+  hq->put(EntityKind::Incident, "i1", incident("倒壊"), "t");             // create
+  kita->apply_remote(hq->ops_missing_for({}, 10));
+  kita->put(EntityKind::Incident, "i1", {{"status", "in_progress"}}, "t");  // a, on the create
+  hq->apply_remote(kita->ops_missing_for(hq->version_vector(), 10));
+  hq->put(EntityKind::Incident, "i1", {{"status", "done"}}, "t");           // c, on a
+  // The relay gets the create and c first, a last: c looked concurrent with the create
+  // until a arrived.
+  relay->apply_remote(hq->ops_missing_for({}, 10));
+  relay->apply_remote(kita->ops_missing_for({}, 10));
+  EXPECT_TRUE(list_conflicts(relay->db(), false).empty());
+  EXPECT_EQ(state_hash(relay->db()), state_hash(hq->db()));
+}

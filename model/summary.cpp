@@ -70,7 +70,8 @@ std::string situation_summary(Db& db, Lang lang, TimeMs now) {
     auto figure = [&](const TriTotal& t, std::string_view unit_ja, std::string_view unit_en, bool ha) {
       if (t.all_unknown()) return std::string();
       std::string v = TriTotal{t.sum, 0, t.known_inputs}.display(lang, ha);
-      v += lang == Lang::Ja ? std::string(unit_ja) : " " + std::string(unit_en);
+      if (lang == Lang::En) v += ' ';
+      v += lang == Lang::Ja ? unit_ja : unit_en;
       if (t.unknown_inputs > 0) v += lang == Lang::Ja ? "(+未確認)" : " (+unknown)";
       return v;
     };

@@ -26,9 +26,12 @@ class Collector {
   explicit Collector(std::vector<Problem>& out) : out_(out) {}
   void add(const FieldSpec* f, std::string_view name, std::string_view code, std::string ja,
            std::string en) {
-    out_.push_back(Problem{std::string(name), std::string(code),
-                           "「" + label_ja(f, name) + "」" + ja,
-                           "\"" + label_en(f, name) + "\" " + en});
+    // Built with append: GCC 12 gives a false -Wrestrict on "「" + std::string + ... at -O2.
+    std::string msg_ja = "「";
+    msg_ja.append(label_ja(f, name)).append("」").append(ja);
+    std::string msg_en = "\"";
+    msg_en.append(label_en(f, name)).append("\" ").append(en);
+    out_.push_back(Problem{std::string(name), std::string(code), std::move(msg_ja), std::move(msg_en)});
   }
   void whole(std::string_view code, std::string ja, std::string en) {
     out_.push_back(Problem{"", std::string(code), std::move(ja), std::move(en)});

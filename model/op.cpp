@@ -9,17 +9,20 @@
 
 namespace honbu {
 
-bool is_valid_dataset_name(std::string_view d) {
-  if (d == kActualDataset) return true;
-  if (!is_exercise_dataset(d)) return false;
-  const std::string_view name = d.substr(kExercisePrefix.size());
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
+bool is_valid_node_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return true;
+}
+
+bool is_valid_dataset_name(std::string_view d) {
+  if (d == kActualDataset) return true;
+  // A drill's name follows the same rules as a node id.
+  return is_exercise_dataset(d) && is_valid_node_id(d.substr(kExercisePrefix.size()));
 }
 
 std::string_view op_type_name(OpType t) {

@@ -20,7 +20,9 @@ inline constexpr int kCompatibleSchemaVersion = 1;  // oldest schema this build 
 inline constexpr std::string_view kActualDataset = "ACTUAL";
 inline constexpr std::string_view kExercisePrefix = "EXERCISE:";
 inline bool is_exercise_dataset(std::string_view d) { return d.starts_with(kExercisePrefix); }
-// "ACTUAL" or "EXERCISE:<name>" with a non-empty name of letters, digits, '-', '_', '.'.
+// Node ids: 1–64 ASCII letters, digits, '-', '_' or '.' (they appear in files and clocks).
+bool is_valid_node_id(std::string_view id);
+// "ACTUAL" or "EXERCISE:<name>" where the name follows the node-id rules.
 bool is_valid_dataset_name(std::string_view d);
 
 enum class OpType : std::uint8_t {

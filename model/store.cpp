@@ -54,16 +54,6 @@ std::string build_update(const EntitySpec& s) {
          "_clk = ?, _deleted = ?, _hlc = ? WHERE id = ?";
 }
 
-bool is_valid_node_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string op_name(const Op& op) {
   return op.origin + "#" + std::to_string(op.seq) + " (" + std::string(spec(op.kind).name) + " " +
          op.entity_id + ")";

@@ -386,9 +386,22 @@ CREATE INDEX branch_reports_branch ON branch_reports(branch_id, report_no);
 CREATE INDEX chronology_at ON chronology(at);
 )sql";
 
+// Schema 3: origin signatures on ops (relays and bundles), and what this node last knew
+// of each peer (for bundles made "for" a peer and for the sync status).
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE ops ADD COLUMN sig BLOB;
+CREATE TABLE peers (
+  node_id TEXT PRIMARY KEY,
+  vector TEXT NOT NULL,        -- the peer's version vector as JSON, as it last told us
+  last_heard INTEGER,          -- wall ms
+  endpoint TEXT
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
+    {3, 1, "op signatures, peer vectors", kV3},
 };
 
 bool has_meta(Db& db) {

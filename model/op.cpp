@@ -106,6 +106,28 @@ BaseClocks decode_base(std::string_view text) {
   return out;
 }
 
+std::string signing_bytes(const Op& op) {
+  std::string out = "honbu-op-v1";
+  auto put = [&](std::string_view part) {
+    out += '\n';
+    out += std::to_string(part.size());
+    out += ':';
+    out += part;
+  };
+  put(op.origin);
+  put(std::to_string(op.seq));
+  put(std::to_string(op.hlc.packed));
+  put(op.dataset);
+  put(spec(op.kind).name);
+  put(op.entity_id);
+  put(op_type_name(op.type));
+  put(encode_fields(op.fields));
+  put(encode_base(op.base));
+  put(op.operator_name);
+  put(std::to_string(op.schema_version));
+  return out;
+}
+
 std::string encode_vector(const VersionVector& v) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [origin, seq] : v) j[origin] = seq;

@@ -14,7 +14,7 @@
 
 namespace honbu {
 
-inline constexpr int kSchemaVersion = 2;            // this build's store schema
+inline constexpr int kSchemaVersion = 3;            // this build's store schema
 inline constexpr int kCompatibleSchemaVersion = 1;  // oldest schema this build still writes
 
 inline constexpr std::string_view kActualDataset = "ACTUAL";
@@ -56,9 +56,14 @@ struct Op {
   BaseClocks base;
   std::string operator_name;  // the person who made the change
   int schema_version = kSchemaVersion;
+  std::string signature;  // Ed25519 signature by the origin over signing_bytes(); may be empty
 
-  bool same_content(const Op& other) const;  // everything but (origin, seq) transport state
+  bool same_content(const Op& other) const;  // everything but (origin, seq) and the signature
 };
+
+// The exact bytes an origin signs: every field of the op, each length-prefixed
+// ("<len>:<bytes>"), after the tag "honbu-op-v1". Documented in sync/PROTOCOL.md.
+std::string signing_bytes(const Op& op);
 
 std::string encode_base(const BaseClocks& base);  // "HLC@origin:field,field;..." (canonical)
 BaseClocks decode_base(std::string_view text);    // throws DecodeError naming the byte

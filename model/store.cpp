@@ -78,6 +78,7 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
 Store::Store(StoreOptions options)
     : db_(options.path, options.create_if_missing ? OpenMode::ReadWriteCreate : OpenMode::ReadWrite),
       wall_(options.wall_clock ? options.wall_clock : wall_now_ms),
+      signer_(options.signer),
       max_drift_ms_(options.max_clock_drift_ms) {
   migrate_or_init(options);
   for (EntityKind k : all_kinds())
@@ -274,6 +275,7 @@ LocalResult Store::local_op(Op op, const EntityState*) {
     op.seq = origins_[node_id_].max + 1;
     op.hlc = clock_.tick(wall_());
     op.schema_version = kSchemaVersion;
+    if (signer_) op.signature = signer_(signing_bytes(op));
     std::string message;
     const ApplyStatus st = apply_one(op, true, &message, nullptr);
     if (st != ApplyStatus::Applied) throw StoreError("local op not applied: " + message);
@@ -354,8 +356,8 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
   const std::string base_json = op.base.empty() ? std::string() : encode_base(op.base);
   auto ins = db_.query(
       "INSERT OR IGNORE INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, "
-      "base, operator, schema_version, state, note, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?)");
+      "base, operator, schema_version, state, note, received_at, sig) VALUES(?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?)");
   ins->bind_static(1, op.origin)
       .bind(2, static_cast<std::int64_t>(op.seq))
       .bind(3, static_cast<std::int64_t>(op.hlc.packed))
@@ -375,14 +377,30 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
     ins->bind_null(13);
   else
     ins->bind_static(13, note);
-  ins->bind(14, wall).run();
+  ins->bind(14, wall);
+  if (op.signature.empty())
+    ins->bind_null(15);
+  else
+    ins->bind_static(15, op.signature);
+  ins->run();
 
   if (db_.changes() == 0) {
     auto q = db_.query(
         "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version FROM ops WHERE origin = ? AND seq = ?");
+        "schema_version, state, sig FROM ops WHERE origin = ? AND seq = ?");
     q->bind(1, op.origin).bind(2, static_cast<std::int64_t>(op.seq));
-    if (q->step() && read_op_row(*q).same_content(op)) return ApplyStatus::Duplicate;
+    if (q->step()) {
+      const Op stored = read_op_row(*q);
+      if (stored.same_content(op)) {
+        // Keep the origin's signature once we have it, so we can relay the op onward.
+        if (stored.signature.empty() && !op.signature.empty()) {
+          auto up = db_.query("UPDATE ops SET sig = ? WHERE origin = ? AND seq = ?");
+          up->bind_static(1, op.signature).bind(2, op.origin).bind(3, static_cast<std::int64_t>(op.seq)).run();
+          wrote_in_tx_ = true;
+        }
+        return ApplyStatus::Duplicate;
+      }
+    }
     return refuse("seq " + std::to_string(op.seq) + " of " + op.origin +
                   " was already used for a different op");
   }
@@ -557,11 +575,45 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
   }
 }
 
+// [SECTION] Peers
+
+void Store::save_peer(const PeerRecord& p) {
+  auto q = db_.query(
+      "INSERT INTO peers(node_id, vector, last_heard, endpoint) VALUES(?, ?, ?, ?) ON CONFLICT(node_id) "
+      "DO UPDATE SET vector = excluded.vector, last_heard = excluded.last_heard, endpoint = excluded.endpoint");
+  q->bind(1, p.node_id).bind(2, encode_vector(p.vector));
+  if (p.last_heard)
+    q->bind(3, *p.last_heard);
+  else
+    q->bind_null(3);
+  q->bind(4, p.endpoint).run();
+}
+
+std::optional<PeerRecord> Store::peer(std::string_view node_id) {
+  for (PeerRecord& p : peers())
+    if (p.node_id == node_id) return std::move(p);
+  return std::nullopt;
+}
+
+std::vector<PeerRecord> Store::peers() {
+  std::vector<PeerRecord> out;
+  auto q = db_.query("SELECT node_id, vector, last_heard, endpoint FROM peers ORDER BY node_id");
+  while (q->step()) {
+    PeerRecord p;
+    p.node_id = q->column_text(0);
+    p.vector = decode_vector(q->column_text(1));
+    if (!q->column_is_null(2)) p.last_heard = q->column_int(2);
+    p.endpoint = q->column_text(3);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 // [SECTION] Op log
 
 Op Store::read_op_row(Statement& s) const {
   // Columns: n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator,
-  // schema_version
+  // schema_version, [state, sig]
   Op op;
   op.origin = s.column_text(1);
   op.seq = static_cast<std::uint64_t>(s.column_int(2));
@@ -578,6 +630,7 @@ Op Store::read_op_row(Statement& s) const {
   if (!s.column_is_null(9)) op.base = decode_base(s.column_text(9));
   op.operator_name = s.column_text(10);
   op.schema_version = static_cast<int>(s.column_int(11));
+  if (s.column_count() > 13 && !s.column_is_null(13)) op.signature = s.column_text(13);
   return op;
 }
 
@@ -597,7 +650,7 @@ std::vector<Op> Store::ops_missing_for(const VersionVector& peer, std::size_t ma
     if (st.max <= have) continue;
     auto q = db_.query(
         "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
+        "schema_version, state, sig FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
     q->bind(1, origin)
         .bind(2, static_cast<std::int64_t>(have))
         .bind(3, static_cast<std::int64_t>(max_ops - out.size()));
@@ -611,7 +664,7 @@ std::vector<Op> Store::ops_after(std::int64_t n, std::size_t max_ops, std::int64
   std::vector<Op> out;
   auto q = db_.query(
       "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-      "schema_version, state FROM ops WHERE n > ? ORDER BY n LIMIT ?");
+      "schema_version, state, sig FROM ops WHERE n > ? ORDER BY n LIMIT ?");
   q->bind(1, n).bind(2, static_cast<std::int64_t>(max_ops));
   if (last_n) *last_n = n;
   while (q->step()) {
@@ -648,7 +701,7 @@ std::size_t Store::release_quarantined() {
   {
     auto q = db_.query(
         "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version FROM ops WHERE state = 1 AND hlc < ? ORDER BY n");
+        "schema_version, state, sig FROM ops WHERE state = 1 AND hlc < ? ORDER BY n");
     q->bind(1, limit);
     while (q->step()) ready.emplace_back(q->column_int(0), read_op_row(*q));
   }

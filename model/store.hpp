@@ -33,6 +33,17 @@ struct StoreOptions {
   bool create_if_missing = true;
   TimeMs max_clock_drift_ms = 5 * 60 * 1000;  // remote clocks further ahead are quarantined
   std::function<TimeMs()> wall_clock;         // defaults to the system clock
+  // Signs local ops (Ed25519 by the sync layer): gets signing_bytes(op), returns the
+  // signature. Without one, local ops are unsigned (they can still go to direct peers).
+  std::function<std::string(std::string_view)> signer;
+};
+
+// What this node last knew of a peer (persisted; survives restarts).
+struct PeerRecord {
+  std::string node_id;
+  VersionVector vector;
+  std::optional<TimeMs> last_heard;
+  std::string endpoint;
 };
 
 // Outcome of a local command: either committed (ok) or refused with every problem.
@@ -128,6 +139,11 @@ class Store {
   // Applies quarantined ops whose clock is no longer too far ahead. Returns how many.
   std::size_t release_quarantined();
 
+  // [SECTION] Peers (local bookkeeping, not replicated)
+  void save_peer(const PeerRecord& peer);
+  std::optional<PeerRecord> peer(std::string_view node_id);
+  std::vector<PeerRecord> peers();
+
   // [SECTION] Entities
   std::optional<EntityState> load(EntityKind kind, std::string_view id);
 
@@ -171,6 +187,7 @@ class Store {
 
   Db db_;
   std::function<TimeMs()> wall_;
+  std::function<std::string(std::string_view)> signer_;
   TimeMs max_drift_ms_;
   std::string node_id_, dataset_;
   HybridClock clock_;

@@ -493,3 +493,73 @@ TEST(StoreConflicts, LateAncestorSettlesASpuriousConflict) {
   EXPECT_TRUE(list_conflicts(relay->db(), false).empty());
   EXPECT_EQ(state_hash(relay->db()), state_hash(hq->db()));
 }
+
+TEST(StoreSignatures, LocalOpsAreSignedAndTheSignatureTravels) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.file("a.db");
+  o.node_id = "hq";
+  o.dataset = "ACTUAL";
+  std::vector<std::string> signed_bytes;
+  o.signer = [&](std::string_view bytes) {
+    signed_bytes.emplace_back(bytes);
+    return std::string("sig:") + std::to_string(bytes.size());
+  };
+  auto a = Store::open(o);
+  auto r = a->put(EntityKind::Incident, "i1", incident("倒壊"), "佐藤");
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(signed_bytes.size(), 1u);
+  EXPECT_EQ(signed_bytes[0], signing_bytes(r.op));
+  EXPECT_EQ(r.op.signature, "sig:" + std::to_string(signed_bytes[0].size()));
+  auto ops = a->ops_missing_for({}, 10);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].signature, r.op.signature);
+
+  // A node that first got the op unsigned keeps the signature when it arrives signed.
+  auto b = open_store(dir.file("b.db"), "kita");
+  Op unsigned_op = ops[0];
+  unsigned_op.signature.clear();
+  b->apply_remote(std::vector<Op>{unsigned_op});
+  EXPECT_TRUE(b->ops_missing_for({}, 10)[0].signature.empty());
+  EXPECT_EQ(b->apply_remote(ops).duplicates, 1u);
+  EXPECT_EQ(b->ops_missing_for({}, 10)[0].signature, r.op.signature);
+}
+
+TEST(StoreSignatures, SigningBytesCoverEveryFieldUnambiguously) {
+  Op a;
+  a.origin = "hq";
+  a.seq = 12;
+  a.hlc = Hlc::make(1000, 2);
+  a.dataset = "ACTUAL";
+  a.entity_id = "i1";
+  a.fields = {{"title", "a"}};
+  a.operator_name = "佐藤";
+  const std::string base = signing_bytes(a);
+  EXPECT_EQ(base.rfind("honbu-op-v1\n2:hq\n2:12\n", 0), 0u) << base;
+  Op b = a;
+  b.operator_name = "佐藤\n2:x";  // an attempt to shift fields
+  EXPECT_NE(signing_bytes(b), base);
+  b = a;
+  b.fields["title"] = "b";
+  EXPECT_NE(signing_bytes(b), base);
+  b = a;
+  b.signature = "anything";
+  EXPECT_EQ(signing_bytes(b), base);  // the signature is not signed
+}
+
+TEST(StorePeers, RememberedAcrossRestarts) {
+  TempDir dir;
+  {
+    auto s = open_store(dir.file("a.db"), "hq");
+    s->save_peer({"kita", {{"kita", 40}, {"hq", 12}}, 1'795'300'000'000, "tcp://10.0.0.2:5701"});
+    s->save_peer({"minami", {}, std::nullopt, ""});
+    s->save_peer({"kita", {{"kita", 41}, {"hq", 12}}, 1'795'300'001'000, "tcp://10.0.0.2:5701"});
+  }
+  auto s = open_store(dir.file("a.db"), "hq");
+  auto kita = s->peer("kita");
+  ASSERT_TRUE(kita);
+  EXPECT_EQ(kita->vector, (VersionVector{{"kita", 41}, {"hq", 12}}));
+  EXPECT_EQ(*kita->last_heard, 1'795'300'001'000);
+  EXPECT_EQ(s->peers().size(), 2u);
+  EXPECT_FALSE(s->peer("higashi"));
+}

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/errors.hpp"
+#include "model/json_fields.hpp"
 
 namespace honbu {
 
@@ -101,6 +102,11 @@ Fields decode_fields(std::string_view json) {
     throw DecodeError(std::string("fields: malformed JSON: ") + e.what());
   }
   if (!j.is_object()) throw DecodeError("fields: expected a JSON object at byte 0");
+  return fields_from_json(j);
+}
+
+Fields fields_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw DecodeError("fields: expected a JSON object");
   Fields out;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const auto& v = it.value();
@@ -124,6 +130,22 @@ Fields decode_fields(std::string_view json) {
     }
   }
   return out;
+}
+
+nlohmann::json fields_to_json(const Fields& fields) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : fields) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::monostate>)
+            j[name] = nullptr;
+          else
+            j[name] = x;
+        },
+        value);
+  }
+  return j;
 }
 
 std::string debug_string(const Value& v) {

@@ -1,0 +1,34 @@
+// [SECTION] Who may write what (the role rules of docs/security.md) and where an op may
+// come from. Checked for every op received over sync or from a bundle, before it can
+// reach the store; refusals are counted and logged with the reason.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "model/op.hpp"
+#include "sync/keys.hpp"
+
+namespace honbu::sync {
+
+struct AuthDecision {
+  bool ok = false;
+  std::string reason;  // why not, in words an operator understands (English, for logs)
+};
+
+// Role rules for the node that originated `op` (not the peer that relayed it):
+//   hq      writes everything;
+//   branch  writes its own 支所報告 (branch_id = its branch), its own office status and
+//           クロノロ (node_label = its node id), incidents/shelters/lifelines only in its
+//           areas, requests and supply deltas; never HQ state, areas, branches or
+//           evacuation orders, and never deletes;
+//   relay   originates nothing.
+AuthDecision may_write(const AllowEntry& origin, const Op& op);
+
+// An op arriving from the authenticated peer `peer_node` (or from a bundle, with
+// peer_node empty): its origin must be on the allow-list and not revoked; if the origin
+// is not the peer itself the op must carry a valid Ed25519 signature by the origin;
+// then may_write() for the origin.
+AuthDecision check_incoming(const AllowList& allow, std::string_view peer_node, const Op& op);
+
+}  // namespace honbu::sync

@@ -1,0 +1,940 @@
+#include "sync/agent.hpp"
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <cstring>
+#include <sodium.h>
+#include <zmq.hpp>
+
+#include "sync/auth.hpp"
+#include "sync/wire.hpp"
+
+namespace honbu::sync {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+
+// libzmq 4.3.4 has ZMQ_ZAP_ENFORCE_DOMAIN only in its draft API; the option works when set
+// raw. With it a CURVE server refuses everyone when no ZAP handler answers (fail closed).
+constexpr int kZapEnforceDomain = 93;
+constexpr const char* kZapDomain = "honbu";
+constexpr int kMaxMessagesPerTurn = 64;  // per socket per loop turn: keep the loop fair
+
+std::string z85_to_binary(const std::string& z85) {
+  std::string out(32, '\0');
+  if (z85.size() != 40 || !zmq_z85_decode(reinterpret_cast<std::uint8_t*>(out.data()), z85.c_str()))
+    throw KeyError("not a 40-character Z85 CURVE key");
+  return out;
+}
+
+std::string binary_to_z85(const void* data, size_t size) {
+  std::string out(size * 5 / 4 + 1, '\0');
+  zmq_z85_encode(out.data(), static_cast<const std::uint8_t*>(data), size);
+  out.resize(size * 5 / 4);
+  return out;
+}
+
+void common_options(zmq::socket_t& s) {
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxBodyBytes + 4096));
+  // ZMTP heartbeats let libzmq itself notice a dead TCP connection and reconnect.
+  s.set(zmq::sockopt::heartbeat_ivl, 1000);
+  s.set(zmq::sockopt::heartbeat_timeout, 3000);
+  s.set(zmq::sockopt::heartbeat_ttl, 4000);
+}
+
+VersionVector vector_max(const VersionVector& a, const VersionVector& b) {
+  VersionVector out = a;
+  for (const auto& [origin, seq] : b) {
+    auto& mine = out[origin];
+    mine = std::max(mine, seq);
+  }
+  return out;
+}
+
+// One connection's protocol state (both directions of anti-entropy run over it).
+struct Channel {
+  std::string peer;  // node id
+  zmq::socket_t* sock = nullptr;  // a DEALER we own, or our ROUTER
+  std::string routing_id;         // ROUTER side only
+  bool hello_sent = false, hello_received = false;
+  TimePoint last_heard{}, last_sent{}, last_vector_sent{}, last_hello_try{}, last_persist{};
+  VersionVector their_vector;  // what they told us they hold
+  VersionVector cursor;        // what we have sent them (or they hold)
+  std::deque<std::pair<std::uint64_t, std::size_t>> in_flight;  // chunk id, ops
+  std::uint32_t their_window = 1;
+  std::uint64_t next_chunk = 1;
+  std::set<std::pair<std::string, std::uint64_t>> refused_by_them;
+  bool dirty = true;  // our op log may hold something they lack
+  std::uint64_t refused = 0;
+  std::string last_refusal;
+  bool was_live = false;
+
+  void reset_session() {
+    hello_sent = hello_received = false;
+    in_flight.clear();
+    refused_by_them.clear();
+    dirty = true;
+  }
+  std::uint64_t in_flight_ops() const {
+    std::uint64_t n = 0;
+    for (const auto& f : in_flight) n += f.second;
+    return n;
+  }
+};
+
+}  // namespace
+
+std::string_view peer_state_name(PeerState s) {
+  switch (s) {
+    case PeerState::Connecting: return "connecting";
+    case PeerState::Syncing: return "syncing";
+    case PeerState::Live: return "live";
+    case PeerState::Lost: return "lost";
+  }
+  return "?";
+}
+
+std::string_view event_kind_name(Event::Kind k) {
+  switch (k) {
+    case Event::Kind::PeerConnected: return "peer-connected";
+    case Event::Kind::PeerLost: return "peer-lost";
+    case Event::Kind::OpsApplied: return "ops-applied";
+    case Event::Kind::Conflicts: return "conflicts";
+    case Event::Kind::Refused: return "refused";
+    case Event::Kind::Quarantined: return "quarantined";
+    case Event::Kind::AuthFailed: return "auth-failed";
+    case Event::Kind::Error: return "error";
+    case Event::Kind::Info: return "info";
+  }
+  return "?";
+}
+
+PeerConfig parse_peer(std::string_view spec) {
+  const size_t at = spec.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == spec.size())
+    throw KeyError("peer \"" + std::string(spec) + "\": expected NODE@ENDPOINT, e.g. hq@tcp://10.0.0.1:5701");
+  PeerConfig p{std::string(spec.substr(0, at)), std::string(spec.substr(at + 1))};
+  if (!is_valid_node_id(p.node_id)) throw KeyError("peer \"" + std::string(spec) + "\": \"" + p.node_id + "\" is not a node id");
+  if (p.endpoint.rfind("tcp://", 0) != 0 && p.endpoint.rfind("ipc://", 0) != 0)
+    throw KeyError("peer \"" + std::string(spec) + "\": endpoint must start with tcp:// or ipc://");
+  return p;
+}
+
+class Agent::Impl {
+ public:
+  Impl(std::unique_ptr<Store> store, AgentConfig cfg) : store_(std::move(store)), cfg_(std::move(cfg)) {
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) throw Error("eventfd failed");
+    if (!cfg_.allowlist_path.empty()) allow_mtime_ = mtime(cfg_.allowlist_path);
+    setup_sockets();
+    publish_status(true);
+  }
+
+  ~Impl() {
+    stop();
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  void start_thread() {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "honbu-sync");
+      loop();
+    });
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    wake();
+    thread_.join();
+    persist_peers(true);
+  }
+
+  void post(std::function<void(Store&)> task) {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    wake();
+  }
+
+  void control(std::function<void()> fn) {
+    {
+      std::lock_guard lock(mu_);
+      controls_.push_back(std::move(fn));
+    }
+    wake();
+  }
+
+  AgentStatus status() const {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+  std::vector<Event> take_events() {
+    std::lock_guard lock(mu_);
+    std::vector<Event> out;
+    out.swap(events_);
+    return out;
+  }
+
+  void set_wake(std::function<void()> fn) {
+    std::lock_guard lock(mu_);
+    wake_cb_ = std::move(fn);
+  }
+
+  std::string listen_endpoint() const { return listen_endpoint_; }
+
+  // Agent-thread actions, posted through control().
+  void do_partition(const std::string& node, std::optional<std::chrono::milliseconds> d) {
+    partitions_[node] = d ? SteadyClock::now() + *d : TimePoint::max();
+    emit(Event::Kind::Info, node, d ? "link cut for " + std::to_string(d->count() / 1000) + " s (link control)"
+                                    : "link cut until healed (link control)");
+  }
+  void do_heal(const std::string& node) {
+    if (partitions_.erase(node)) {
+      emit(Event::Kind::Info, node, "link restored (link control)");
+      for (auto& o : out_)
+        if (o.cfg.node_id == node) o.ch.reset_session();
+    }
+  }
+  void do_add_peer(PeerConfig p) { add_outgoing(std::move(p)); }
+  void do_reload_allowlist() {
+    if (cfg_.allowlist_path.empty()) return;
+    try {
+      AllowList fresh = AllowList::load(cfg_.allowlist_path);
+      std::vector<std::string> revoked;
+      for (const AllowEntry& e : fresh.entries()) {
+        const AllowEntry* old = cfg_.allow.by_node(e.node_id);
+        if (e.revoked && (!old || !old->revoked)) revoked.push_back(e.node_id);
+      }
+      cfg_.allow = std::move(fresh);
+      for (const std::string& node : revoked) drop_revoked(node);
+      emit(Event::Kind::Info, "", "allow-list reloaded" +
+                                     (revoked.empty() ? std::string() : " (revoked: " + join(revoked) + ")"));
+    } catch (const Error& e) {
+      emit(Event::Kind::Error, "", std::string("allow-list not reloaded, keeping the old one: ") + e.what());
+    }
+  }
+
+ private:
+  struct Outgoing {
+    PeerConfig cfg;
+    std::unique_ptr<zmq::socket_t> sock, monitor;
+    Channel ch;
+  };
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+
+  static std::filesystem::file_time_type mtime(const std::string& path) {
+    std::error_code ec;
+    auto t = std::filesystem::last_write_time(path, ec);
+    return ec ? std::filesystem::file_time_type{} : t;
+  }
+
+  void wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+
+  // [SECTION] Sockets
+
+  void setup_sockets() {
+    if (cfg_.zap_handler) {
+      zap_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::rep);
+      zap_->set(zmq::sockopt::linger, 0);
+      zap_->bind("inproc://zeromq.zap.01");
+    }
+    if (!cfg_.listen.empty()) bind_router();
+    for (const PeerConfig& p : cfg_.peers) add_outgoing(p);
+  }
+
+  void bind_router() {
+    router_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::router);
+    common_options(*router_);
+    router_->set(zmq::sockopt::router_mandatory, 1);
+    router_->set(zmq::sockopt::curve_server, 1);
+    const std::string secret = z85_to_binary(cfg_.keys.curve_secret);
+    router_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(secret.data(), secret.size()));
+    router_->set(zmq::sockopt::zap_domain, kZapDomain);
+    const int enforce = 1;
+    zmq_setsockopt(router_->handle(), kZapEnforceDomain, &enforce, sizeof enforce);
+    // Rebinding after a revocation reuses the port we got the first time.
+    router_->bind(listen_endpoint_.empty() ? cfg_.listen : listen_endpoint_);
+    listen_endpoint_ = router_->get(zmq::sockopt::last_endpoint);
+  }
+
+  void add_outgoing(PeerConfig p) {
+    const AllowEntry* e = cfg_.allow.by_node(p.node_id);
+    if (!e) {
+      emit(Event::Kind::Error, p.node_id, "peer " + p.node_id + " is not on the allow-list: not connecting");
+      return;
+    }
+    Outgoing o;
+    o.cfg = std::move(p);
+    o.ch.peer = o.cfg.node_id;
+    o.sock = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
+    common_options(*o.sock);
+    o.sock->set(zmq::sockopt::immediate, 1);  // queue only on completed connections
+    o.sock->set(zmq::sockopt::reconnect_ivl, 100);
+    o.sock->set(zmq::sockopt::reconnect_ivl_max, 5000);  // back off to 5 s
+    const std::string server = z85_to_binary(e->keys.curve);
+    const std::string pub = z85_to_binary(cfg_.keys.curve_public);
+    const std::string sec = z85_to_binary(cfg_.keys.curve_secret);
+    o.sock->set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server.data(), server.size()));
+    o.sock->set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub.data(), pub.size()));
+    o.sock->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(sec.data(), sec.size()));
+    // A monitor tells us when the CURVE handshake succeeds (say HELLO at once) or fails
+    // (wrong server key, or we are not on its allow-list).
+    const std::string mon = "inproc://honbu-monitor-" + std::to_string(next_monitor_++);
+    zmq_socket_monitor(o.sock->handle(), mon.c_str(),
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    o.monitor = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
+    o.monitor->set(zmq::sockopt::linger, 0);
+    o.monitor->connect(mon);
+    o.sock->connect(o.cfg.endpoint);
+    o.ch.sock = o.sock.get();
+    out_.push_back(std::move(o));
+  }
+
+  void drop_revoked(const std::string& node) {
+    for (auto it = in_.begin(); it != in_.end();)
+      it = it->second.peer == node ? in_.erase(it) : std::next(it);
+    std::erase_if(out_, [&](const Outgoing& o) { return o.cfg.node_id == node; });
+    if (router_) {
+      // libzmq cannot close one peer's connection on a ROUTER: rebinding drops them all, and
+      // every other peer reconnects through ZAP within a second; the revoked key cannot.
+      router_.reset();
+      in_.clear();
+      bind_router();
+    }
+    emit(Event::Kind::AuthFailed, node, "key of " + node + " revoked: connections dropped");
+  }
+
+  bool partitioned(const std::string& node) const { return partitions_.count(node) > 0; }
+
+  bool send_raw(zmq::socket_t& sock, const std::string* routing_id, const Frames& f) {
+    try {
+      if (routing_id) {
+        if (!sock.send(zmq::buffer(*routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+        sock.send(zmq::buffer(f.header), zmq::send_flags::sndmore);
+      } else if (!sock.send(zmq::buffer(f.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        return false;
+      }
+      sock.send(zmq::buffer(f.body), zmq::send_flags::none);
+      return true;
+    } catch (const zmq::error_t&) {
+      return false;  // e.g. EHOSTUNREACH: that peer is gone from our ROUTER
+    }
+  }
+
+  bool send(Channel& ch, const Message& m) {
+    if (partitioned(ch.peer) || !ch.sock) return false;
+    const bool ok = send_raw(*ch.sock, ch.routing_id.empty() ? nullptr : &ch.routing_id, encode(m));
+    if (ok) ch.last_sent = SteadyClock::now();
+    return ok;
+  }
+
+  Hello make_hello() const {
+    Hello h;
+    h.node_id = cfg_.keys.node_id;
+    h.role = std::string(role_name(cfg_.role));
+    h.dataset = store_->dataset();
+    h.vector = store_->version_vector();
+    h.window = cfg_.window;
+    return h;
+  }
+
+  // [SECTION] The loop
+
+  void loop() {
+    while (!stop_) {
+      std::vector<zmq::pollitem_t> items;
+      items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+      if (zap_) items.push_back({zap_->handle(), 0, ZMQ_POLLIN, 0});
+      if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
+      for (auto& o : out_) {
+        items.push_back({o.sock->handle(), 0, ZMQ_POLLIN, 0});
+        items.push_back({o.monitor->handle(), 0, ZMQ_POLLIN, 0});
+      }
+      try {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) emit(Event::Kind::Error, "", std::string("poll: ") + e.what());
+      }
+      std::uint64_t drained;
+      [[maybe_unused]] auto n = ::read(wake_fd_, &drained, sizeof drained);
+      run_controls();
+      run_tasks();
+      if (zap_) serve_zap();
+      if (router_) read_router();
+      for (size_t i = 0; i < out_.size(); ++i) {
+        read_monitor(out_[i]);
+        read_outgoing(out_[i]);
+      }
+      timers();
+      pump();
+      publish_status(false);
+      watch_allowlist();
+    }
+  }
+
+  void run_controls() {
+    std::vector<std::function<void()>> controls;
+    {
+      std::lock_guard lock(mu_);
+      controls.swap(controls_);
+    }
+    for (auto& c : controls) c();
+  }
+
+  void run_tasks() {
+    std::deque<std::function<void(Store&)>> tasks;
+    {
+      std::lock_guard lock(mu_);
+      tasks.swap(tasks_);
+    }
+    if (tasks.empty()) return;
+    for (auto& t : tasks) t(*store_);
+    mark_all_dirty();  // push new local ops at once
+  }
+
+  void mark_all_dirty() {
+    for (auto& [rid, ch] : in_) ch.dirty = true;
+    for (auto& o : out_) o.ch.dirty = true;
+  }
+
+  // [SECTION] ZAP: only keys on the allow-list get in; the reply names the node (User-Id).
+  void serve_zap() {
+    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+      std::vector<zmq::message_t> req;
+      zmq::message_t part;
+      if (!zap_->recv(part, zmq::recv_flags::dontwait)) return;
+      req.push_back(std::move(part));
+      while (req.back().more()) {
+        zmq::message_t next;
+        (void)zap_->recv(next);
+        req.push_back(std::move(next));
+      }
+      std::string code = "400", text = "refused", user;
+      if (req.size() >= 7 && req[0].to_string() == "1.0") {
+        const std::string domain = req[2].to_string(), address = req[3].to_string(), mech = req[5].to_string();
+        if (domain != kZapDomain) {
+          text = "unknown ZAP domain";
+        } else if (mech != "CURVE" || req[6].size() != 32) {
+          text = "CURVE required";
+        } else {
+          const std::string key = binary_to_z85(req[6].data(), 32);
+          const AllowEntry* e = cfg_.allow.by_curve(key);
+          if (!e) {
+            text = "key not on the allow-list";
+          } else if (e->revoked) {
+            text = "key revoked";
+          } else {
+            code = "200";
+            text = "OK";
+            user = e->node_id;
+          }
+          if (code != "200")
+            emit(Event::Kind::AuthFailed, e ? e->node_id : "",
+                 "refused a connection from " + address + ": " + text + " (key " + key.substr(0, 8) + "…)");
+        }
+      }
+      const std::string request_id = req.size() > 1 ? req[1].to_string() : std::string();
+      zap_->send(zmq::buffer(std::string("1.0")), zmq::send_flags::sndmore);
+      zap_->send(zmq::buffer(request_id), zmq::send_flags::sndmore);
+      zap_->send(zmq::buffer(code), zmq::send_flags::sndmore);
+      zap_->send(zmq::buffer(text), zmq::send_flags::sndmore);
+      zap_->send(zmq::buffer(user), zmq::send_flags::sndmore);
+      zap_->send(zmq::buffer(std::string()), zmq::send_flags::none);
+    }
+  }
+
+  // [SECTION] Receiving
+
+  void read_router() {
+    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+      std::vector<zmq::message_t> frames;
+      zmq::message_t part;
+      if (!router_->recv(part, zmq::recv_flags::dontwait)) return;
+      frames.push_back(std::move(part));
+      while (frames.back().more()) {
+        zmq::message_t next;
+        (void)router_->recv(next);
+        frames.push_back(std::move(next));
+      }
+      if (frames.size() != 3) {
+        ++malformed_;
+        continue;
+      }
+      const char* user = frames[1].gets("User-Id");  // set by our ZAP handler: the node id
+      if (!user || !*user) continue;
+      const std::string rid = frames[0].to_string();
+      auto it = in_.find(rid);
+      if (it == in_.end()) {
+        it = in_.emplace(rid, Channel{}).first;
+        it->second.peer = user;
+        it->second.sock = router_.get();
+        it->second.routing_id = rid;
+      }
+      handle(it->second, frames[1].to_string_view(), frames[2].to_string_view(), true);
+      if (it->second.peer.empty()) in_.erase(it);  // handle() asked to drop this connection
+    }
+  }
+
+  void read_outgoing(Outgoing& o) {
+    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+      std::vector<zmq::message_t> frames;
+      zmq::message_t part;
+      if (!o.sock->recv(part, zmq::recv_flags::dontwait)) return;
+      frames.push_back(std::move(part));
+      while (frames.back().more()) {
+        zmq::message_t next;
+        (void)o.sock->recv(next);
+        frames.push_back(std::move(next));
+      }
+      if (frames.size() != 2) {
+        ++malformed_;
+        continue;
+      }
+      handle(o.ch, frames[0].to_string_view(), frames[1].to_string_view(), false);
+      if (o.ch.peer.empty()) {  // dropped: keep the socket (it reconnects), restart the session
+        o.ch.peer = o.cfg.node_id;
+        o.ch.reset_session();
+      }
+    }
+  }
+
+  void read_monitor(Outgoing& o) {
+    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+      zmq::message_t event, endpoint;
+      if (!o.monitor->recv(event, zmq::recv_flags::dontwait)) return;
+      if (event.more()) (void)o.monitor->recv(endpoint);
+      if (event.size() < 6) continue;
+      std::uint16_t id;
+      std::memcpy(&id, event.data(), sizeof id);
+      if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        o.ch.reset_session();
+        o.ch.last_hello_try = {};  // say HELLO now
+      } else if (id == ZMQ_EVENT_DISCONNECTED) {
+        o.ch.reset_session();
+      } else if (!partitioned(o.cfg.node_id)) {
+        emit(Event::Kind::AuthFailed, o.cfg.node_id,
+             "CURVE handshake with " + o.cfg.node_id + " at " + o.cfg.endpoint +
+                 " failed (wrong server key, or our key is not on its allow-list)");
+      }
+    }
+  }
+
+  // Protocol errors drop the connection's session: ch.peer is cleared as the signal.
+  void drop(Channel& ch, const std::string& code, const std::string& why) {
+    emit(Event::Kind::Error, ch.peer, why);
+    send(ch, ErrorMsg{code, why});
+    ch.peer.clear();
+  }
+
+  void handle(Channel& ch, std::string_view header, std::string_view body, bool incoming) {
+    if (partitioned(ch.peer)) return;
+    ch.last_heard = SteadyClock::now();
+    Message m;
+    try {
+      m = decode(header, body);
+    } catch (const WireError& e) {
+      ++malformed_;
+      drop(ch, "malformed", "malformed message from " + ch.peer + ": " + e.what());
+      return;
+    }
+    if (auto* h = std::get_if<Hello>(&m)) return on_hello(ch, *h, incoming);
+    if (!ch.hello_received) {
+      if (std::holds_alternative<ErrorMsg>(m)) return on_error(ch, std::get<ErrorMsg>(m));
+      // After a reconnect the peer may still be finishing the old session: start ours.
+      ch.reset_session();
+      ch.last_hello_try = {};
+      return;
+    }
+    std::visit(
+        [&](auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, VectorMsg>) {
+            ch.their_vector = x.vector;
+            if (ch.in_flight.empty()) ch.cursor = x.vector;  // re-send whatever was lost
+            ch.dirty = true;
+          } else if constexpr (std::is_same_v<T, OpsMsg>) {
+            on_ops(ch, x);
+          } else if constexpr (std::is_same_v<T, Ack>) {
+            on_ack(ch, x);
+          } else if constexpr (std::is_same_v<T, ErrorMsg>) {
+            on_error(ch, x);
+          }
+        },
+        m);
+  }
+
+  void on_hello(Channel& ch, const Hello& h, bool incoming) {
+    if (h.node_id != ch.peer)
+      return drop(ch, "identity", "peer authenticated as " + ch.peer + " says it is " + h.node_id);
+    if (h.dataset != store_->dataset())
+      return drop(ch, "dataset_mismatch",
+                  ch.peer + " holds dataset " + h.dataset + ", this node " + store_->dataset() + ": not syncing");
+    const AllowEntry* e = cfg_.allow.by_node(ch.peer);
+    if (!e || e->revoked) return drop(ch, "unauthorized", ch.peer + " is not allowed");
+    if (role_name(e->role) != h.role)
+      return drop(ch, "role", ch.peer + " says its role is " + h.role + " but the allow-list says " +
+                                  std::string(role_name(e->role)));
+    if (incoming) {
+      // A new session from this node: older incoming connections of it are dead.
+      for (auto it = in_.begin(); it != in_.end();)
+        it = (&it->second != &ch && it->second.peer == ch.peer) ? in_.erase(it) : std::next(it);
+      ch.hello_sent = false;
+    }
+    ch.hello_received = true;
+    ch.their_vector = h.vector;
+    ch.cursor = h.vector;
+    ch.in_flight.clear();
+    ch.their_window = h.window;
+    ch.dirty = true;
+    if (!ch.hello_sent && send(ch, make_hello())) ch.hello_sent = true;
+    if (!ch.was_live) emit(Event::Kind::PeerConnected, ch.peer, "connected to " + ch.peer);
+    ch.was_live = true;
+    persist(ch, true);
+  }
+
+  void on_ops(Channel& ch, OpsMsg& m) {
+    if (m.dataset != store_->dataset())
+      return drop(ch, "dataset_mismatch", ch.peer + " sent ops of dataset " + m.dataset + ": refused");
+    Ack ack;
+    ack.chunk = m.chunk;
+    std::vector<Op> accepted;
+    accepted.reserve(m.ops.size());
+    for (Op& op : m.ops) {
+      const AuthDecision d = check_incoming(cfg_.allow, ch.peer, op);
+      if (d.ok) {
+        accepted.push_back(std::move(op));
+      } else {
+        ack.refused.push_back({op.origin, op.seq, d.reason});
+        ch.last_refusal = op.origin + "#" + std::to_string(op.seq) + ": " + d.reason;
+        ++ch.refused;
+        ++refused_;
+        emit(Event::Kind::Refused, ch.peer, "refused " + ch.last_refusal);
+      }
+    }
+    ApplyReport r;
+    try {
+      r = store_->apply_remote(accepted);
+    } catch (const Error& e) {
+      // Nothing was applied (the transaction rolled back); no ACK, the peer re-sends.
+      emit(Event::Kind::Error, ch.peer, std::string("could not apply ops from ") + ch.peer + ": " + e.what());
+      return;
+    }
+    ops_received_ += r.applied;
+    ack.vector = store_->version_vector();
+    send(ch, ack);
+    if (r.applied > 0) {
+      mark_all_dirty();  // relay: other peers may lack these
+      emit(Event::Kind::OpsApplied, ch.peer, std::to_string(r.applied) + " ops from " + ch.peer);
+    }
+    if (r.conflicts > 0) emit(Event::Kind::Conflicts, ch.peer, std::to_string(r.conflicts) + " concurrent edits to review");
+    if (r.quarantined > 0)
+      emit(Event::Kind::Quarantined, ch.peer, std::to_string(r.quarantined) + " ops held back: clock too far ahead (" +
+                                                  (r.messages.empty() ? "" : r.messages.front()) + ")");
+    if (r.refused + r.invalid > 0 && !r.messages.empty())
+      emit(Event::Kind::Refused, ch.peer, r.messages.front());
+  }
+
+  void on_ack(Channel& ch, const Ack& a) {
+    auto it = std::find_if(ch.in_flight.begin(), ch.in_flight.end(), [&](const auto& f) { return f.first == a.chunk; });
+    if (it != ch.in_flight.end()) ch.in_flight.erase(ch.in_flight.begin(), it + 1);  // acks are in order
+    ch.their_vector = vector_max(ch.their_vector, a.vector);
+    ch.cursor = vector_max(ch.cursor, a.vector);
+    for (const Refusal& r : a.refused) {
+      ch.refused_by_them.insert({r.origin, r.seq});
+      emit(Event::Kind::Refused, ch.peer, ch.peer + " refused " + r.origin + "#" + std::to_string(r.seq) + ": " + r.reason);
+    }
+    ch.dirty = true;
+    persist(ch, false);
+  }
+
+  void on_error(Channel& ch, const ErrorMsg& e) {
+    emit(Event::Kind::Error, ch.peer, ch.peer + " reports " + e.code + ": " + e.message);
+    ch.reset_session();
+    ch.last_hello_try = SteadyClock::now();  // do not hammer a peer that refused us
+  }
+
+  // [SECTION] Timers: HELLO retries, keepalive, anti-entropy, lost peers, link control
+
+  void timers() {
+    const TimePoint now = SteadyClock::now();
+    for (auto it = partitions_.begin(); it != partitions_.end();) {
+      if (now >= it->second) {
+        emit(Event::Kind::Info, it->first, "link to " + it->first + " restored (link control)");
+        for (auto& o : out_)
+          if (o.cfg.node_id == it->first) o.ch.reset_session(), o.ch.last_hello_try = {};
+        it = partitions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& o : out_) {
+      Channel& ch = o.ch;
+      if (!ch.hello_received && !partitioned(ch.peer) && now - ch.last_hello_try >= std::chrono::seconds(1)) {
+        ch.last_hello_try = now;
+        if (send(ch, make_hello())) ch.hello_sent = true;
+      }
+      channel_timers(ch, now);
+    }
+    for (auto it = in_.begin(); it != in_.end();) {
+      channel_timers(it->second, now);
+      // A silent incoming connection is forgotten; the peer's DEALER reconnects and says HELLO.
+      if (!it->second.hello_received && now - it->second.last_heard > cfg_.lost_after) {
+        it = in_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void channel_timers(Channel& ch, TimePoint now) {
+    if (!ch.hello_received) return;
+    if (now - ch.last_heard > cfg_.lost_after) {
+      emit(Event::Kind::PeerLost, ch.peer,
+           "lost " + ch.peer + ": nothing heard for " + std::to_string(cfg_.lost_after.count() / 1000) + " s");
+      ch.was_live = false;
+      ch.reset_session();
+      return;
+    }
+    if (now - ch.last_vector_sent >= cfg_.vector_every) {
+      if (send(ch, VectorMsg{store_->version_vector()})) ch.last_vector_sent = now;
+    } else if (now - ch.last_sent >= cfg_.ping_every) {
+      send(ch, Ping{wall_now_ms()});
+    }
+  }
+
+  // [SECTION] Sending what peers lack, a few chunks in flight at a time.
+
+  void pump() {
+    for (auto& [rid, ch] : in_) pump(ch);
+    for (auto& o : out_) pump(o.ch);
+  }
+
+  void pump(Channel& ch) {
+    while (ch.hello_received && ch.dirty && ch.in_flight.size() < ch.their_window && !partitioned(ch.peer)) {
+      std::vector<Op> ops = store_->ops_missing_for(ch.cursor, cfg_.chunk_ops);
+      for (const Op& op : ops) {
+        auto& c = ch.cursor[op.origin];
+        c = std::max(c, op.seq);
+      }
+      std::erase_if(ops, [&](const Op& op) { return ch.refused_by_them.count({op.origin, op.seq}) > 0; });
+      if (ops.empty()) {
+        // Nothing left, or only ops this peer refused: done until something changes.
+        if (store_->ops_missing_for(ch.cursor, 1).empty()) ch.dirty = false;
+        if (!ch.dirty) break;
+        continue;
+      }
+      OpsMsg m;
+      m.chunk = ch.next_chunk;
+      m.dataset = store_->dataset();
+      m.ops = std::move(ops);
+      const std::size_t n = m.ops.size();
+      if (!send(ch, m)) {
+        ch.cursor = ch.their_vector;  // not sent: resend from what they hold
+        break;
+      }
+      ++ch.next_chunk;
+      ch.in_flight.emplace_back(m.chunk, n);
+      ops_sent_ += n;
+    }
+  }
+
+  // [SECTION] Status, events, persistence
+
+  void persist(Channel& ch, bool force) {
+    const TimePoint now = SteadyClock::now();
+    if (!force && now - ch.last_persist < std::chrono::seconds(1)) return;
+    ch.last_persist = now;
+    PeerRecord p;
+    p.node_id = ch.peer;
+    p.vector = ch.their_vector;
+    p.last_heard = wall_now_ms();
+    for (const auto& o : out_)
+      if (o.cfg.node_id == ch.peer) p.endpoint = o.cfg.endpoint;
+    try {
+      store_->save_peer(p);
+    } catch (const Error& e) {
+      emit(Event::Kind::Error, ch.peer, std::string("could not record peer state: ") + e.what());
+    }
+  }
+
+  void persist_peers(bool) {
+    for (auto& [rid, ch] : in_)
+      if (ch.hello_received) persist(ch, true);
+    for (auto& o : out_)
+      if (o.ch.hello_received) persist(o.ch, true);
+  }
+
+  void emit(Event::Kind kind, const std::string& peer, std::string message) {
+    Event e{kind, peer, std::move(message), 0, wall_now_ms()};
+    std::function<void()> cb;
+    {
+      std::lock_guard lock(mu_);
+      e.data_version = status_.data_version;
+      if (events_.size() < 10000) events_.push_back(std::move(e));
+      cb = wake_cb_;
+    }
+    if (cb) cb();
+  }
+
+  void publish_status(bool force) {
+    const TimePoint now = SteadyClock::now();
+    if (!force && now - last_status_ < std::chrono::milliseconds(100)) return;
+    last_status_ = now;
+    AgentStatus s;
+    s.node_id = store_->node_id();
+    s.dataset = store_->dataset();
+    s.listen_endpoint = listen_endpoint_;
+    s.vector = store_->version_vector();
+    s.data_version = store_->data_version();
+    s.ops_received = ops_received_;
+    s.ops_sent = ops_sent_;
+    s.refused = refused_;
+    s.malformed = malformed_;
+    std::map<std::string, PeerStatus> by_node;
+    for (const auto& o : out_) {
+      PeerStatus& p = by_node[o.cfg.node_id];
+      p.node_id = o.cfg.node_id;
+      p.endpoint = o.cfg.endpoint;
+    }
+    auto fold = [&](const Channel& ch) {
+      if (ch.peer.empty()) return;
+      PeerStatus& p = by_node[ch.peer];
+      p.node_id = ch.peer;
+      PeerState st = PeerState::Connecting;
+      if (ch.hello_received) {
+        const bool in_sync = ops_ahead(s.vector, ch.their_vector) == 0 && ops_ahead(ch.their_vector, s.vector) == 0;
+        st = in_sync && ch.in_flight.empty() ? PeerState::Live : PeerState::Syncing;
+      } else if (ch.last_heard != TimePoint{}) {
+        st = PeerState::Lost;
+      }
+      auto rank = [](PeerState x) {
+        switch (x) {
+          case PeerState::Live: return 3;
+          case PeerState::Syncing: return 2;
+          case PeerState::Connecting: return 1;
+          case PeerState::Lost: return 0;
+        }
+        return 0;
+      };
+      if (rank(st) > rank(p.state) || p.last_heard == std::nullopt) p.state = st;
+      if (ch.last_heard != TimePoint{}) {
+        const TimeMs heard = wall_now_ms() -
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - ch.last_heard).count();
+        if (!p.last_heard || heard > *p.last_heard) p.last_heard = heard;
+      }
+      if (ch.hello_received) {
+        p.their_vector = vector_max(p.their_vector, ch.their_vector);
+        p.in_flight += ch.in_flight_ops();
+      }
+      p.refused += ch.refused;
+      if (!ch.last_refusal.empty()) p.last_refusal = ch.last_refusal;
+    };
+    for (const auto& o : out_) fold(o.ch);
+    for (const auto& [rid, ch] : in_) fold(ch);
+    for (auto& [node, p] : by_node) {
+      p.they_lack = ops_ahead(s.vector, p.their_vector);
+      p.we_lack = ops_ahead(p.their_vector, s.vector);
+      p.partitioned = partitioned(node);
+      if (p.last_heard && !p.partitioned && p.state == PeerState::Connecting) p.state = PeerState::Lost;
+      s.peers.push_back(std::move(p));
+    }
+    std::lock_guard lock(mu_);
+    status_ = std::move(s);
+  }
+
+  void watch_allowlist() {
+    if (cfg_.allowlist_path.empty()) return;
+    const TimePoint now = SteadyClock::now();
+    if (now - last_allow_check_ < std::chrono::seconds(1)) return;
+    last_allow_check_ = now;
+    const auto t = mtime(cfg_.allowlist_path);
+    if (t != allow_mtime_) {
+      allow_mtime_ = t;
+      do_reload_allowlist();
+    }
+  }
+
+ public:
+  // Shared with client threads (under mu_).
+  mutable std::mutex mu_;
+  std::deque<std::function<void(Store&)>> tasks_;
+  std::vector<std::function<void()>> controls_;
+  std::vector<Event> events_;
+  AgentStatus status_;
+  std::function<void()> wake_cb_;
+
+ private:
+  std::unique_ptr<Store> store_;
+  AgentConfig cfg_;
+  int wake_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::string listen_endpoint_;
+
+  // Agent thread only.
+  zmq::context_t ctx_;
+  std::unique_ptr<zmq::socket_t> zap_, router_;
+  std::vector<Outgoing> out_;
+  std::map<std::string, Channel> in_;  // by ROUTER routing id
+  std::map<std::string, TimePoint> partitions_;
+  std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0;
+  int next_monitor_ = 0;
+  TimePoint last_status_{}, last_allow_check_{};
+  std::filesystem::file_time_type allow_mtime_{};
+};
+
+std::unique_ptr<Agent> Agent::start(std::unique_ptr<Store> store, AgentConfig config) {
+  if (sodium_init() < 0) throw Error("libsodium could not be initialised");
+  auto impl = std::make_unique<Impl>(std::move(store), std::move(config));
+  impl->start_thread();
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Agent::~Agent() { stop(); }
+void Agent::stop() { impl_->stop(); }
+void Agent::post(std::function<void(Store&)> task) { impl_->post(std::move(task)); }
+AgentStatus Agent::status() const { return impl_->status(); }
+std::vector<Event> Agent::take_events() { return impl_->take_events(); }
+void Agent::set_wake(std::function<void()> wake) { impl_->set_wake(std::move(wake)); }
+std::string Agent::listen_endpoint() const { return impl_->listen_endpoint(); }
+
+void Agent::partition(const std::string& node_id, std::optional<std::chrono::milliseconds> duration) {
+  Impl* impl = impl_.get();
+  impl->control([impl, node_id, duration] { impl->do_partition(node_id, duration); });
+}
+void Agent::heal(const std::string& node_id) {
+  Impl* impl = impl_.get();
+  impl->control([impl, node_id] { impl->do_heal(node_id); });
+}
+void Agent::add_peer(PeerConfig peer) {
+  Impl* impl = impl_.get();
+  impl->control([impl, peer] { impl->do_add_peer(peer); });
+}
+void Agent::reload_allowlist() {
+  Impl* impl = impl_.get();
+  impl->control([impl] { impl->do_reload_allowlist(); });
+}
+
+}  // namespace honbu::sync

@@ -1,5 +1,6 @@
 #include "model/migrations.hpp"
 
+#include <optional>
 #include <string>
 
 #include "model/db.hpp"
@@ -432,7 +433,9 @@ void migrate(Db& db, int target) {
   for (const Migration& m : kMigrations) {
     if (m.version > target) break;
     if (m.version <= stored_schema_version(db)) continue;
-    Transaction tx(db);
+    // Inside an open transaction (creating a new file) the steps join it.
+    std::optional<Transaction> tx;
+    if (!db.in_transaction()) tx.emplace(db);
     db.exec(m.sql);
     auto q = db.query(
         "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = "
@@ -440,7 +443,7 @@ void migrate(Db& db, int target) {
     q->bind(1, "schema_version").bind(2, std::to_string(m.version)).run();
     q->reset();
     q->bind(1, "compatible_version").bind(2, std::to_string(m.compatible_version)).run();
-    tx.commit();
+    if (tx) tx->commit();
   }
 }
 

@@ -23,7 +23,8 @@ std::span<const Migration> migrations();
 int stored_schema_version(Db& db);
 int stored_compatible_version(Db& db);
 
-// Runs every migration after the stored version up to `target`, each in its own transaction.
+// Runs every migration after the stored version up to `target`, each in its own transaction
+// (or all inside the caller's transaction, if one is open).
 void migrate(Db& db, int target);
 
 }  // namespace honbu

@@ -98,8 +98,10 @@ void Store::migrate_or_init(const StoreOptions& o) {
     if (!is_valid_dataset_name(o.dataset))
       throw StoreError("cannot create " + o.path + ": dataset \"" + o.dataset +
                        "\" must be ACTUAL or EXERCISE:<name>");
-    migrate(db_, kSchemaVersion);
+    // Schema and identity in one transaction: a kill during creation leaves either nothing
+    // or a complete file, never a schema without its dataset and node id.
     Transaction tx(db_);
+    migrate(db_, kSchemaVersion);
     meta_set(db_, "dataset", o.dataset);
     meta_set(db_, "node_id", o.node_id);
     meta_set(db_, "created_at", format_iso_jst(wall_()));
@@ -112,6 +114,21 @@ void Store::migrate_or_init(const StoreOptions& o) {
                        ", needs at least " + std::to_string(compatible) + "); this build knows schema " +
                        std::to_string(kSchemaVersion) + ". Update Honbu to open it; the file was not changed.");
     if (version < kSchemaVersion) migrate(db_, kSchemaVersion);
+    // A file whose creation was interrupted by an older build (schema committed, identity
+    // not): finish it if it holds no ops and the caller says who it is.
+    if (meta_get(db_, "dataset").empty()) {
+      auto q = db_.query("SELECT count(*) FROM ops");
+      q->step();
+      if (q->column_int(0) != 0 || !is_valid_node_id(o.node_id) || !is_valid_dataset_name(o.dataset))
+        throw StoreError(o.path + " has no dataset or node id recorded (its creation was interrupted); "
+                         "open it with --node and --dataset to finish it, or delete it");
+      Transaction tx(db_);
+      meta_set(db_, "dataset", o.dataset);
+      meta_set(db_, "node_id", o.node_id);
+      meta_set(db_, "created_at", format_iso_jst(wall_()));
+      if (meta_get(db_, "hlc").empty()) meta_set(db_, "hlc", "0");
+      tx.commit();
+    }
   }
   dataset_ = meta_get(db_, "dataset");
   node_id_ = meta_get(db_, "node_id");

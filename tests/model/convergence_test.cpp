@@ -5,8 +5,9 @@
 // random local changes - creates, concurrent edits of the same fields of the same entities,
 // tombstones, counter deltas, peaks (Max), grow-only records, 第N報 filed twice - while
 // random pairs exchange part of what they have: shuffled, duplicated, re-delivered, with
-// gaps filled later. At the end they exchange until nothing moves, and every store must hold
-// the same state hash and version vector, and the values the merge rules prescribe.
+// gaps filled later, and stores restart now and then. At the end they exchange until
+// nothing moves, and every store must hold the same state hash and version vector, and the
+// values the merge rules prescribe.
 //
 // Seeded and reproducible: case c uses seed HONBU_TEST_SEED + c (the wall clocks are
 // simulated too). Rerun one failing case with the command its trace prints.
@@ -19,8 +20,10 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,9 +74,9 @@ std::string describe_ops(const std::vector<Op>& ops) {
 // Totals over all cases, printed at the end and checked for coverage: a generator that
 // stopped producing conflicts or gaps would make the property test vacuous.
 struct Coverage {
-  std::uint64_t cases = 0, stores = 0, ops = 0, deliveries = 0, duplicates = 0,
-                gap_deliveries = 0, conflicts = 0, deletes = 0, deltas = 0, peaks = 0,
-                first_wins_races = 0, stale_bases = 0, verified = 0;
+  std::uint64_t cases = 0, stores = 0, ops = 0, deliveries = 0, duplicates = 0, gap_deliveries = 0,
+                conflicts = 0, deletes = 0, deltas = 0, peaks = 0, first_wins_races = 0,
+                stale_bases = 0, restarts = 0, verified = 0;
 };
 
 // [SECTION] One random case
@@ -82,7 +85,7 @@ class Case {
  public:
   Case(std::uint64_t seed, const TempDir& dir, Coverage& cov)
       : rng_(seed), ids_(seed ^ 0x9e3779b97f4a7c15ULL), cov_(cov) {
-    const int n = 2 + pick(7);
+    const int n = pick(4) == 0 ? 2 + pick(7) : 2 + pick(3);  // 2-8 stores; 2-4 more often
     for (int i = 0; i < n; ++i) {
       auto node = std::make_unique<Node>();
       node->id = "n" + std::to_string(i);
@@ -92,21 +95,28 @@ class Case {
       o.node_id = node->id;
       o.dataset = "ACTUAL";
       o.wall_clock = [this, skew = node->skew] { return now_ + skew; };
-      node->store = Store::open(o);
+      node->options = o;
+      node->store = Store::open(std::move(o));
       nodes_.push_back(std::move(node));
     }
     cov_.stores += static_cast<std::uint64_t>(n);
   }
 
   void run() {
-    const int budget = 20 + pick(61);  // local ops in this case
+    const int budget = 20 + std::min(pick(61), pick(61));  // 20-80 local ops, ~40 on average
     for (int step = 0; issued_.size() < static_cast<size_t>(budget) && step < 8 * budget; ++step) {
-      if (pick(10) < 6) {
+      if (pick(2) == 0) {
         Node& n = *nodes_[static_cast<size_t>(pick(size()))];
-        const int commands = 1 + pick(4);
+        const int commands = 1 + pick(6);
         n.store->batch([&] {  // several commands, one durable transaction
           for (int k = 0; k < commands; ++k) local_command(n);
         });
+      } else if (pick(40) == 0) {  // a restart: caches, clock and gaps come back from the file
+        Node& n = *nodes_[static_cast<size_t>(pick(size()))];
+        n.store.reset();
+        n.store = Store::open(n.options);
+        EXPECT_EQ(n.store->version_vector(), contiguous_of(n.have)) << n.id << " after a restart";
+        ++cov_.restarts;
       } else {
         const int a = pick(size());
         exchange(a, (a + 1 + pick(size() - 1)) % size());
@@ -129,8 +139,9 @@ class Case {
   struct Node {
     std::string id;
     TimeMs skew = 0;
+    StoreOptions options;
     std::unique_ptr<Store> store;
-    std::set<OpKey> have;                           // oracle: every op this store holds
+    std::set<OpKey> have;                         // oracle: every op this store holds
     std::map<std::string, BaseClocks> snapshots;  // an incident as an editor saw it earlier
   };
 
@@ -152,14 +163,35 @@ class Case {
   void local_command(Node& n) {
     now_ += pick(50) == 0 ? 1000 + pick(60000) : pick(3);  // same millisecond now and then
     switch (pick(14)) {
-      case 0: case 1: case 2: case 3: incident(n); break;
-      case 4: remove_incident(n); break;
-      case 5: shelter(n); break;
-      case 6: case 7: supply(n); break;
-      case 8: case 9: lifeline(n); break;
-      case 10: new_chronology(n); break;
-      case 11: edit_chronology(n); break;
-      default: branch_report(n); break;
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+        incident(n);
+        break;
+      case 4:
+        remove_incident(n);
+        break;
+      case 5:
+        shelter(n);
+        break;
+      case 6:
+      case 7:
+        supply(n);
+        break;
+      case 8:
+      case 9:
+        lifeline(n);
+        break;
+      case 10:
+        new_chronology(n);
+        break;
+      case 11:
+        edit_chronology(n);
+        break;
+      default:
+        branch_report(n);
+        break;
     }
   }
 
@@ -193,7 +225,7 @@ class Case {
     if (pick(5) == 0) f["place"] = "中央区" + std::to_string(1 + pick(9)) + "丁目";
     if (f.empty()) f["status"] = kStatus[pick(4)];
     BaseClocks& snapshot = n.snapshots[id];
-    if (!snapshot.empty() && pick(4) == 0) {
+    if (!snapshot.empty() && pick(3) == 0) {
       // Saved from a screen opened a while ago: its base clocks may be stale.
       BaseClocks base;
       for (const auto& [name, v] : f)
@@ -202,7 +234,7 @@ class Case {
       issue(n, n.store->put(EntityKind::Incident, id, std::move(f), "指令 " + n.id, &base));
       return;
     }
-    if (pick(3) == 0) {
+    if (pick(2) == 0) {
       snapshot.clear();
       for (const auto& [name, w] : cur->clock_map())
         if (name != "_deleted") snapshot.emplace(name, w.clock);
@@ -249,22 +281,27 @@ class Case {
       return;
     }
     ++cov_.deltas;
-    issue(n, n.store->add(EntityKind::ShelterSupply, id, {{"delivered", std::int64_t{pick(51) - 10}}},
-                          "物資班 " + n.id));
+    issue(n, n.store->add(EntityKind::ShelterSupply, id,
+                          {{"delivered", std::int64_t{pick(51) - 10}}}, "物資班 " + n.id));
   }
 
   void lifeline(Node& n) {
     static const char* kStatus[] = {"disrupted", "partial", "restoring", "restored"};
     const std::string area = pick(2) ? "chuo" : "kita", type = pick(2) ? "power" : "water";
     const std::int64_t affected = 100 * pick(8);  // few values: equal peaks happen
-    Fields f{{"area_id", area}, {"lifeline_type", type}, {"status", kStatus[pick(4)]},
-             {"affected", affected}, {"as_of", iso(n)}, {"source", type == "power" ? "電力会社" : "水道局"}};
+    Fields f{{"area_id", area},
+             {"lifeline_type", type},
+             {"status", kStatus[pick(4)]},
+             {"affected", affected},
+             {"as_of", iso(n)},
+             {"source", type == "power" ? "電力会社" : "水道局"}};
     if (pick(4)) {
       f["peak_affected"] = affected;
       if (pick(5)) f["peak_at"] = iso(n);  // the peak's time goes with the peak
       ++cov_.peaks;
     }
-    issue(n, n.store->put(EntityKind::Lifeline, lifeline_id(area, type), std::move(f), "情報班 " + n.id));
+    issue(n, n.store->put(EntityKind::Lifeline, lifeline_id(area, type), std::move(f),
+                          "情報班 " + n.id));
   }
 
   void new_chronology(Node& n) {
@@ -274,14 +311,16 @@ class Case {
              {"content", "通報 " + std::to_string(pick(1000)) + "：道路冠水"},
              {"state", "pending"}};
     if (pick(2)) f["from_org"] = "消防本部";
-    issue(n, n.store->put(EntityKind::Chronology, ids_.next(wall(n)), std::move(f), "記録 " + n.id));
+    issue(n,
+          n.store->put(EntityKind::Chronology, ids_.next(wall(n)), std::move(f), "記録 " + n.id));
   }
 
   void edit_chronology(Node& n) {  // grow-only record, but its state and team are LWW
     static const char* kState[] = {"pending", "in_progress", "done"};
     const ChronologyPage page = chronology_page(n.store->db(), {}, 0, 6);
     if (page.rows.empty()) return;
-    const std::string& id = page.rows[static_cast<size_t>(pick(static_cast<int>(page.rows.size())))].id;
+    const std::string& id =
+        page.rows[static_cast<size_t>(pick(static_cast<int>(page.rows.size())))].id;
     Fields f{{"state", kState[pick(3)]}};
     if (pick(3) == 0) f["team"] = "情報班";
     issue(n, n.store->put(EntityKind::Chronology, id, std::move(f), "記録 " + n.id));
@@ -293,9 +332,12 @@ class Case {
     if (n.store->load(EntityKind::BranchReport, id)) return;  // grow-only: filed already
     if (issued_has(EntityKind::BranchReport, id)) ++cov_.first_wins_races;
     issue(n, n.store->put(EntityKind::BranchReport, id,
-                          {{"branch_id", "b0"}, {"report_no", no}, {"as_of", iso(n)},
+                          {{"branch_id", "b0"},
+                           {"report_no", no},
+                           {"as_of", iso(n)},
                            {"report_type", pick(3) ? "preliminary" : "final"},
-                           {"reporter", "北支所 " + n.id}, {"dead", std::int64_t{pick(4)}},
+                           {"reporter", "北支所 " + n.id},
+                           {"dead", std::int64_t{pick(4)}},
                            {"full_bldg", pick(2) ? Value{} : Value{std::int64_t{pick(9)}}}},
                           "北支所 " + n.id));
   }
@@ -339,8 +381,10 @@ class Case {
   void exchange(int from, int to) {
     Store& a = *nodes_[static_cast<size_t>(from)]->store;
     const size_t limit = 1 + static_cast<size_t>(pick(24));
-    std::vector<Op> ops = pick(8) == 0 ? a.ops_missing_for({}, limit)  // re-delivery from the start
-                                       : a.ops_missing_for(nodes_[static_cast<size_t>(to)]->store->version_vector(), limit);
+    std::vector<Op> ops =
+        pick(8) == 0
+            ? a.ops_missing_for({}, limit)  // re-delivery from the start
+            : a.ops_missing_for(nodes_[static_cast<size_t>(to)]->store->version_vector(), limit);
     if (ops.empty()) return;
     switch (pick(6)) {
       case 0:  // as streamed
@@ -359,7 +403,8 @@ class Case {
       }
       case 3: {  // duplicates inside one delivery
         const size_t n = ops.size();
-        for (size_t k = 0, extra = 1 + static_cast<size_t>(pick(static_cast<int>(n))); k < extra; ++k)
+        for (size_t k = 0, extra = 1 + static_cast<size_t>(pick(static_cast<int>(n))); k < extra;
+             ++k)
           ops.push_back(ops[static_cast<size_t>(pick(static_cast<int>(n)))]);
         std::shuffle(ops.begin(), ops.end(), rng_);
         deliver(to, ops);
@@ -372,8 +417,10 @@ class Case {
         break;
       default: {  // in chunks, the last chunk first: later seqs before their predecessors
         const size_t cut = static_cast<size_t>(pick(static_cast<int>(ops.size())));
-        if (cut < ops.size()) deliver(to, std::vector<Op>(ops.begin() + static_cast<std::ptrdiff_t>(cut), ops.end()));
-        if (cut > 0) deliver(to, std::vector<Op>(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(cut)));
+        if (cut < ops.size())
+          deliver(to, std::vector<Op>(ops.begin() + static_cast<std::ptrdiff_t>(cut), ops.end()));
+        if (cut > 0)
+          deliver(to, std::vector<Op>(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(cut)));
         break;
       }
     }
@@ -384,7 +431,8 @@ class Case {
     auto pull = [&](int from, int to) {
       for (int guard = 0; guard < 100; ++guard) {
         Store& a = *nodes_[static_cast<size_t>(from)]->store;
-        std::vector<Op> ops = a.ops_missing_for(nodes_[static_cast<size_t>(to)]->store->version_vector(), 10000);
+        std::vector<Op> ops =
+            a.ops_missing_for(nodes_[static_cast<size_t>(to)]->store->version_vector(), 10000);
         if (ops.empty() || deliver(to, ops).applied == 0) return;
       }
       ADD_FAILURE() << "n" << from << " kept sending ops to n" << to;
@@ -424,9 +472,9 @@ class Case {
     };
     struct Expected {
       bool deleted = false;
-      std::map<std::string, Write> fields;            // Lww, FirstWins, Max
-      std::map<std::string, std::int64_t> counters;   // Counter
-      std::map<std::string, Value> companions;        // moved with their Max field
+      std::map<std::string, Write> fields;           // Lww, FirstWins, Max
+      std::map<std::string, std::int64_t> counters;  // Counter
+      std::map<std::string, Value> companions;       // moved with their Max field
     };
     std::map<std::pair<EntityKind, std::string>, Expected> model;
     for (const Op& op : issued_) {
@@ -448,8 +496,12 @@ class Case {
         const bool first = it == e.fields.end();
         bool wins = false;
         switch (f->rule) {
-          case MergeRule::Lww: wins = first || it->second.clock < clock; break;
-          case MergeRule::FirstWins: wins = first || clock < it->second.clock; break;
+          case MergeRule::Lww:
+            wins = first || it->second.clock < clock;
+            break;
+          case MergeRule::FirstWins:
+            wins = first || clock < it->second.clock;
+            break;
           case MergeRule::Max: {
             const int c = first ? 1 : compare_values(v, it->second.value);
             wins = c > 0 || (c == 0 && it->second.clock < clock);
@@ -462,7 +514,8 @@ class Case {
             break;
           }
           case MergeRule::Counter:
-          case MergeRule::Companion: break;
+          case MergeRule::Companion:
+            break;
         }
         if (wins) e.fields[name] = Write{clock, v};
       }
@@ -490,7 +543,7 @@ class Case {
   IdGenerator ids_;
   Coverage& cov_;
   TimeMs now_ = kStart;  // simulated: every store's wall clock is now_ + its skew
-  std::vector<std::unique_ptr<Node>> nodes_;  // after now_: the clocks outlive no store
+  std::vector<std::unique_ptr<Node>> nodes_;  // destroyed before now_, which their clocks read
   std::vector<Op> issued_;                    // every local op committed, in order
 };
 
@@ -502,36 +555,40 @@ void run_part(int part) {
   const std::uint64_t cases = env_u64("HONBU_CONVERGENCE_CASES", kDefaultCases);
   const std::uint64_t first = cases * static_cast<std::uint64_t>(part) / kParts;
   const std::uint64_t last = cases * static_cast<std::uint64_t>(part + 1) / kParts;
-  std::printf("[ convergence ] part %d/%d: cases %llu..%llu of %llu, seeds %llu.. "
-              "(HONBU_TEST_SEED, HONBU_CONVERGENCE_CASES)\n",
-              part + 1, kParts, static_cast<unsigned long long>(first),
-              static_cast<unsigned long long>(last), static_cast<unsigned long long>(cases),
-              static_cast<unsigned long long>(base + first));
+  if (first == last) return;
+  std::printf(
+      "[ convergence ] part %d/%d: cases %s..%s of %s, seed of case c = %s + c "
+      "(HONBU_TEST_SEED, HONBU_CONVERGENCE_CASES)\n",
+      part + 1, kParts, std::to_string(first).c_str(), std::to_string(last).c_str(),
+      std::to_string(cases).c_str(), std::to_string(base).c_str());
   const auto t0 = std::chrono::steady_clock::now();
   Coverage cov;
   for (std::uint64_t c = first; c < last; ++c) {
     const std::uint64_t seed = base + c;
-    SCOPED_TRACE("convergence case seed " + std::to_string(seed) + "; rerun it alone with: HONBU_TEST_SEED=" +
-                 std::to_string(seed) + " HONBU_CONVERGENCE_CASES=1 honbu_model_tests "
+    SCOPED_TRACE("convergence case seed " + std::to_string(seed) +
+                 "; rerun it alone with: HONBU_TEST_SEED=" + std::to_string(seed) +
+                 " HONBU_CONVERGENCE_CASES=1 honbu_model_tests "
                  "--gtest_filter='Convergence.*'");
-    {
+    try {
       TempDir dir;
       Case(seed, dir, cov).run();
+    } catch (const std::exception& e) {  // reported here, where the trace still names the seed
+      ADD_FAILURE() << "exception: " << e.what();
     }
     if (::testing::Test::HasFailure()) return;  // the trace above names the seed
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  std::printf("[ convergence ] %llu cases, %llu stores, %llu ops (%llu deletes, %llu deltas, %llu peaks, "
-              "%llu 第N報 races, %llu stale edits), %llu deliveries (%llu duplicate ops, %llu left gaps), "
-              "%llu conflicts, %llu log replays; %lld ms\n",
-              static_cast<unsigned long long>(cov.cases), static_cast<unsigned long long>(cov.stores),
-              static_cast<unsigned long long>(cov.ops), static_cast<unsigned long long>(cov.deletes),
-              static_cast<unsigned long long>(cov.deltas), static_cast<unsigned long long>(cov.peaks),
-              static_cast<unsigned long long>(cov.first_wins_races),
-              static_cast<unsigned long long>(cov.stale_bases),
-              static_cast<unsigned long long>(cov.deliveries), static_cast<unsigned long long>(cov.duplicates),
-              static_cast<unsigned long long>(cov.gap_deliveries), static_cast<unsigned long long>(cov.conflicts),
-              static_cast<unsigned long long>(cov.verified), static_cast<long long>(ms.count()));
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  const std::string summary =
+      "[ convergence ] " + n(cov.cases) + " cases, " + n(cov.stores) + " stores, " + n(cov.ops) +
+      " ops (" + n(cov.deletes) + " deletes, " + n(cov.deltas) + " deltas, " + n(cov.peaks) +
+      " peaks, " + n(cov.first_wins_races) + " 第N報 races, " + n(cov.stale_bases) +
+      " stale edits), " + n(cov.deliveries) + " deliveries (" + n(cov.duplicates) +
+      " duplicate ops, " + n(cov.gap_deliveries) + " left gaps), " + n(cov.conflicts) +
+      " conflicts, " + n(cov.restarts) + " restarts, " + n(cov.verified) + " log replays; " +
+      std::to_string(ms.count()) + " ms";
+  std::printf("%s\n", summary.c_str());
   EXPECT_EQ(cov.cases, last - first);
   if (cov.cases >= 50) {  // the generator must keep exercising every path it claims to
     EXPECT_GT(cov.conflicts, 0u);
@@ -542,12 +599,378 @@ void run_part(int part) {
     EXPECT_GT(cov.peaks, 0u);
     EXPECT_GT(cov.first_wins_races, 0u);
     EXPECT_GT(cov.stale_bases, 0u);
+    EXPECT_GT(cov.restarts, 0u);
   }
 }
 
 }  // namespace
 
-TEST(Convergence, RandomReplicasConvergePart1) { run_part(0); }
-TEST(Convergence, RandomReplicasConvergePart2) { run_part(1); }
-TEST(Convergence, RandomReplicasConvergePart3) { run_part(2); }
-TEST(Convergence, RandomReplicasConvergePart4) { run_part(3); }
+TEST(Convergence, RandomReplicasConvergePart1) {
+  run_part(0);
+}
+TEST(Convergence, RandomReplicasConvergePart2) {
+  run_part(1);
+}
+TEST(Convergence, RandomReplicasConvergePart3) {
+  run_part(2);
+}
+TEST(Convergence, RandomReplicasConvergePart4) {
+  run_part(3);
+}
+
+// [SECTION] The merge rules end to end: real stores, explicit clocks, ops exchanged as a
+// sync would exchange them.
+
+namespace {
+
+// Stores sharing one simulated wall clock; each may run ahead of it or behind it.
+class Nodes {
+ public:
+  TimeMs now = kStart;
+
+  Store& open(const std::string& node, TimeMs skew = 0) {
+    StoreOptions o;
+    o.path = dir_.file(node + ".db");
+    o.node_id = node;
+    o.dataset = "ACTUAL";
+    o.wall_clock = [this, skew] { return now + skew; };
+    options_.push_back(o);
+    stores_.push_back(Store::open(std::move(o)));
+    return *stores_.back();
+  }
+
+  // Closes the store and opens its file again (what a restart does).
+  Store& reopen(const Store& s) {
+    for (size_t i = 0; i < stores_.size(); ++i) {
+      if (stores_[i].get() != &s) continue;
+      stores_[i].reset();
+      stores_[i] = Store::open(options_[i]);
+      return *stores_[i];
+    }
+    throw std::logic_error("not one of these stores");
+  }
+
+  // Everything `from` has that `to` lacks, as anti-entropy sends it.
+  static ApplyReport sync(Store& from, Store& to) {
+    return deliver(to, from.ops_missing_for(to.version_vector(), 10000));
+  }
+
+  static ApplyReport deliver(Store& to, const std::vector<Op>& ops) {
+    const ApplyReport r = to.apply_remote(ops);
+    EXPECT_EQ(r.refused, 0u) << (r.messages.empty() ? "" : r.messages[0]);
+    EXPECT_EQ(r.invalid, 0u) << (r.messages.empty() ? "" : r.messages[0]);
+    EXPECT_EQ(r.quarantined, 0u) << (r.messages.empty() ? "" : r.messages[0]);
+    return r;
+  }
+
+ private:
+  TempDir dir_;
+  std::vector<StoreOptions> options_;
+  std::vector<std::unique_ptr<Store>> stores_;  // closed before the directory goes
+};
+
+Op committed(const LocalResult& r) {
+  EXPECT_TRUE(r.ok) << describe(r.problems, Lang::En);
+  return r.op;
+}
+
+FieldClock clock_of(const Op& op) {
+  return FieldClock{op.hlc, op.origin};
+}
+
+Fields new_incident() {
+  return {{"title", "倒壊家屋 中央区1丁目"},
+          {"category", "building"},
+          {"received_at", "2026-11-22T09:00:00+09:00"},
+          {"verification", "unverified"},
+          {"priority", "high"},
+          {"status", "received"}};
+}
+
+Value field(Store& s, EntityKind kind, std::string_view id, std::string_view name) {
+  const auto st = s.load(kind, id);
+  return st ? st->get(name) : Value{"<no such entity>"};
+}
+
+std::optional<FieldClock> winner(Store& s, EntityKind kind, std::string_view id,
+                                 std::string_view name) {
+  const auto st = s.load(kind, id);
+  const WriteClock* w = st ? st->clock(name) : nullptr;
+  return w ? std::optional<FieldClock>(w->clock) : std::nullopt;
+}
+
+}  // namespace
+
+TEST(MergeEndToEnd, LwwConcurrentEditsPickTheSameWinnerAndKeepTheLoserOnBothSides) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita");
+  committed(hq.put(EntityKind::Incident, "i1", new_incident(), "受付"));
+  Nodes::sync(hq, kita);
+  net.now += 60'000;  // neither has seen the other's edit: concurrent
+  const Op a = committed(
+      hq.put(EntityKind::Incident, "i1", {{"status", "in_progress"}, {"team", "救助班"}}, "佐藤"));
+  net.now += 5'000;
+  const Op b = committed(kita.put(EntityKind::Incident, "i1", {{"status", "done"}}, "田中"));
+  ASSERT_LT(a.hlc, b.hlc);
+  EXPECT_EQ(Nodes::sync(hq, kita).conflicts, 1u);
+  EXPECT_EQ(Nodes::sync(kita, hq).conflicts, 1u);
+  EXPECT_EQ(state_hash(hq.db()), state_hash(kita.db()));
+  for (Store* s : {&hq, &kita}) {
+    SCOPED_TRACE(s->node_id());
+    EXPECT_EQ(field(*s, EntityKind::Incident, "i1", "status"), Value{"done"});
+    EXPECT_EQ(winner(*s, EntityKind::Incident, "i1", "status"), clock_of(b));
+    EXPECT_EQ(field(*s, EntityKind::Incident, "i1", "team"), Value{"救助班"});  // not contested
+    const auto open = list_conflicts(s->db(), true);
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].kind, EntityKind::Incident);
+    EXPECT_EQ(open[0].entity_id, "i1");
+    EXPECT_EQ(open[0].field, "status");
+    EXPECT_EQ(open[0].loser_value, Value{"in_progress"});
+    EXPECT_EQ(open[0].loser, clock_of(a));
+    EXPECT_EQ(open[0].winner, clock_of(b));
+  }
+}
+
+TEST(MergeEndToEnd, LwwTieOnTheClockIsBrokenByOriginTheSameWayEverywhere) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita");
+  committed(hq.put(EntityKind::Incident, "i1", new_incident(), "受付"));
+  Nodes::sync(hq, kita);
+  net.now += 1'000;  // both edit in the same millisecond
+  const Op a = committed(hq.put(EntityKind::Incident, "i1", {{"priority", "life"}}, "佐藤"));
+  const Op b = committed(kita.put(EntityKind::Incident, "i1", {{"priority", "low"}}, "田中"));
+  ASSERT_EQ(a.hlc, b.hlc) << "precondition: the same HLC on both nodes";
+  Nodes::sync(hq, kita);
+  Nodes::sync(kita, hq);
+  for (Store* s : {&hq, &kita}) {
+    SCOPED_TRACE(s->node_id());
+    EXPECT_EQ(field(*s, EntityKind::Incident, "i1", "priority"), Value{"low"});  // "kita" > "hq"
+    const auto open = list_conflicts(s->db(), true);
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].loser, clock_of(a));
+    EXPECT_EQ(open[0].winner, clock_of(b));
+  }
+  EXPECT_EQ(state_hash(hq.db()), state_hash(kita.db()));
+}
+
+TEST(MergeEndToEnd, CausalOverwriteIsNoConflictEvenFromASlowClock) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita", -30'000);  // kita's wall clock is 30 s behind
+  committed(hq.put(EntityKind::Incident, "i1", new_incident(), "受付"));
+  net.now += 1'000;
+  const Op a = committed(hq.put(EntityKind::Incident, "i1", {{"status", "in_progress"}}, "佐藤"));
+  Nodes::sync(hq, kita);
+  net.now += 1'000;  // kita edits what it received
+  const Op b = committed(kita.put(EntityKind::Incident, "i1", {{"status", "done"}}, "田中"));
+  EXPECT_GT(b.hlc, a.hlc) << "the HLC orders an edit after what its node had seen";
+  ASSERT_TRUE(b.base.count("status"));
+  EXPECT_EQ(b.base.at("status"), clock_of(a));
+  EXPECT_EQ(Nodes::sync(kita, hq).conflicts, 0u);
+  for (Store* s : {&hq, &kita}) {
+    SCOPED_TRACE(s->node_id());
+    EXPECT_EQ(field(*s, EntityKind::Incident, "i1", "status"), Value{"done"});
+    EXPECT_EQ(winner(*s, EntityKind::Incident, "i1", "status"), clock_of(b));
+    EXPECT_TRUE(list_conflicts(s->db(), false).empty());
+  }
+  EXPECT_EQ(state_hash(hq.db()), state_hash(kita.db()));
+}
+
+TEST(MergeEndToEnd, TombstoneWinsWhateverTheOrder) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita");
+  Store& r1 = net.open("relay1");
+  Store& r2 = net.open("relay2");
+  committed(hq.put(EntityKind::Incident, "i1", new_incident(), "受付"));
+  for (Store* s : {&kita, &r1, &r2}) Nodes::sync(hq, *s);
+  net.now += 1'000;
+  const Op del = committed(hq.remove(EntityKind::Incident, "i1", "佐藤"));
+  net.now += 5'000;  // a later edit that never saw the delete
+  const Op edit = committed(
+      kita.put(EntityKind::Incident, "i1", {{"status", "done"}, {"team", "土木班"}}, "田中"));
+  ASSERT_LT(del.hlc, edit.hlc);
+  Nodes::deliver(r1, {del});
+  Nodes::deliver(r1, {edit});
+  Nodes::deliver(r2, {edit});
+  Nodes::deliver(r2, {del});
+  Nodes::sync(hq, kita);
+  Nodes::sync(kita, hq);
+  const std::string hash = state_hash(hq.db());
+  for (Store* s : {&hq, &kita, &r1, &r2}) {
+    SCOPED_TRACE(s->node_id());
+    const auto st = s->load(EntityKind::Incident, "i1");
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->deleted);
+    EXPECT_FALSE(get<Incident>(s->db(), "i1"));
+    EXPECT_EQ(st->get("status"), Value{"done"});  // the edit still merged underneath
+    EXPECT_EQ(state_hash(s->db()), hash);
+  }
+  const LocalResult late = kita.put(EntityKind::Incident, "i1", {{"status", "received"}}, "田中");
+  EXPECT_FALSE(late.ok);
+  ASSERT_FALSE(late.problems.empty());
+  EXPECT_EQ(late.problems[0].code, "deleted");
+}
+
+TEST(MergeEndToEnd, CounterDeltasFromEveryNodeSumOnceEach) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita");
+  Store& minami = net.open("minami");
+  const std::string id = shelter_supply_id("sh-1", "water");
+  committed(hq.add(EntityKind::ShelterSupply, id, {{"delivered", std::int64_t{30}}}, "物資班"));
+  committed(kita.add(EntityKind::ShelterSupply, id, {{"delivered", std::int64_t{12}}}, "物資班"));
+  committed(kita.add(EntityKind::ShelterSupply, id, {{"delivered", std::int64_t{-2}}},
+                     "物資班"));  // miscount
+  committed(minami.put(EntityKind::ShelterSupply, id,
+                       {{"shelter_id", "sh-1"}, {"item", "water"}, {"needed", std::int64_t{100}}},
+                       "避難所班"));
+  committed(minami.add(EntityKind::ShelterSupply, id, {{"delivered", std::int64_t{5}}}, "物資班"));
+  for (Store* from : {&hq, &kita, &minami})
+    for (Store* to : {&hq, &kita, &minami})
+      if (from != to) Nodes::sync(*from, *to);
+  // Everything again, from the start: all duplicates, nothing counted twice.
+  const ApplyReport again = Nodes::deliver(hq, kita.ops_missing_for({}, 100));
+  EXPECT_EQ(again.applied, 0u);
+  EXPECT_EQ(again.duplicates, 5u);  // hq's own op included
+  for (Store* s : {&hq, &kita, &minami}) {
+    SCOPED_TRACE(s->node_id());
+    EXPECT_EQ(field(*s, EntityKind::ShelterSupply, id, "delivered"), Value{std::int64_t{45}});
+    EXPECT_EQ(field(*s, EntityKind::ShelterSupply, id, "needed"), Value{std::int64_t{100}});
+    EXPECT_EQ(state_hash(s->db()), state_hash(hq.db()));
+  }
+}
+
+TEST(MergeEndToEnd, MaxKeepsThePeakTogetherWithItsTime) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita");
+  const std::string id = lifeline_id("chuo", "power");
+  auto report = [&](Store& s, std::int64_t affected, const char* status) {
+    const std::string at = format_iso_jst(net.now);
+    return committed(s.put(EntityKind::Lifeline, id,
+                           {{"area_id", "chuo"},
+                            {"lifeline_type", "power"},
+                            {"status", status},
+                            {"affected", affected},
+                            {"peak_affected", affected},
+                            {"peak_at", at},
+                            {"as_of", at},
+                            {"source", "電力会社"}},
+                           "情報班"));
+  };
+  auto expect_everywhere = [&](std::int64_t peak, TimeMs peak_at, std::int64_t affected) {
+    for (Store* s : {&hq, &kita}) {
+      SCOPED_TRACE(s->node_id());
+      EXPECT_EQ(field(*s, EntityKind::Lifeline, id, "peak_affected"), Value{peak});
+      EXPECT_EQ(field(*s, EntityKind::Lifeline, id, "peak_at"), Value{format_iso_jst(peak_at)});
+      EXPECT_EQ(field(*s, EntityKind::Lifeline, id, "affected"), Value{affected});
+    }
+    EXPECT_EQ(state_hash(hq.db()), state_hash(kita.db()));
+  };
+  const TimeMs t1 = net.now += 60'000;
+  report(hq, 1200, "disrupted");
+  net.now += 60'000;  // later, concurrent, lower
+  report(kita, 800, "restoring");
+  Nodes::sync(hq, kita);
+  Nodes::sync(kita, hq);
+  expect_everywhere(1200, t1, 800);  // the peak and its time from hq; the current count is LWW
+  const TimeMs t3 = net.now += 60'000;
+  report(kita, 1500, "disrupted");
+  Nodes::sync(kita, hq);
+  expect_everywhere(1500, t3, 1500);
+  net.now += 60'000;
+  report(hq, 300, "restoring");
+  Nodes::sync(hq, kita);
+  expect_everywhere(1500, t3, 300);
+}
+
+TEST(MergeEndToEnd, FirstWinsKeepsTheEarliestOfTwoReportsWithTheSameNumber) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store& kita = net.open("kita");
+  const std::string id = branch_report_id("b2", 3);
+  auto file = [&](Store& s, const char* reporter, std::int64_t dead) {
+    return committed(s.put(EntityKind::BranchReport, id,
+                           {{"branch_id", "b2"},
+                            {"report_no", std::int64_t{3}},
+                            {"as_of", "2026-11-22T10:00:00+09:00"},
+                            {"report_type", "preliminary"},
+                            {"reporter", reporter},
+                            {"dead", dead},
+                            {"full_bldg", std::int64_t{4}}},
+                           reporter));
+  };
+  net.now += 1'000;
+  const Op first = file(hq, "北支所 佐藤", 2);  // filed at HQ by phone while the line was down
+  net.now += 30'000;
+  const Op second = file(kita, "北支所 田中", 5);  // the branch files its own 第3報
+  ASSERT_LT(first.hlc, second.hlc);
+  Nodes::sync(hq, kita);
+  Nodes::sync(kita, hq);
+  EXPECT_EQ(state_hash(hq.db()), state_hash(kita.db()));
+  for (Store* s : {&hq, &kita}) {
+    SCOPED_TRACE(s->node_id());
+    EXPECT_EQ(field(*s, EntityKind::BranchReport, id, "reporter"), Value{"北支所 佐藤"});
+    EXPECT_EQ(field(*s, EntityKind::BranchReport, id, "dead"), Value{std::int64_t{2}});
+    EXPECT_EQ(winner(*s, EntityKind::BranchReport, id, "dead"), clock_of(first));
+    std::map<std::string, ConflictRow> by_field;
+    for (const ConflictRow& c : list_conflicts(s->db(), true)) by_field.emplace(c.field, c);
+    // Only the values that differ are conflicts; equal ones (branch, number, time) are not.
+    ASSERT_EQ(by_field.size(), 2u);
+    ASSERT_TRUE(by_field.count("dead"));
+    ASSERT_TRUE(by_field.count("reporter"));
+    EXPECT_EQ(by_field["dead"].loser_value, Value{std::int64_t{5}});
+    EXPECT_EQ(by_field["dead"].loser, clock_of(second));
+    EXPECT_EQ(by_field["dead"].winner, clock_of(first));
+    EXPECT_EQ(by_field["reporter"].loser_value, Value{"北支所 田中"});
+  }
+  // The record is immutable: a different figure is a new report, not an edit.
+  EXPECT_FALSE(kita.put(EntityKind::BranchReport, id, {{"dead", std::int64_t{7}}}, "田中").ok);
+}
+
+TEST(MergeEndToEnd, OpAfterAGapIsStoredAndTheVectorAdvancesWhenTheGapFills) {
+  Nodes net;
+  Store& hq = net.open("hq");
+  Store* kita = &net.open("kita");
+  committed(hq.put(EntityKind::Incident, "i1", new_incident(), "受付"));               // 1
+  committed(hq.put(EntityKind::Incident, "i1", {{"status", "in_progress"}}, "佐藤"));  // 2
+  committed(hq.put(EntityKind::Incident, "i2", new_incident(), "受付"));               // 3
+  committed(hq.put(EntityKind::Incident, "i1", {{"team", "救助班"}}, "佐藤"));         // 4
+  committed(hq.put(EntityKind::Incident, "i3", new_incident(), "受付"));               // 5
+  const std::vector<Op> all = hq.ops_missing_for({}, 10);
+  ASSERT_EQ(all.size(), 5u);
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].seq, i + 1);
+  auto held = [&] {
+    auto q = kita->db().query("SELECT count(*) FROM ops WHERE origin = 'hq'");
+    EXPECT_TRUE(q->step());
+    return q->column_int(0);
+  };
+  auto contiguous = [&] {
+    const VersionVector v = kita->version_vector();
+    auto it = v.find("hq");
+    return it == v.end() ? std::uint64_t{0} : it->second;
+  };
+
+  EXPECT_EQ(Nodes::deliver(*kita, {all[3], all[1]}).applied, 2u);  // 4 and 2 before 1
+  EXPECT_EQ(held(), 2);
+  EXPECT_EQ(contiguous(), 0u);
+  EXPECT_EQ(field(*kita, EntityKind::Incident, "i1", "team"), Value{"救助班"});  // applied already
+  // The sender still sees the whole gap and beyond as missing.
+  EXPECT_EQ(hq.ops_missing_for(kita->version_vector(), 10).size(), 5u);
+
+  EXPECT_EQ(Nodes::deliver(*kita, {all[0]}).applied, 1u);
+  EXPECT_EQ(contiguous(), 2u);
+  kita = &net.reopen(*kita);  // the gap survives a restart
+  EXPECT_EQ(contiguous(), 2u);
+  EXPECT_EQ(Nodes::deliver(*kita, {all[4]}).applied, 1u);
+  EXPECT_EQ(contiguous(), 2u);
+  EXPECT_EQ(Nodes::deliver(*kita, {all[2]}).applied, 1u);  // fills 3, then 4 and 5 count too
+  EXPECT_EQ(contiguous(), 5u);
+  EXPECT_EQ(held(), 5);
+  EXPECT_TRUE(hq.ops_missing_for(kita->version_vector(), 10).empty());
+  EXPECT_EQ(state_hash(kita->db()), state_hash(hq.db()));
+  EXPECT_EQ(Nodes::deliver(*kita, all).duplicates, 5u);
+}

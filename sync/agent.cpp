@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sodium.h>
 #include <zmq.hpp>
@@ -135,6 +137,7 @@ class Agent::Impl {
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) throw Error("eventfd failed");
     if (!cfg_.allowlist_path.empty()) allow_mtime_ = mtime(cfg_.allowlist_path);
+    for (PeerRecord& p : store_->peers()) known_[p.node_id] = std::move(p);
     setup_sockets();
     publish_status(true);
   }
@@ -346,7 +349,15 @@ class Agent::Impl {
     if (partitioned(ch.peer) || !ch.sock) return false;
     const bool ok = send_raw(*ch.sock, ch.routing_id.empty() ? nullptr : &ch.routing_id, encode(m));
     if (ok) ch.last_sent = SteadyClock::now();
+    trace(ch, ok ? "->" : "-x", msg_type_name(static_cast<MsgType>(m.index() + 1)));
     return ok;
+  }
+
+  // HONBU_SYNC_TRACE=1: one stderr line per message, for debugging a link by hand.
+  void trace(const Channel& ch, std::string_view dir, std::string_view what) const {
+    if (!trace_) return;
+    std::fprintf(stderr, "[sync %s] %s %s %.*s %.*s\n", cfg_.keys.node_id.c_str(), ch.routing_id.empty() ? "out" : "in",
+                 ch.peer.c_str(), static_cast<int>(dir.size()), dir.data(), static_cast<int>(what.size()), what.data());
   }
 
   Hello make_hello() const {
@@ -550,6 +561,7 @@ class Agent::Impl {
   void handle(Channel& ch, std::string_view header, std::string_view body, bool incoming) {
     if (partitioned(ch.peer)) return;
     ch.last_heard = SteadyClock::now();
+    if (trace_ && header.size() == 4) trace(ch, "<-", msg_type_name(static_cast<MsgType>(header[3])));
     Message m;
     try {
       m = decode(header, body);
@@ -771,6 +783,7 @@ class Agent::Impl {
     p.last_heard = wall_now_ms();
     for (const auto& o : out_)
       if (o.cfg.node_id == ch.peer) p.endpoint = o.cfg.endpoint;
+    known_[p.node_id] = p;
     try {
       store_->save_peer(p);
     } catch (const Error& e) {
@@ -852,6 +865,16 @@ class Agent::Impl {
     };
     for (const auto& o : out_) fold(o.ch);
     for (const auto& [rid, ch] : in_) fold(ch);
+    // Peers heard before (this run or an earlier one) that are not connected now: lost,
+    // with the age of what we last heard, so the UI can say since when.
+    for (const auto& [node, rec] : known_) {
+      if (by_node.count(node)) continue;
+      PeerStatus& p = by_node[node];
+      p.node_id = node;
+      p.state = PeerState::Lost;
+      p.last_heard = rec.last_heard;
+      p.their_vector = rec.vector;
+    }
     for (auto& [node, p] : by_node) {
       p.they_lack = ops_ahead(s.vector, p.their_vector);
       p.we_lack = ops_ahead(p.their_vector, s.vector);
@@ -898,8 +921,10 @@ class Agent::Impl {
   std::vector<Outgoing> out_;
   std::map<std::string, Channel> in_;  // by ROUTER routing id
   std::map<std::string, TimePoint> partitions_;
+  std::map<std::string, PeerRecord> known_;  // every peer ever heard, as last persisted
   std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0;
   int next_monitor_ = 0;
+  const bool trace_ = std::getenv("HONBU_SYNC_TRACE") != nullptr;
   TimePoint last_status_{}, last_allow_check_{};
   std::filesystem::file_time_type allow_mtime_{};
 };

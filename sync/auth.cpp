@@ -1,0 +1,143 @@
+#include "sync/auth.hpp"
+
+#include <algorithm>
+
+namespace honbu::sync {
+
+namespace {
+
+AuthDecision allow() { return {true, {}}; }
+AuthDecision refuse(std::string reason) { return {false, std::move(reason)}; }
+
+std::string kind_name(const Op& op) { return std::string(spec(op.kind).name); }
+
+bool in_areas(const AllowEntry& e, std::string_view area) {
+  return std::find(e.areas.begin(), e.areas.end(), area) != e.areas.end();
+}
+
+std::string areas_text(const AllowEntry& e) {
+  if (e.areas.empty()) return "none";
+  std::string s;
+  for (const std::string& a : e.areas) s += (s.empty() ? "" : ", ") + a;
+  return s;
+}
+
+// If the op sets area_id, it must be text equal to one of the branch's areas.
+AuthDecision area_field_in_areas(const AllowEntry& e, const Op& op) {
+  const auto it = op.fields.find("area_id");
+  if (it == op.fields.end()) return allow();
+  const std::string* area = as_text(it->second);
+  if (!area)
+    return refuse("branch " + e.node_id + " may not set area_id of " + kind_name(op) + " " + op.entity_id +
+                  " to empty or a non-area; its areas: " + areas_text(e));
+  if (!in_areas(e, *area))
+    return refuse("branch " + e.node_id + " may write " + kind_name(op) + " only in its areas (" + areas_text(e) +
+                  "), not in area " + *area);
+  return allow();
+}
+
+AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
+  if (op.type == OpType::Delete)
+    return refuse("branch " + e.node_id + " may not delete (" + kind_name(op) + " " + op.entity_id +
+                  "); only HQ deletes");
+  switch (op.kind) {
+    case EntityKind::Area:
+    case EntityKind::Branch:
+    case EntityKind::HqState:
+    case EntityKind::EvacuationOrder:
+      return refuse("only HQ writes " + kind_name(op) + "; branch " + e.node_id + " may not");
+
+    case EntityKind::Incident:
+    case EntityKind::Shelter:
+      return area_field_in_areas(e, op);
+
+    case EntityKind::Lifeline: {
+      // Lifeline ids are "<area>/<type>" (lifeline_id()).
+      const std::size_t slash = op.entity_id.find('/');
+      if (slash == std::string::npos)
+        return refuse("lifeline id " + op.entity_id + " is not <area>/<type>: refused for branch " + e.node_id);
+      const std::string area = op.entity_id.substr(0, slash);
+      if (!in_areas(e, area))
+        return refuse("branch " + e.node_id + " may write lifelines only in its areas (" + areas_text(e) +
+                      "), not in area " + area);
+      return area_field_in_areas(e, op);
+    }
+
+    case EntityKind::BranchReport: {
+      if (e.branch_id.empty())
+        return refuse("branch " + e.node_id + " has no branch on the allow-list: may not write branch reports");
+      const auto it = op.fields.find("branch_id");
+      if (it != op.fields.end()) {
+        const std::string* b = as_text(it->second);
+        if (!b || *b != e.branch_id)
+          return refuse("branch " + e.node_id + " may write branch reports only for its own branch " +
+                        e.branch_id + ", not for " + (b ? *b : std::string("(none)")));
+      }
+      if (!op.entity_id.starts_with(e.branch_id + "/"))
+        return refuse("branch report id " + op.entity_id + " does not belong to branch " + e.branch_id +
+                      " (ids are " + e.branch_id + "/<report no.>)");
+      return allow();
+    }
+
+    case EntityKind::OfficeStatus:
+      if (e.branch_id.empty() || op.entity_id != e.branch_id)
+        return refuse("branch " + e.node_id + " may write only its own office status (" +
+                      (e.branch_id.empty() ? std::string("none on the allow-list") : e.branch_id) + "), not " +
+                      op.entity_id);
+      return allow();
+
+    case EntityKind::Chronology: {
+      const auto it = op.fields.find("node_label");
+      if (it != op.fields.end()) {
+        const std::string* label = as_text(it->second);
+        if (!label || *label != e.node_id)
+          return refuse("chronology entries of branch " + e.node_id + " must be recorded as " + e.node_id +
+                        " (node_label), not " + (label ? *label : std::string("(none)")));
+      }
+      return allow();
+    }
+
+    case EntityKind::Request:
+    case EntityKind::ShelterSupply:
+      return allow();
+  }
+  return refuse("unknown kind of entity: refused for branch " + e.node_id);
+}
+
+}  // namespace
+
+AuthDecision may_write(const AllowEntry& origin, const Op& op) {
+  if (!op.origin.empty() && op.origin != origin.node_id)
+    return refuse("op of " + op.origin + " checked against the rules of " + origin.node_id + ": refused");
+  if (origin.revoked) return refuse("origin " + origin.node_id + " is revoked on the allow-list");
+  switch (origin.role) {
+    case Role::Hq: return allow();
+    case Role::Relay: return refuse("relay " + origin.node_id + " only forwards ops; it may not originate any");
+    case Role::Branch: return branch_may_write(origin, op);
+  }
+  return refuse("unknown role of " + origin.node_id + ": refused");
+}
+
+AuthDecision check_incoming(const AllowList& allow_list, std::string_view peer_node, const Op& op) {
+  const AllowEntry* origin = allow_list.by_node(op.origin);
+  if (!origin) return refuse("unknown origin " + op.origin + ": not on the allow-list");
+  if (origin->revoked) return refuse("origin " + op.origin + " is revoked on the allow-list");
+  if (!peer_node.empty()) {
+    // The agent only talks to authenticated peers; re-check so that a revocation that
+    // raced with a chunk in flight cannot let the chunk in.
+    const AllowEntry* peer = allow_list.by_node(peer_node);
+    if (!peer || peer->revoked)
+      return refuse("peer " + std::string(peer_node) + " is not (or no longer) on the allow-list");
+  }
+  if (peer_node.empty() || peer_node != op.origin) {
+    const std::string via = peer_node.empty() ? std::string("a bundle") : "peer " + std::string(peer_node);
+    if (op.signature.empty())
+      return refuse("missing signature: op of " + op.origin + " came via " + via + " without its origin's signature");
+    if (!verify_signature(origin->keys.sign, signing_bytes(op), op.signature))
+      return refuse("bad signature: op of " + op.origin + " via " + via + " is not signed by " + op.origin +
+                    "'s key (altered or forged)");
+  }
+  return may_write(*origin, op);
+}
+
+}  // namespace honbu::sync

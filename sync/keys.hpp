@@ -43,6 +43,8 @@ NodeKeys generate_keys(std::string_view node_id);
 void save_secret_keys(const NodeKeys& keys, const std::string& path);
 NodeKeys load_secret_keys(const std::string& path);  // KeyError naming the file and the problem
 bool verify_signature(std::string_view sign_public, std::string_view bytes, std::string_view signature);
+// The text form of an Ed25519 key in key files and the allow-list: standard base64, padded.
+std::string sign_key_base64(std::string_view raw);
 
 // One allowed node.
 struct AllowEntry {

@@ -12,6 +12,12 @@
 #include <random>
 
 #include "model/queries.hpp"
+#include "sync/agent.hpp"
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <zmq.hpp>
 #include "model/store.hpp"
 
 using namespace honbu;
@@ -280,6 +286,252 @@ int bench_store(const std::string& dir, double scale, const std::string& only, b
   return 0;
 }
 
+// [SECTION] honbu-bench sync
+
+struct CurvePair {
+  std::string pub, sec;  // binary, 32 bytes each
+};
+CurvePair curve_pair() {
+  char pub[41], sec[41];
+  zmq_curve_keypair(pub, sec);
+  CurvePair p{std::string(32, '\0'), std::string(32, '\0')};
+  zmq_z85_decode(reinterpret_cast<std::uint8_t*>(p.pub.data()), pub);
+  zmq_z85_decode(reinterpret_cast<std::uint8_t*>(p.sec.data()), sec);
+  return p;
+}
+
+// Raw ZeroMQ over CURVE on loopback: a DEALER talking to a ROUTER, no Honbu code.
+struct RawPair {
+  zmq::context_t ctx;
+  zmq::socket_t router{ctx, zmq::socket_type::router}, dealer{ctx, zmq::socket_type::dealer};
+  RawPair() {
+    const CurvePair server = curve_pair(), client = curve_pair();
+    router.set(zmq::sockopt::curve_server, 1);
+    router.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(server.sec.data(), 32));
+    router.set(zmq::sockopt::linger, 0);
+    router.bind("tcp://127.0.0.1:*");
+    dealer.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server.pub.data(), 32));
+    dealer.set(zmq::sockopt::curve_publickey, zmq::const_buffer(client.pub.data(), 32));
+    dealer.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(client.sec.data(), 32));
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.connect(router.get(zmq::sockopt::last_endpoint));
+  }
+};
+
+double raw_rtt_p50_us(int n) {
+  RawPair p;
+  std::vector<double> lat;
+  const std::string payload(100, 'x');
+  for (int i = 0; i < n + 50; ++i) {
+    const auto t0 = Clock::now();
+    p.dealer.send(zmq::buffer(payload));
+    zmq::message_t id, msg;
+    (void)p.router.recv(id);
+    (void)p.router.recv(msg);
+    p.router.send(id, zmq::send_flags::sndmore);
+    p.router.send(msg, zmq::send_flags::none);
+    zmq::message_t back;
+    (void)p.dealer.recv(back);
+    if (i >= 50) lat.push_back(ms_since(t0) * 1000.0);  // the first ones include the handshake
+  }
+  return percentile(lat, 50);
+}
+
+double raw_throughput(int n) {
+  RawPair p;
+  const std::string payload(200, 'x');
+  // Warm up the connection (CURVE handshake) first.
+  p.dealer.send(zmq::buffer(payload));
+  zmq::message_t id0, m0;
+  (void)p.router.recv(id0);
+  (void)p.router.recv(m0);
+  std::thread sender([&] {
+    for (int i = 0; i < n; ++i) p.dealer.send(zmq::buffer(payload));
+  });
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    zmq::message_t id, m;
+    (void)p.router.recv(id);
+    (void)p.router.recv(m);
+  }
+  const double secs = ms_since(t0) / 1000.0;
+  sender.join();
+  return n / secs;
+}
+
+// Honbu nodes in this process, on 127.0.0.1, all on one allow-list.
+class BenchCluster {
+ public:
+  explicit BenchCluster(std::string dir) : dir_(std::move(dir)) { std::filesystem::create_directories(dir_); }
+  void add(const std::string& id, sync::Role role) {
+    keys_[id] = sync::generate_keys(id);
+    sync::AllowEntry e;
+    e.node_id = id;
+    e.role = role;
+    e.branch_id = role == sync::Role::Branch ? id : "";
+    e.keys = keys_[id].public_keys();
+    allow_.upsert(e);
+    roles_[id] = role;
+  }
+  sync::Agent& start(const std::string& id, bool listen, const std::vector<std::string>& peers) {
+    const std::string path = dir_ + "/" + id + ".db";
+    remove_db(path);
+    StoreOptions so;
+    so.path = path;
+    so.node_id = id;
+    so.dataset = "ACTUAL";
+    const sync::NodeKeys k = keys_[id];
+    so.signer = [k](std::string_view b) { return k.sign(b); };
+    sync::AgentConfig ac;
+    ac.keys = k;
+    ac.allow = allow_;
+    ac.role = roles_[id];
+    ac.listen = listen ? "tcp://127.0.0.1:*" : "";
+    for (const auto& p : peers) ac.peers.push_back({p, endpoints_.at(p)});
+    agents_[id] = sync::Agent::start(Store::open(so), std::move(ac));
+    if (listen) endpoints_[id] = agents_[id]->listen_endpoint();
+    return *agents_[id];
+  }
+  sync::Agent& agent(const std::string& id) { return *agents_.at(id); }
+  void stop_all() {
+    agents_.clear();
+    for (const auto& [id, k] : keys_) remove_db(dir_ + "/" + id + ".db");
+  }
+  ~BenchCluster() { stop_all(); }
+
+ private:
+  std::string dir_;
+  std::map<std::string, sync::NodeKeys> keys_;
+  std::map<std::string, sync::Role> roles_;
+  std::map<std::string, std::string> endpoints_;
+  std::map<std::string, std::unique_ptr<sync::Agent>> agents_;
+  sync::AllowList allow_;
+};
+
+Fields chronology_fields(Store& s, int i) {
+  return {{"number", static_cast<std::int64_t>(i + 1)}, {"node_label", s.node_id()}, {"at", format_iso_jst(s.now())},
+          {"content", "消防本部より倒壊家屋の救助完了の連絡 " + std::to_string(i)}, {"state", "pending"}};
+}
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return pred();
+}
+
+int bench_sync(const std::string& dir, double scale, const std::string& only) {
+  auto want = [&](const char* part) { return only.empty() || only == part; };
+  auto n_of = [&](int n) { return std::max(1, static_cast<int>(n * scale)); };
+  std::printf("honbu-bench sync (scale %.2f, dir %s)\n", scale, dir.c_str());
+
+  // [1] baselines measured now
+  const double rtt = raw_rtt_p50_us(n_of(2000));
+  const double tput = raw_throughput(n_of(200000));
+  std::printf("  raw ZeroMQ DEALER/ROUTER + CURVE, loopback: round trip p50 %.0f us; throughput %.0f msgs/s (200 B)\n",
+              rtt, tput);
+  double apply_rate = 0;
+  {
+    std::filesystem::create_directories(dir);
+    auto src = fresh_store(dir + "/sync-src.db", "src");
+    src->batch([&] {
+      for (int i = 0; i < n_of(20000); ++i) src->put(EntityKind::Chronology, src->new_id(), chronology_fields(*src, i), "b");
+    });
+    auto ops = src->ops_missing_for({}, static_cast<size_t>(n_of(20000)));
+    auto dst = fresh_store(dir + "/sync-dst.db", "dst");
+    const auto t0 = Clock::now();
+    for (size_t i = 0; i < ops.size(); i += 1000)
+      dst->apply_remote(std::span<const Op>(ops.data() + i, std::min<size_t>(1000, ops.size() - i)));
+    apply_rate = static_cast<double>(ops.size()) / (ms_since(t0) / 1000.0);
+    remove_db(dir + "/sync-src.db");
+    remove_db(dir + "/sync-dst.db");
+    std::printf("  store batched remote apply (baseline for catch-up): %.0f ops/s\n", apply_rate);
+  }
+
+  // [2] end-to-end: committed at a branch -> committed at HQ
+  if (want("latency")) {
+    BenchCluster c(dir + "/latency");
+    c.add("hq", sync::Role::Hq);
+    c.add("kita", sync::Role::Branch);
+    sync::Agent& hq = c.start("hq", true, {});
+    sync::Agent& kita = c.start("kita", false, {"hq"});
+    std::mutex mu;
+    std::condition_variable cv;
+    std::int64_t hq_version = 0;
+    hq.set_wake([&] {
+      std::lock_guard lock(mu);
+      cv.notify_all();
+    });
+    wait_until([&] { return !hq.status().peers.empty() && hq.status().peers[0].state == sync::PeerState::Live; },
+               std::chrono::seconds(10));
+    std::vector<double> lat;
+    for (int i = 0; i < n_of(500); ++i) {
+      hq.take_events();
+      const auto t0 = Clock::now();
+      kita.run([&](Store& s) { return s.put(EntityKind::Chronology, s.new_id(), chronology_fields(s, i), "b").ok; }).get();
+      std::unique_lock lock(mu);
+      bool got = false;
+      while (!got && Clock::now() - t0 < std::chrono::seconds(5)) {
+        lock.unlock();
+        for (const auto& e : hq.take_events()) got = got || e.kind == sync::Event::Kind::OpsApplied;
+        lock.lock();
+        if (!got) cv.wait_for(lock, std::chrono::milliseconds(2));
+      }
+      if (got) lat.push_back(ms_since(t0));
+      (void)hq_version;
+    }
+    std::printf("  end-to-end, branch commit -> HQ commit (CURVE, loopback): p50 %.2f ms, p99 %.2f ms (targets 5 / 50); "
+                "%.1fx the raw round trip\n",
+                percentile(lat, 50), percentile(lat, 99), percentile(lat, 50) * 1000.0 / rtt);
+  }
+
+  // [3] catch-up after a partition: 20 branches x 5,000 ops
+  if (want("catchup")) {
+    BenchCluster c(dir + "/catchup");
+    const int branches = n_of(20), per = n_of(5000);
+    c.add("hq", sync::Role::Hq);
+    for (int b = 0; b < branches; ++b) c.add("b" + std::to_string(b), sync::Role::Branch);
+    sync::Agent& hq = c.start("hq", true, {});
+    for (int b = 0; b < branches; ++b) {
+      sync::Agent& a = c.start("b" + std::to_string(b), false, {"hq"});
+      a.partition("hq", std::nullopt);
+    }
+    for (int b = 0; b < branches; ++b)
+      c.agent("b" + std::to_string(b)).run([&](Store& s) {
+        s.batch([&] {
+          for (int i = 0; i < per; ++i) s.put(EntityKind::Chronology, s.new_id(), chronology_fields(s, i), "b");
+        });
+        return 0;
+      }).get();
+    const std::uint64_t total = static_cast<std::uint64_t>(branches) * per;
+    const auto t0 = Clock::now();
+    for (int b = 0; b < branches; ++b) c.agent("b" + std::to_string(b)).heal("hq");
+    auto held = [](sync::Agent& a) {
+      std::uint64_t n = 0;
+      for (const auto& [o, seq] : a.status().vector) n += seq;
+      return n;
+    };
+    const bool hq_done = wait_until([&] { return held(hq) >= total; }, std::chrono::seconds(120));
+    const double hq_secs = ms_since(t0) / 1000.0;
+    const bool all_done = wait_until([&] {
+      for (int b = 0; b < branches; ++b)
+        if (held(c.agent("b" + std::to_string(b))) < total) return false;
+      return true;
+    }, std::chrono::seconds(300));
+    const double all_secs = ms_since(t0) / 1000.0;
+    std::printf("  catch-up, %d branches x %d ops cut off, then healed:\n", branches, per);
+    std::printf("    HQ holds all %llu ops after %.2f s%s: %.0f ops/s, ratio %.2f to the store's apply rate (target 0.5)\n",
+                static_cast<unsigned long long>(total), hq_secs, hq_done ? "" : " (NOT REACHED)", total / hq_secs,
+                total / hq_secs / apply_rate);
+    std::printf("    every node holds all ops after %.2f s%s (%llu ops applied across all nodes; target 5 s)\n", all_secs,
+                all_done ? "" : " (NOT REACHED)",
+                static_cast<unsigned long long>(total) * static_cast<unsigned long long>(branches));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -295,9 +547,16 @@ int main(int argc, char** argv) {
   store->add_option("--only", only, "run one part: apply, local, query or reports")
       ->check(CLI::IsMember({"apply", "local", "query", "reports"}));
   store->add_option("--dir", dir, "scratch directory (default: $TMPDIR/honbu-bench)");
+  auto* sync_cmd = app.add_subcommand("sync", "ZeroMQ baselines, end-to-end latency, catch-up");
+  double sync_scale = 1.0;
+  std::string sync_only;
+  sync_cmd->add_option("--scale", sync_scale, "fraction of the full sizes");
+  sync_cmd->add_option("--only", sync_only, "latency or catchup")->check(CLI::IsMember({"latency", "catchup"}));
+  sync_cmd->add_option("--dir", dir, "scratch directory");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*store) return bench_store(dir, scale, only, keep);
+    if (*sync_cmd) return bench_sync(dir, sync_scale, sync_only);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-bench: %s\n", e.what());
     return 1;

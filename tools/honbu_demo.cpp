@@ -1,94 +1,224 @@
-// honbu-demo: the headless demo behind `tools/honbu run` (until the console exists).
-// Creates three node databases (HQ and two branch offices) of a fictional city's
-// earthquake, lets each record its own data, syncs them through the op log, checks that
-// they converged, and prints HQ's situation summary in Japanese or English.
+// honbu-demo: the demo behind `tools/honbu run`.
+// Starts three real `honbu-node` processes on 127.0.0.1 — HQ and two branch offices of a
+// fictional city (みなと市) three hours after an earthquake — with their own keys and
+// databases (dataset EXERCISE:demo). It watches them sync, cuts one branch off (link
+// control), lets both sides keep writing, heals the link, reports how long convergence
+// took, and prints HQ's situation summary in Japanese or English.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <zmq.hpp>
 
+#include "model/db.hpp"
 #include "model/demo.hpp"
-#include "model/errors.hpp"
 #include "model/paths.hpp"
-#include "model/queries.hpp"
-#include "model/store.hpp"
 #include "model/summary.hpp"
+#include "sync/keys.hpp"
 
 using namespace honbu;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 namespace {
 
-// Pull-based anti-entropy between two stores, as the sync agent will do over ZeroMQ.
-std::size_t sync_pair(Store& from, Store& to) {
-  std::size_t moved = 0;
-  for (;;) {
-    auto ops = from.ops_missing_for(to.version_vector(), 1000);
-    const std::size_t applied = ops.empty() ? 0 : to.apply_remote(ops).applied;
-    if (applied == 0) return moved;  // nothing new (also when `from` has a gap of its own)
-    moved += applied;
+struct DemoProcess {
+  std::string node, branch, role, dir;
+  pid_t pid = -1;
+};
+
+std::string self_dir() { return fs::read_symlink("/proc/self/exe").parent_path().string(); }
+
+// Asks a running node over its control socket; empty on no answer.
+std::string ctl(const std::string& dir, const std::string& command) {
+  zmq::context_t ctx;
+  zmq::socket_t req(ctx, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.set(zmq::sockopt::rcvtimeo, 3000);
+  req.connect("ipc://" + dir + "/control.sock");
+  req.send(zmq::buffer(command));
+  zmq::message_t reply;
+  if (!req.recv(reply)) return {};
+  return reply.to_string();
+}
+
+json status(const DemoProcess& p) {
+  const std::string s = ctl(p.dir, "status");
+  try {
+    return s.empty() ? json() : json::parse(s);
+  } catch (const json::exception&) {
+    return json();
   }
+}
+
+bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+bool converged(const std::vector<DemoProcess>& nodes) {
+  std::string hash;
+  for (const auto& p : nodes) {
+    json s = status(p);
+    if (s.is_null()) return false;
+    const std::string h = s.value("state_hash", "");
+    if (hash.empty()) hash = h;
+    if (h.empty() || h != hash) return false;
+  }
+  return true;
+}
+
+void print_peers(const DemoProcess& p, bool ja) {
+  json s = status(p);
+  if (s.is_null()) return;
+  std::string line = "  " + p.node + ": ";
+  for (const auto& peer : s["peers"]) {
+    line += peer.value("node", "") + " " + peer.value("state", "");
+    if (peer.value("partitioned", false)) line += ja ? "(切断中)" : " (cut)";
+    const auto lag = peer.value("they_lack", 0ULL);
+    if (lag) line += ja ? " 未送信" + std::to_string(lag) + "件" : " lag " + std::to_string(lag);
+    line += "  ";
+  }
+  line += ja ? "操作数 " : "ops ";
+  line += std::to_string(s.value("data_version", 0LL));
+  std::printf("%s\n", line.c_str());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Honbu demo: a small earthquake in a fictional city, on three nodes"};
+  CLI::App app{"Honbu demo: HQ and two branch offices as real nodes, a partition and a heal"};
   std::string data_dir = default_data_dir();
   std::string lang_name;
-  std::uint64_t seed = 20261122;
-  app.add_option("--data-dir", data_dir, "where node databases live (default: $HONBU_DATA_DIR or ~/.local/share/honbu)");
+  int cut_seconds = 6;
+  app.add_option("--data-dir", data_dir, "where node data lives (default: $HONBU_DATA_DIR or ~/.local/share/honbu)");
   app.add_option("--lang", lang_name, "ja or en (default: from $LANG)")->check(CLI::IsMember({"ja", "en"}));
-  app.add_option("--seed", seed, "random seed for the demo data");
+  app.add_option("--cut-seconds", cut_seconds, "how long the branch is cut off")->check(CLI::Range(2, 120));
   CLI11_PARSE(app, argc, argv);
-  const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG"))
-                                      : (lang_name == "ja" ? Lang::Ja : Lang::En);
+  const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG")) : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
+  const std::string node_bin = self_dir() + "/honbu-node";
 
+  std::vector<DemoProcess> nodes;
+  auto stop_all = [&] {
+    for (auto& p : nodes)
+      if (p.pid > 0) ::kill(p.pid, SIGTERM);
+    for (auto& p : nodes)
+      if (p.pid > 0) ::waitpid(p.pid, nullptr, 0), p.pid = -1;
+  };
   try {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(data_dir) / "demo";
-    fs::create_directories(dir);
+    const fs::path root = fs::path(data_dir) / "demo";
     // The demo folder holds only demo data (dataset EXERCISE:demo): start it afresh.
-    for (const DemoNode& n : demo_nodes())
-      for (const char* suffix : {".db", ".db-wal", ".db-shm"}) fs::remove(dir / (n.node_id + suffix));
+    fs::remove_all(root);
+    fs::create_directories(root / "keys");
+    nodes = {{"hq", "hq", "hq", (root / "hq").string()},
+             {"kita", "kita", "branch", (root / "kita").string()},
+             {"minami", "minami", "branch", (root / "minami").string()}};
+    // Keys for the three nodes and one allow-list that binds them to their roles and areas.
+    sync::AllowList allow;
+    const std::map<std::string, std::vector<std::string>> areas = {
+        {"kita", {"kitayama", "uenodai", "sakuragaoka"}}, {"minami", {"minamihama", "oono", "kawabe"}}};
+    for (const auto& p : nodes) {
+      sync::NodeKeys k = sync::generate_keys(p.node);
+      sync::save_secret_keys(k, (root / "keys" / (p.node + ".key")).string());
+      sync::AllowEntry e;
+      e.node_id = p.node;
+      sync::role_from_name(p.role, e.role);
+      if (p.role == "branch") {
+        e.branch_id = p.branch;
+        e.areas = areas.at(p.node);
+      }
+      e.keys = k.public_keys();
+      allow.upsert(e);
+    }
+    const std::string allow_path = (root / "keys" / "allowlist.yaml").string();
+    allow.save(allow_path);
 
-    const TimeMs now = wall_now_ms();
-    std::vector<std::unique_ptr<Store>> stores;
-    for (const DemoNode& n : demo_nodes()) {
-      StoreOptions o;
-      o.path = (dir / (n.node_id + ".db")).string();
-      o.node_id = n.node_id;
-      o.dataset = kDemoDataset;
-      stores.push_back(Store::open(o));
-    }
-    std::printf(ja ? "デモ: %zu ノードのデータベースを作成 (%s)\n" : "Demo: created %zu node databases in %s\n",
-                stores.size(), dir.c_str());
-    fill_demo_master_data(*stores[0], now);
-    for (size_t i = 0; i < stores.size(); ++i) fill_demo_node(*stores[i], demo_nodes()[i], now, seed);
+    auto spawn = [&](DemoProcess& p, const std::vector<std::string>& extra) {
+      fs::create_directories(p.dir);
+      std::vector<std::string> args = {node_bin, "run", "--data-dir", p.dir, "--role", p.role,
+                                       "--keys", (root / "keys" / (p.node + ".key")).string(),
+                                       "--allowlist", allow_path, "--dataset", kDemoDataset,
+                                       "--demo-branch", p.branch, "--lost-after-ms", "2000"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      p.pid = ::fork();
+      if (p.pid == 0) {
+        const std::string log = p.dir + "/node.log";
+        std::FILE* f = std::fopen(log.c_str(), "w");
+        if (f) {
+          ::dup2(::fileno(f), STDOUT_FILENO);
+          ::dup2(::fileno(f), STDERR_FILENO);
+        }
+        std::vector<char*> argv2;
+        for (auto& a : args) argv2.push_back(a.data());
+        argv2.push_back(nullptr);
+        ::execv(node_bin.c_str(), argv2.data());
+        std::_Exit(127);
+      }
+    };
 
-    // Everyone exchanges with everyone until nothing moves (two rounds suffice for a mesh).
-    std::size_t moved = 0;
-    for (int round = 0; round < 2; ++round)
-      for (auto& a : stores)
-        for (auto& b : stores)
-          if (a != b) moved += sync_pair(*a, *b);
-    std::printf(ja ? "同期: %zu 件の操作(op)を交換\n" : "Sync: exchanged %zu ops\n", moved);
-    bool converged = true;
-    const std::string hash = state_hash(stores[0]->db());
-    for (auto& s : stores) {
-      const std::string h = state_hash(s->db());
-      std::printf("  %-8s %s %s\n", s->node_id().c_str(), h.c_str(),
-                  h == hash ? (ja ? "一致" : "match") : (ja ? "不一致!" : "DIFFERS!"));
-      converged = converged && h == hash;
+    std::printf(ja ? "デモ: 本部と2支所を別々のプロセス(honbu-node)として起動します (%s)\n"
+                   : "Demo: starting HQ and two branch offices as separate honbu-node processes (%s)\n",
+                root.c_str());
+    spawn(nodes[0], {"--listen", "tcp://127.0.0.1:*"});
+    std::string hq_endpoint;
+    if (!wait_for([&] {
+          json s = status(nodes[0]);
+          hq_endpoint = s.is_null() ? "" : s.value("listen", "");
+          return !hq_endpoint.empty();
+        }, 15s))
+      throw Error("HQ node did not start (see " + nodes[0].dir + "/node.log)");
+    spawn(nodes[1], {"--peer", "hq@" + hq_endpoint});
+    spawn(nodes[2], {"--peer", "hq@" + hq_endpoint});
+    std::printf(ja ? "  本部 %s で待受、北部支所・南部支所が接続 (CURVE 暗号化)\n"
+                   : "  HQ listens on %s; the north and south branches connect (CURVE encrypted)\n",
+                hq_endpoint.c_str());
+
+    if (!wait_for([&] { return converged(nodes); }, 20s)) throw Error("the nodes did not converge (see node.log files)");
+    std::printf(ja ? "同期完了: 3ノードの状態ハッシュが一致\n" : "Synced: all three nodes hold the same state\n");
+    for (const auto& p : nodes) print_peers(p, ja);
+
+    std::printf(ja ? "\n北部支所を本部から %d 秒間切り離します (リンク制御)。その間も両側で入力を続けます…\n"
+                   : "\nCutting the north branch off HQ for %d s (link control); both sides keep writing...\n",
+                cut_seconds);
+    ctl(nodes[1].dir, "partition hq " + std::to_string(cut_seconds));
+    const auto cut_at = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) {
+      ctl(nodes[1].dir, "write-demo");
+      ctl(nodes[0].dir, "write-demo");
+      std::this_thread::sleep_for(std::chrono::milliseconds(cut_seconds * 250));
     }
-    std::printf("\n%s", situation_summary(stores[0]->db(), lang, now).c_str());
-    if (!converged) {
-      std::fprintf(stderr, ja ? "エラー: ノードの状態が一致しません\n" : "error: nodes did not converge\n");
-      return 1;
+    for (const auto& p : nodes) print_peers(p, ja);
+    std::this_thread::sleep_until(cut_at + std::chrono::seconds(cut_seconds));
+    const auto healed_at = std::chrono::steady_clock::now();
+    if (!wait_for([&] { return converged(nodes); }, 30s)) throw Error("the nodes did not converge after the heal");
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - healed_at).count();
+    std::printf(ja ? "接続回復から %lld ms で3ノードが再び一致しました\n" : "All three nodes agree again %lld ms after the link returned\n",
+                static_cast<long long>(ms));
+    for (const auto& p : nodes) print_peers(p, ja);
+
+    {
+      Db db(database_path(nodes[0].dir, kDemoDataset), OpenMode::ReadOnly);
+      std::printf("\n%s", situation_summary(db, lang, wall_now_ms()).c_str());
     }
+    stop_all();
+    std::printf(ja ? "\nノードを停止しました。ログ: %s/*/node.log\n" : "\nNodes stopped. Logs: %s/*/node.log\n", root.c_str());
     return 0;
   } catch (const std::exception& e) {
+    stop_all();
     std::fprintf(stderr, "honbu-demo: %s\n", e.what());
     return 1;
   }

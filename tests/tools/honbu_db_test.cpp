@@ -64,9 +64,9 @@ TEST(HonbuDb, InitRefusesToClobberAnotherNodesFile) {
 
 TEST(HonbuDb, VerifyFailsOnATamperedDatabase) {
   TempDir dir;
-  Outcome demo = run(kDemo + " --lang en --data-dir " + dir.path());
+  Outcome demo = run(kDemo + " --lang en --cut-seconds 2 --data-dir " + dir.path());
   ASSERT_EQ(demo.status, 0) << demo.out;
-  const std::string db = dir.file("demo/hq.db");
+  const std::string db = dir.file("demo/hq/exercise-demo.db");
   {
     honbu::Db raw(db, honbu::OpenMode::ReadWrite);
     raw.exec("UPDATE incidents SET status = 'done'");
@@ -78,8 +78,8 @@ TEST(HonbuDb, VerifyFailsOnATamperedDatabase) {
 
 TEST(HonbuDb, OpsPrintsJsonLinesAndFilters) {
   TempDir dir;
-  ASSERT_EQ(run(kDemo + " --data-dir " + dir.path()).status, 0);
-  const std::string db = dir.file("demo/kita.db");
+  ASSERT_EQ(run(kDemo + " --cut-seconds 2 --data-dir " + dir.path()).status, 0);
+  const std::string db = dir.file("demo/kita/exercise-demo.db");
   Outcome ops = run(kDb + " ops --db " + db + " --origin minami --limit 3");
   ASSERT_EQ(ops.status, 0) << ops.out;
   int lines = 0;
@@ -96,16 +96,20 @@ TEST(HonbuDb, MissingDatabaseIsAClearError) {
   EXPECT_NE(stats.out.find("honbu-db init"), std::string::npos) << stats.out;
 }
 
-TEST(HonbuDemo, ConvergesAndPrintsTheSummaryInBothLanguages) {
+TEST(HonbuDemo, ThreeNodeProcessesSyncThroughAPartitionInBothLanguages) {
   TempDir dir;
-  Outcome ja = run(kDemo + " --lang ja --data-dir " + dir.path());
+  Outcome ja = run(kDemo + " --lang ja --cut-seconds 2 --data-dir " + dir.path());
   ASSERT_EQ(ja.status, 0) << ja.out;
-  EXPECT_NE(ja.out.find("一致"), std::string::npos) << ja.out;
-  EXPECT_EQ(ja.out.find("不一致"), std::string::npos) << ja.out;
+  EXPECT_NE(ja.out.find("同期完了"), std::string::npos) << ja.out;
+  EXPECT_NE(ja.out.find("再び一致"), std::string::npos) << ja.out;
+  EXPECT_NE(ja.out.find("切断中"), std::string::npos) << ja.out;  // the cut was visible
   EXPECT_NE(ja.out.find("第4号様式"), std::string::npos);
   EXPECT_NE(ja.out.find("未確認"), std::string::npos);
-  Outcome en = run(kDemo + " --lang en --data-dir " + dir.path());  // second run: recreated
+  Outcome en = run(kDemo + " --lang en --cut-seconds 2 --data-dir " + dir.path());  // recreated
   ASSERT_EQ(en.status, 0) << en.out;
+  EXPECT_NE(en.out.find("agree again"), std::string::npos) << en.out;
   EXPECT_NE(en.out.find("[Branch reports]"), std::string::npos) << en.out;
   EXPECT_NE(en.out.find("EXERCISE"), std::string::npos);
+  // Every node process was stopped.
+  EXPECT_NE(en.out.find("Nodes stopped"), std::string::npos);
 }

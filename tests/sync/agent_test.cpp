@@ -1,0 +1,230 @@
+// Sync agents in one process on 127.0.0.1: convergence in every topology, live push,
+// partitions (link control), restarts, and the status the console shows.
+#include "sync/agent.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/cluster.hpp"
+
+using namespace honbu;
+using namespace std::chrono_literals;
+using honbu::testing::Cluster;
+using sync::Role;
+
+namespace {
+
+Cluster::Spec hq(std::vector<std::string> peers = {}) { return {"hq", Role::Hq, "", {}, true, std::move(peers)}; }
+Cluster::Spec branch(const std::string& id, std::vector<std::string> peers, bool listen = false) {
+  return {id, Role::Branch, id, {id + "-area"}, listen, std::move(peers)};
+}
+
+// A copy: status() returns a fresh snapshot each time, so no pointer into it may outlive it.
+std::optional<sync::PeerStatus> peer(const sync::AgentStatus& s, const std::string& id) {
+  for (const auto& p : s.peers)
+    if (p.node_id == id) return p;
+  return std::nullopt;
+}
+
+// Both ends hold a session (empty stores look converged before they ever connect).
+bool wait_live(Cluster& c, const std::string& a, const std::string& b, std::chrono::milliseconds timeout = 5s) {
+  return Cluster::wait_for([&] {
+    const auto p = peer(c.agent(a).status(), b);
+    const auto q = peer(c.agent(b).status(), a);
+    return p && q && p->state == sync::PeerState::Live && q->state == sync::PeerState::Live;
+  }, timeout);
+}
+
+bool has_event(sync::Agent& a, sync::Event::Kind kind, const std::string& text, std::vector<sync::Event>& seen) {
+  for (auto& e : a.take_events()) seen.push_back(std::move(e));
+  for (const auto& e : seen)
+    if (e.kind == kind && e.message.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST(SyncAgent, BranchAndHqExchangeBothWays) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  c.write_incident("kita", "北山 がけ崩れ", "kita-area");
+  c.write_incident("hq", "本町 火災");
+  ASSERT_TRUE(c.wait_converged({"hq", "kita"}, 5s));
+  EXPECT_EQ(c.vector("hq").at("kita"), 1u);
+  EXPECT_EQ(c.vector("kita").at("hq"), 1u);
+  ASSERT_TRUE(Cluster::wait_for([&] {
+    const auto p = peer(c.agent("kita").status(), "hq");
+    return p && p->state == sync::PeerState::Live;
+  }, 3s));
+  const auto st = c.agent("hq").status();
+  const auto k = peer(st, "kita");
+  ASSERT_TRUE(k);
+  EXPECT_TRUE(k->last_heard.has_value());
+  EXPECT_EQ(k->they_lack, 0u);
+  EXPECT_EQ(k->we_lack, 0u);
+}
+
+TEST(SyncAgent, LivePushArrivesQuickly) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  ASSERT_TRUE(Cluster::wait_for([&] {
+    const auto p = peer(c.agent("hq").status(), "kita");
+    return p && p->state == sync::PeerState::Live;
+  }, 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string id = c.write_incident("kita", "倒壊");
+  ASSERT_TRUE(Cluster::wait_for([&] {
+    return c.on("hq", [&](Store& s) { return s.load(EntityKind::Incident, id).has_value(); });
+  }, 2s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms) << "live push should not wait for anti-entropy";
+}
+
+TEST(SyncAgent, StarOfThreeBranches) {
+  Cluster c;
+  c.add(hq());
+  for (const char* b : {"kita", "minami", "higashi"}) c.add(branch(b, {"hq"}));
+  c.start_all();
+  for (const char* b : {"kita", "minami", "higashi"})
+    for (int i = 0; i < 20; ++i) c.write_incident(b, std::string(b) + " " + std::to_string(i));
+  EXPECT_TRUE(c.wait_converged({"hq", "kita", "minami", "higashi"}, 10s));
+}
+
+TEST(SyncAgent, RelayChainCarriesSignedOps) {
+  Cluster c;
+  c.add(hq());
+  c.add({"relay", Role::Relay, "", {}, true, {"hq"}});
+  c.add(branch("kita", {"relay"}));  // kita reaches HQ only through the relay
+  c.start_all();
+  const std::string id = c.write_incident("kita", "孤立集落 救助要請", "kita-area");
+  c.write_incident("hq", "本部から");
+  ASSERT_TRUE(c.wait_converged({"hq", "relay", "kita"}, 8s));
+  EXPECT_TRUE(c.on("hq", [&](Store& s) { return s.load(EntityKind::Incident, id).has_value(); }));
+  EXPECT_EQ(c.agent("hq").status().refused, 0u);
+}
+
+TEST(SyncAgent, MeshKeepsBranchesTalkingWhenHqIsDown) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}, true));
+  c.add(branch("minami", {"hq", "kita"}));
+  c.start_all();
+  ASSERT_TRUE(c.wait_converged({"hq", "kita", "minami"}, 5s));
+  c.stop("hq");
+  const std::string id = c.write_incident("minami", "南浜 浸水", "minami-area");
+  ASSERT_TRUE(Cluster::wait_for([&] {
+    return c.on("kita", [&](Store& s) { return s.load(EntityKind::Incident, id).has_value(); });
+  }, 5s));
+  c.write_incident("kita", "北山 停電", "kita-area");
+  c.start("hq");  // HQ comes back on the same port and catches up from either branch
+  EXPECT_TRUE(c.wait_converged({"hq", "kita", "minami"}, 10s));
+}
+
+TEST(SyncAgent, BackupHqFollowsHq) {
+  Cluster c;
+  c.add(hq());
+  c.add({"hq2", Role::Hq, "", {}, false, {"hq"}});
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  for (int i = 0; i < 30; ++i) c.write_incident(i % 2 ? "hq" : "kita", "事案 " + std::to_string(i));
+  EXPECT_TRUE(c.wait_converged({"hq", "hq2", "kita"}, 8s));
+}
+
+TEST(SyncAgent, PartitionIsDetectedBothSidesKeepWritingAndHealConverges) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  ASSERT_TRUE(wait_live(c, "hq", "kita"));
+  const auto cut = std::chrono::steady_clock::now();
+  c.agent("kita").partition("hq", std::nullopt);
+  std::vector<sync::Event> seen_kita, seen_hq;
+  // Lost after 4 s of silence; the last ping may have come up to 1 s before the cut.
+  EXPECT_TRUE(Cluster::wait_for([&] { return has_event(c.agent("hq"), sync::Event::Kind::PeerLost, "kita", seen_hq); }, 5s));
+  const auto detected_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - cut).count();
+  std::printf("[ partition ] HQ saw kita lost %lld ms after the cut\n", static_cast<long long>(detected_ms));
+  EXPECT_LE(detected_ms, 4500);
+  EXPECT_TRUE(Cluster::wait_for([&] {
+    const auto p = peer(c.agent("kita").status(), "hq");
+    return p && p->partitioned && p->state == sync::PeerState::Lost;
+  }, 2s));
+  // Both sides stay writable while cut off.
+  for (int i = 0; i < 10; ++i) {
+    c.write_incident("kita", "孤立中 " + std::to_string(i), "kita-area");
+    c.write_incident("hq", "本部 " + std::to_string(i));
+  }
+  EXPECT_FALSE(c.converged({"hq", "kita"}));
+  const auto t0 = std::chrono::steady_clock::now();
+  c.agent("kita").heal("hq");
+  ASSERT_TRUE(c.wait_converged({"hq", "kita"}, 8s));
+  std::printf("[ partition ] converged %lld ms after heal\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - t0).count()));
+  EXPECT_EQ(c.vector("hq").at("kita"), 10u);
+}
+
+TEST(SyncAgent, TimedPartitionEndsByItself) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  c.agent("hq").partition("kita", 700ms);
+  c.write_incident("kita", "切断中", "kita-area");
+  EXPECT_TRUE(c.wait_converged({"hq", "kita"}, 6s));
+}
+
+TEST(SyncAgent, RestartedNodeResumesFromItsLog) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  for (int i = 0; i < 50; ++i) c.write_incident("kita", "前 " + std::to_string(i), "kita-area");
+  ASSERT_TRUE(c.wait_converged({"hq", "kita"}, 5s));
+  c.stop("kita");
+  c.write_incident("hq", "停止中の本部記録");
+  c.start("kita");
+  for (int i = 0; i < 5; ++i) c.write_incident("kita", "後 " + std::to_string(i), "kita-area");
+  EXPECT_TRUE(c.wait_converged({"hq", "kita"}, 8s));
+  EXPECT_EQ(c.vector("hq").at("kita"), 55u);
+}
+
+TEST(SyncAgent, BigBacklogStreamsInChunksUnderCredit) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start("hq");
+  c.start("kita");
+  c.agent("kita").partition("hq", std::nullopt);
+  c.on("kita", [](Store& s) {
+    s.batch([&] {
+      for (int i = 0; i < 3000; ++i)
+        s.put(EntityKind::Chronology, s.new_id(),
+              {{"number", std::int64_t{i + 1}}, {"node_label", "kita"}, {"at", format_iso_jst(s.now())},
+               {"content", "記録 " + std::to_string(i)}, {"state", "pending"}},
+              "t");
+    });
+    return 0;
+  });
+  c.agent("kita").heal("hq");
+  ASSERT_TRUE(c.wait_converged({"hq", "kita"}, 15s));
+  EXPECT_EQ(c.vector("hq").at("kita"), 3000u);
+  EXPECT_GE(c.agent("kita").status().ops_sent, 3000u);
+}
+
+TEST(SyncAgent, DatasetsNeverMix) {
+  Cluster c;
+  c.add(hq());
+  Cluster::Spec drill = branch("kita", {"hq"});
+  drill.dataset = "EXERCISE:quake";
+  c.add(drill);
+  c.start_all();
+  c.write_incident("kita", "訓練 倒壊", "kita-area");
+  std::vector<sync::Event> seen;
+  EXPECT_TRUE(Cluster::wait_for([&] { return has_event(c.agent("hq"), sync::Event::Kind::Error, "dataset", seen); }, 4s));
+  EXPECT_FALSE(c.vector("hq").count("kita"));
+  EXPECT_EQ(c.on("hq", [](Store& s) { return s.data_version(); }), 0);
+}

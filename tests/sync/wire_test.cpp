@@ -1,0 +1,177 @@
+// The wire codec: round trips of every message, and a clear WireError (never a crash) for
+// malformed, truncated, oversized or other-version input.
+#include "sync/wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+using namespace honbu;
+using namespace honbu::sync;
+
+namespace {
+
+Op sample_op() {
+  Op op;
+  op.origin = "kita";
+  op.seq = 42;
+  op.hlc = Hlc::make(1'795'300'000'000, 3);
+  op.dataset = "ACTUAL";
+  op.kind = EntityKind::Incident;
+  op.entity_id = "01JDEMO000000000000000000A";
+  op.type = OpType::Upsert;
+  op.fields = {{"title", "家屋倒壊 \"閉じ込め\"\n2名"}, {"dead", Value{}}, {"lat", 35.33}, {"trapped", std::int64_t{2}}};
+  op.base = {{"status", {Hlc::make(1'795'299'000'000, 0), "hq"}}};
+  op.operator_name = "田中";
+  op.signature = std::string(64, '\x7f');
+  return op;
+}
+
+template <class T>
+T round_trip(const T& m) {
+  const Frames f = encode(Message{m});
+  return std::get<T>(decode(f.header, f.body));
+}
+
+std::string error_of(std::string_view header, std::string_view body) {
+  try {
+    decode(header, body);
+  } catch (const WireError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::string kHello = std::string("HB\x01\x01", 4);
+
+}  // namespace
+
+TEST(Wire, EveryMessageRoundTrips) {
+  Hello h{"kita", "branch", "EXERCISE:quake", 3, {{"hq", 10}, {"kita", 4}}, 8};
+  EXPECT_EQ(round_trip(h), h);
+  VectorMsg v{{{"hq", 1}}};
+  EXPECT_EQ(round_trip(v), v);
+  Ack a{7, {{"hq", 3}}, {{"kita", 9, "not signed"}}};
+  EXPECT_EQ(round_trip(a), a);
+  Ping p{1'795'300'000'123};
+  EXPECT_EQ(round_trip(p), p);
+  ErrorMsg e{"dataset_mismatch", "違うデータセット"};
+  EXPECT_EQ(round_trip(e), e);
+  OpsMsg ops{5, "ACTUAL", {sample_op(), sample_op()}};
+  ops.ops[1].seq = 43;
+  ops.ops[1].signature.clear();
+  const OpsMsg back = round_trip(ops);
+  ASSERT_EQ(back.ops.size(), 2u);
+  EXPECT_EQ(back.chunk, 5u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(back.ops[i].same_content(ops.ops[i]));
+    EXPECT_EQ(back.ops[i].origin, ops.ops[i].origin);
+    EXPECT_EQ(back.ops[i].seq, ops.ops[i].seq);
+    EXPECT_EQ(back.ops[i].signature, ops.ops[i].signature);
+  }
+}
+
+TEST(Wire, HeaderIsSmallAndDocumented) {
+  const Frames f = encode(Message{Ping{1}});
+  EXPECT_EQ(f.header, std::string("HB\x01\x05", 4));
+  EXPECT_EQ(nlohmann::json::parse(f.body), nlohmann::json({{"t", 1}}));
+}
+
+TEST(Wire, OpJsonIsWhatProtocolMdSays) {
+  const auto j = nlohmann::json::parse(encode_op_json(sample_op()));
+  EXPECT_EQ(j["o"], "kita");
+  EXPECT_EQ(j["s"], 42);
+  EXPECT_EQ(j["k"], "incident");
+  EXPECT_EQ(j["t"], "upsert");
+  EXPECT_EQ(j["f"]["trapped"], 2);
+  EXPECT_TRUE(j["f"]["dead"].is_null());
+  EXPECT_EQ(j["b"], std::to_string(Hlc::make(1'795'299'000'000, 0).packed) + "@hq:status");
+  EXPECT_EQ(j["g"].get<std::string>().size(), 88u);  // base64 of 64 bytes
+}
+
+TEST(Wire, RejectsWrongHeaderAndVersion) {
+  EXPECT_NE(error_of("", "{}").find("header"), std::string::npos);
+  EXPECT_NE(error_of("HB", "{}").find("4 bytes"), std::string::npos);
+  EXPECT_NE(error_of(std::string("XX\x01\x01", 4), "{}").find("HB"), std::string::npos);
+  EXPECT_NE(error_of(std::string("HB\x02\x01", 4), "{}").find("version 2"), std::string::npos);
+  EXPECT_NE(error_of(std::string("HB\x01\x63", 4), "{}").find("unknown message type"), std::string::npos);
+}
+
+TEST(Wire, RejectsMalformedBodiesNamingTheProblem) {
+  EXPECT_NE(error_of(kHello, "{\"node\":").find("malformed JSON at byte"), std::string::npos);
+  EXPECT_NE(error_of(kHello, "[]").find("JSON object"), std::string::npos);
+  const std::string good = encode(Message{Hello{"kita", "branch", "ACTUAL", 3, {}, 4}}).body;
+  auto with = [&](const char* key, nlohmann::json v) {
+    auto j = nlohmann::json::parse(good);
+    if (v.is_discarded()) j.erase(key); else j[key] = v;
+    return j.dump();
+  };
+  EXPECT_NE(error_of(kHello, with("node", nlohmann::json::value_t::discarded)).find("missing \"node\""), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("node", "bad id!")).find("not a valid node id"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("role", "boss")).find("unknown role"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("dataset", "DRILL")).find("dataset"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("window", 0)).find("window"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("vector", {{"hq", -1}})).find("vector seq"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("schema", "3")).find("whole number"), std::string::npos);
+}
+
+TEST(Wire, RejectsBadOps) {
+  auto ops_body = [](nlohmann::json op) {
+    return nlohmann::json{{"chunk", 1}, {"dataset", "ACTUAL"}, {"ops", nlohmann::json::array({op})}}.dump();
+  };
+  const std::string ops_header("HB\x01\x03", 4);
+  auto good = nlohmann::json::parse(encode_op_json(sample_op()));
+  auto bad = good;
+  bad["k"] = "spaceship";
+  EXPECT_NE(error_of(ops_header, ops_body(bad)).find("unknown kind"), std::string::npos);
+  bad = good;
+  bad["s"] = 0;
+  EXPECT_NE(error_of(ops_header, ops_body(bad)).find("seq"), std::string::npos);
+  bad = good;
+  bad["f"] = {{"x", {1, 2}}};
+  EXPECT_NE(error_of(ops_header, ops_body(bad)).find("must be null, a number or text"), std::string::npos);
+  bad = good;
+  bad["b"] = "garbage";
+  EXPECT_NE(error_of(ops_header, ops_body(bad)).find("base clocks"), std::string::npos);
+  bad = good;
+  bad["g"] = "***";
+  EXPECT_NE(error_of(ops_header, ops_body(bad)).find("base64"), std::string::npos);
+  nlohmann::json many = nlohmann::json::array();
+  for (size_t i = 0; i <= kMaxOpsPerChunk; ++i) many.push_back(good);
+  EXPECT_NE(error_of(ops_header, nlohmann::json{{"chunk", 1}, {"dataset", "ACTUAL"}, {"ops", many}}.dump())
+                .find("more than"),
+            std::string::npos);
+}
+
+TEST(Wire, RejectsOversizedBodiesWithoutParsing) {
+  const std::string huge(kMaxBodyBytes + 1, ' ');
+  EXPECT_NE(error_of(kHello, huge).find("larger than"), std::string::npos);
+}
+
+TEST(Wire, TruncationsOfAValidMessageAreAllRejectedCleanly) {
+  const Frames f = encode(Message{OpsMsg{1, "ACTUAL", {sample_op()}}});
+  for (size_t n = 0; n < f.body.size(); ++n) {
+    EXPECT_NO_FATAL_FAILURE({
+      try {
+        decode(f.header, std::string_view(f.body).substr(0, n));
+        ADD_FAILURE() << "a truncated body of " << n << " bytes decoded";
+      } catch (const WireError&) {
+      }
+    });
+  }
+}
+
+// The corpus for the fuzz target is made of real messages (kept in the repository).
+TEST(Wire, FuzzCorpusSeedsAreValidMessages) {
+  const std::string dir = std::string(HONBU_SOURCE_DIR) + "/tests/fuzz/corpus/wire/";
+  int count = 0;
+  for (const char* name : {"hello.bin", "vector.bin", "ops.bin", "ack.bin", "ping.bin", "error.bin"}) {
+    std::ifstream f(dir + name, std::ios::binary);
+    ASSERT_TRUE(f) << dir + name;
+    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_NO_THROW(decode(std::string_view(s).substr(0, 4), std::string_view(s).substr(4))) << name;
+    ++count;
+  }
+  EXPECT_EQ(count, 6);
+}

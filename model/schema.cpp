@@ -1,6 +1,7 @@
 #include "model/schema.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "model/form4.hpp"
 
@@ -262,6 +263,12 @@ std::vector<EntitySpec> build_specs() {
   for (EntitySpec& e : s) {
     for (size_t i = 0; i < e.fields.size(); ++i) e.by_name.emplace_back(e.fields[i].name, static_cast<int>(i));
     std::sort(e.by_name.begin(), e.by_name.end());
+    if (e.fields.size() * 2 > EntitySpec::kSlots) throw std::logic_error("EntitySpec::kSlots too small");
+    for (size_t i = 0; i < e.fields.size(); ++i) {
+      size_t h = EntitySpec::slot_hash(e.fields[i].name);
+      while (e.slots[h] != 0) h = (h + 1) % EntitySpec::kSlots;
+      e.slots[h] = static_cast<std::int16_t>(i + 1);
+    }
   }
   return s;
 }
@@ -273,10 +280,18 @@ const std::vector<EntitySpec>& specs() {
 
 }  // namespace
 
+std::size_t EntitySpec::slot_hash(std::string_view name) {
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h % kSlots;
+}
+
 int EntitySpec::index_of(std::string_view field_name) const {
-  auto it = std::lower_bound(by_name.begin(), by_name.end(), field_name,
-                             [](const auto& entry, std::string_view n) { return entry.first < n; });
-  return it != by_name.end() && it->first == field_name ? it->second : -1;
+  for (size_t h = slot_hash(field_name);; h = (h + 1) % kSlots) {
+    const int v = slots[h];
+    if (v == 0) return -1;
+    if (fields[static_cast<size_t>(v - 1)].name == field_name) return v - 1;
+  }
 }
 
 const FieldSpec* EntitySpec::field(std::string_view field_name) const {

@@ -2,6 +2,8 @@
 // The Store, validation, queries and exports are all driven by these descriptors.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -75,6 +77,11 @@ struct EntitySpec {
   std::vector<FieldSpec> fields;
 
   std::vector<std::pair<std::string_view, int>> by_name{};  // sorted by name (built once)
+  // Open-addressing hash of field names -> index + 1 (0 = empty): index_of() runs for every
+  // field of every op applied, so it must not walk a sorted list (built once with by_name).
+  static constexpr std::size_t kSlots = 256;
+  std::array<std::int16_t, kSlots> slots{};
+  static std::size_t slot_hash(std::string_view name);
 
   const FieldSpec* field(std::string_view field_name) const;
   int index_of(std::string_view field_name) const;  // position in `fields`, or -1

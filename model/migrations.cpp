@@ -399,10 +399,16 @@ CREATE TABLE peers (
 ) WITHOUT ROWID;
 )sql";
 
+// Schema 4: ops chained per origin (Op::prev), so one signature vouches for a run of them.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE ops ADD COLUMN prev BLOB;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
     {3, 1, "op signatures, peer vectors", kV3},
+    {4, 1, "op chain digests", kV4},
 };
 
 bool has_meta(Db& db) {

@@ -107,7 +107,7 @@ BaseClocks decode_base(std::string_view text) {
 }
 
 std::string signing_bytes(const Op& op) {
-  std::string out = "honbu-op-v1";
+  std::string out = op.prev.empty() ? "honbu-op-v1" : "honbu-op-v2";
   auto put = [&](std::string_view part) {
     out += '\n';
     out += std::to_string(part.size());
@@ -125,6 +125,7 @@ std::string signing_bytes(const Op& op) {
   put(encode_base(op.base));
   put(op.operator_name);
   put(std::to_string(op.schema_version));
+  if (!op.prev.empty()) put(op.prev);
   return out;
 }
 

@@ -14,7 +14,7 @@
 
 namespace honbu {
 
-inline constexpr int kSchemaVersion = 3;            // this build's store schema
+inline constexpr int kSchemaVersion = 4;            // this build's store schema
 inline constexpr int kCompatibleSchemaVersion = 1;  // oldest schema this build still writes
 
 inline constexpr std::string_view kActualDataset = "ACTUAL";
@@ -57,12 +57,17 @@ struct Op {
   std::string operator_name;  // the person who made the change
   int schema_version = kSchemaVersion;
   std::string signature;  // Ed25519 signature by the origin over signing_bytes(); may be empty
+  // Digest (32 bytes) of signing_bytes() of the origin's previous op (seq - 1); empty for
+  // seq 1 and for ops of writers before schema 4. Chains an origin's ops, so that one valid
+  // signature vouches for a whole run of relayed ops (sync/PROTOCOL.md, "Origin signatures").
+  std::string prev;
 
   bool same_content(const Op& other) const;  // everything but (origin, seq) and the signature
 };
 
 // The exact bytes an origin signs: every field of the op, each length-prefixed
-// ("<len>:<bytes>"), after the tag "honbu-op-v1". Documented in sync/PROTOCOL.md.
+// ("<len>:<bytes>"), after the tag "honbu-op-v2" (with prev) or "honbu-op-v1" (without).
+// Documented in sync/PROTOCOL.md.
 std::string signing_bytes(const Op& op);
 
 std::string encode_base(const BaseClocks& base);  // "HLC@origin:field,field;..." (canonical)

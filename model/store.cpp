@@ -79,6 +79,7 @@ Store::Store(StoreOptions options)
     : db_(options.path, options.create_if_missing ? OpenMode::ReadWriteCreate : OpenMode::ReadWrite),
       wall_(options.wall_clock ? options.wall_clock : wall_now_ms),
       signer_(options.signer),
+      digest_(options.digest),
       max_drift_ms_(options.max_clock_drift_ms) {
   migrate_or_init(options);
   for (EntityKind k : all_kinds())
@@ -153,6 +154,7 @@ void Store::load_caches() {
     q->step();
     conflict_rows_ = q->column_int(0);
   }
+  own_tip_.reset();
   clock_ = HybridClock{};
   persisted_clock_ = Hlc{static_cast<std::uint64_t>(std::stoll(meta_get(db_, "hlc")))};
   clock_.restore(persisted_clock_);
@@ -292,14 +294,28 @@ LocalResult Store::local_op(Op op, const EntityState*) {
     op.seq = origins_[node_id_].max + 1;
     op.hlc = clock_.tick(wall_());
     op.schema_version = kSchemaVersion;
-    if (signer_) op.signature = signer_(signing_bytes(op));
+    if (digest_) op.prev = own_prev(op.seq);
+    const std::string bytes = signing_bytes(op);
+    if (signer_) op.signature = signer_(bytes);
     std::string message;
     const ApplyStatus st = apply_one(op, true, &message, nullptr);
     if (st != ApplyStatus::Applied) throw StoreError("local op not applied: " + message);
+    if (digest_) own_tip_.emplace(op.seq, digest_(bytes));
   });
   r.ok = true;
   r.op = std::move(op);
   return r;
+}
+
+std::string Store::own_prev(std::uint64_t seq) {
+  if (seq <= 1) return {};
+  if (own_tip_ && own_tip_->first == seq - 1) return own_tip_->second;
+  auto q = db_.query(
+      "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+      "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq = ?");
+  q->bind(1, node_id_).bind(2, static_cast<std::int64_t>(seq - 1));
+  if (!q->step()) return {};  // our previous op is not here (should not happen): no chain link
+  return digest_(signing_bytes(read_op_row(*q)));
 }
 
 // [SECTION] Apply path shared by local commands and remote ops
@@ -373,8 +389,8 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
   const std::string base_json = op.base.empty() ? std::string() : encode_base(op.base);
   auto ins = db_.query(
       "INSERT OR IGNORE INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, "
-      "base, operator, schema_version, state, note, received_at, sig) VALUES(?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?)");
+      "base, operator, schema_version, state, note, received_at, sig, prev) VALUES(?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins->bind_static(1, op.origin)
       .bind(2, static_cast<std::int64_t>(op.seq))
       .bind(3, static_cast<std::int64_t>(op.hlc.packed))
@@ -399,20 +415,29 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
     ins->bind_null(15);
   else
     ins->bind_static(15, op.signature);
+  if (op.prev.empty())
+    ins->bind_null(16);
+  else
+    ins->bind_static(16, op.prev);
   ins->run();
 
   if (db_.changes() == 0) {
     auto q = db_.query(
         "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version, state, sig FROM ops WHERE origin = ? AND seq = ?");
+        "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq = ?");
     q->bind(1, op.origin).bind(2, static_cast<std::int64_t>(op.seq));
     if (q->step()) {
       const Op stored = read_op_row(*q);
       if (stored.same_content(op)) {
         // Keep the origin's signature once we have it, so we can relay the op onward.
         if (stored.signature.empty() && !op.signature.empty()) {
-          auto up = db_.query("UPDATE ops SET sig = ? WHERE origin = ? AND seq = ?");
-          up->bind_static(1, op.signature).bind(2, op.origin).bind(3, static_cast<std::int64_t>(op.seq)).run();
+          auto up = db_.query("UPDATE ops SET sig = ?, prev = ? WHERE origin = ? AND seq = ?");
+          up->bind_static(1, op.signature);
+          if (op.prev.empty())
+            up->bind_null(2);
+          else
+            up->bind_static(2, op.prev);
+          up->bind(3, op.origin).bind(4, static_cast<std::int64_t>(op.seq)).run();
           wrote_in_tx_ = true;
         }
         return ApplyStatus::Duplicate;
@@ -630,7 +655,7 @@ std::vector<PeerRecord> Store::peers() {
 
 Op Store::read_op_row(Statement& s) const {
   // Columns: n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator,
-  // schema_version, [state, sig]
+  // schema_version, [state, sig, prev]
   Op op;
   op.origin = s.column_text(1);
   op.seq = static_cast<std::uint64_t>(s.column_int(2));
@@ -648,6 +673,7 @@ Op Store::read_op_row(Statement& s) const {
   op.operator_name = s.column_text(10);
   op.schema_version = static_cast<int>(s.column_int(11));
   if (s.column_count() > 13 && !s.column_is_null(13)) op.signature = s.column_text(13);
+  if (s.column_count() > 14 && !s.column_is_null(14)) op.prev = s.column_text(14);
   return op;
 }
 
@@ -667,7 +693,7 @@ std::vector<Op> Store::ops_missing_for(const VersionVector& peer, std::size_t ma
     if (st.max <= have) continue;
     auto q = db_.query(
         "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version, state, sig FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
+        "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
     q->bind(1, origin)
         .bind(2, static_cast<std::int64_t>(have))
         .bind(3, static_cast<std::int64_t>(max_ops - out.size()));
@@ -681,7 +707,7 @@ std::vector<Op> Store::ops_after(std::int64_t n, std::size_t max_ops, std::int64
   std::vector<Op> out;
   auto q = db_.query(
       "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-      "schema_version, state, sig FROM ops WHERE n > ? ORDER BY n LIMIT ?");
+      "schema_version, state, sig, prev FROM ops WHERE n > ? ORDER BY n LIMIT ?");
   q->bind(1, n).bind(2, static_cast<std::int64_t>(max_ops));
   if (last_n) *last_n = n;
   while (q->step()) {
@@ -718,7 +744,7 @@ std::size_t Store::release_quarantined() {
   {
     auto q = db_.query(
         "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version, state, sig FROM ops WHERE state = 1 AND hlc < ? ORDER BY n");
+        "schema_version, state, sig, prev FROM ops WHERE state = 1 AND hlc < ? ORDER BY n");
     q->bind(1, limit);
     while (q->step()) ready.emplace_back(q->column_int(0), read_op_row(*q));
   }

@@ -36,6 +36,9 @@ struct StoreOptions {
   // Signs local ops (Ed25519 by the sync layer): gets signing_bytes(op), returns the
   // signature. Without one, local ops are unsigned (they can still go to direct peers).
   std::function<std::string(std::string_view)> signer;
+  // Digest (32 bytes, BLAKE2b by the sync layer) of signing_bytes(): when set, each local op
+  // carries the digest of this node's previous op (Op::prev), chaining them.
+  std::function<std::string(std::string_view)> digest;
 };
 
 // What this node last knew of a peer (persisted; survives restarts).
@@ -188,6 +191,11 @@ class Store {
   Db db_;
   std::function<TimeMs()> wall_;
   std::function<std::string(std::string_view)> signer_;
+  std::function<std::string(std::string_view)> digest_;
+  // This node's newest own op: its seq and digest (the next local op's prev). Reset on
+  // rollback; read back from the op log when unknown.
+  std::optional<std::pair<std::uint64_t, std::string>> own_tip_;
+  std::string own_prev(std::uint64_t seq);
   TimeMs max_drift_ms_;
   std::string node_id_, dataset_;
   HybridClock clock_;

@@ -27,7 +27,7 @@ namespace {
 
 // JSON string escaping per RFC 8259; text is valid UTF-8 (validated on input), so
 // bytes >= 0x80 pass through unchanged.
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_string_impl(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   size_t run = 0;  // start of the current run of bytes that need no escaping
@@ -56,6 +56,84 @@ void append_json_string(std::string& out, std::string_view s) {
 
 }  // namespace
 
+void append_json_quoted(std::string& out, std::string_view s) { append_json_string_impl(out, s); }
+
+Value field_from_unsigned(std::string_view name, std::uint64_t v) {
+  if (v > std::uint64_t{std::numeric_limits<std::int64_t>::max()})
+    throw DecodeError("fields: '" + std::string(name) + "' is too large for a 64-bit integer");
+  return static_cast<std::int64_t>(v);
+}
+
+Value field_from_float(std::string_view name, double d) {
+  if (!std::isfinite(d)) throw DecodeError("fields: '" + std::string(name) + "' is not a finite number");
+  return d;
+}
+
+namespace {
+// decode_fields() without a DOM: it runs for every op read back from the log (relaying,
+// bundles, verify), where nlohmann's DOM cost more than the SQLite read.
+class FieldsSax : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  Fields out;
+  std::string error;  // set on a rule violation (parse errors come via parse_error)
+  std::size_t error_byte = 0;
+  bool syntax_error = false;
+
+  bool null() override { return put(std::monostate{}); }
+  bool boolean(bool b) override { return put(field_from_bool(b)); }
+  bool number_integer(number_integer_t v) override { return put(std::int64_t{v}); }
+  bool number_unsigned(number_unsigned_t v) override { return guarded([&] { return field_from_unsigned(key_, v); }); }
+  bool number_float(number_float_t d, const string_t&) override { return guarded([&] { return field_from_float(key_, d); }); }
+  bool string(string_t& s) override { return put(std::move(s)); }
+  bool binary(binary_t&) override { return fail_value(); }
+  bool start_object(std::size_t) override {
+    if (depth_++ == 0) return true;
+    return fail_value();
+  }
+  bool key(string_t& k) override {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (depth_ == 0) return fail("fields: expected a JSON object at byte 0");
+    return fail_value();
+  }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    syntax_error = true;
+    error_byte = position;
+    error = ex.what();
+    return false;
+  }
+
+ private:
+  int depth_ = 0;
+  std::string key_;
+  bool put(Value v) {
+    if (depth_ != 1) return fail("fields: expected a JSON object at byte 0");
+    out.insert_or_assign(key_, std::move(v));  // a repeated name: the last one wins (as a DOM)
+    return true;
+  }
+  template <class F>
+  bool guarded(F&& f) {
+    try {
+      return put(f());
+    } catch (const DecodeError& e) {
+      return fail(e.what());
+    }
+  }
+  bool fail_value() { return fail("fields: '" + key_ + "' must be null, a number or text"); }
+  bool fail(std::string why) {
+    error = std::move(why);
+    return false;
+  }
+};
+}  // namespace
+
 // Hand-written rather than nlohmann::dump: this runs for every op stored (3x faster).
 // decode_fields below still uses nlohmann's parser, which is fuzzed upstream.
 std::string encode_fields(const Fields& fields) {
@@ -65,7 +143,7 @@ std::string encode_fields(const Fields& fields) {
   char num[32];
   for (const auto& [name, value] : fields) {
     if (out.size() > 1) out += ',';
-    append_json_string(out, name);
+    append_json_string_impl(out, name);
     out += ':';
     std::visit(
         [&](const auto& x) {
@@ -73,7 +151,7 @@ std::string encode_fields(const Fields& fields) {
           if constexpr (std::is_same_v<T, std::monostate>) {
             out += "null";
           } else if constexpr (std::is_same_v<T, std::string>) {
-            append_json_string(out, x);
+            append_json_string_impl(out, x);
           } else if constexpr (std::is_same_v<T, std::int64_t>) {
             auto [p, ec] = std::to_chars(num, num + sizeof num, x);
             out.append(num, p);
@@ -92,17 +170,17 @@ std::string encode_fields(const Fields& fields) {
 }
 
 Fields decode_fields(std::string_view json) {
-  nlohmann::json j;
+  FieldsSax sax;
+  bool ok = false;
   try {
-    j = nlohmann::json::parse(json.begin(), json.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw DecodeError("fields: malformed JSON at byte " + std::to_string(e.byte) + ": " +
-                      e.what());
+    ok = nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
   } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range 406: 1e400
     throw DecodeError(std::string("fields: malformed JSON: ") + e.what());
   }
-  if (!j.is_object()) throw DecodeError("fields: expected a JSON object at byte 0");
-  return fields_from_json(j);
+  if (sax.syntax_error)
+    throw DecodeError("fields: malformed JSON at byte " + std::to_string(sax.error_byte) + ": " + sax.error);
+  if (!ok) throw DecodeError(sax.error.empty() ? std::string("fields: malformed JSON") : sax.error);
+  return std::move(sax.out);
 }
 
 Fields fields_from_json(const nlohmann::json& j) {

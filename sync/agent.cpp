@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,12 @@ using TimePoint = SteadyClock::time_point;
 constexpr int kZapEnforceDomain = 93;
 constexpr const char* kZapDomain = "honbu";
 constexpr int kMaxMessagesPerTurn = 64;  // per socket per loop turn: keep the loop fair
+// Received chunks are applied together, one transaction (one fsync) per loop turn: with
+// many peers streaming a backlog, a commit per chunk made fsync the bottleneck.
+constexpr std::size_t kMaxOpsPerCommit = 10000;
+// While a backlog is coming in, relay at most this many ops per loop turn: gather first
+// (what HQ decides on), then spread; small live traffic is never held back.
+constexpr std::size_t kRelayBudgetWhileReceiving = 2000;
 
 std::string z85_to_binary(const std::string& z85) {
   std::string out(32, '\0');
@@ -67,6 +74,7 @@ struct Channel {
   std::string peer;  // node id
   zmq::socket_t* sock = nullptr;  // a DEALER we own, or our ROUTER
   std::string routing_id;         // ROUTER side only
+  int fd = -1;                    // ROUTER side: the TCP connection's socket (to cut one peer)
   bool hello_sent = false, hello_received = false;
   TimePoint last_heard{}, last_sent{}, last_vector_sent{}, last_hello_try{}, last_persist{};
   VersionVector their_vector;  // what they told us they hold
@@ -79,8 +87,10 @@ struct Channel {
   std::uint64_t refused = 0;
   std::string last_refusal;
   bool was_live = false;
+  std::uint64_t session = 0;  // bumped whenever the session restarts (stale ACKs are dropped)
 
   void reset_session() {
+    ++session;
     hello_sent = hello_received = false;
     in_flight.clear();
     refused_by_them.clear();
@@ -278,6 +288,14 @@ class Agent::Impl {
     // Rebinding after a revocation reuses the port we got the first time.
     router_->bind(listen_endpoint_.empty() ? cfg_.listen : listen_endpoint_);
     listen_endpoint_ = router_->get(zmq::sockopt::last_endpoint);
+    // Failed handshakes on our side (a client that does not have our server key) are logged:
+    // the client gets no answer, so our log is the only place an operator can see them.
+    const std::string mon = "inproc://honbu-router-monitor";
+    zmq_socket_monitor(router_->handle(), mon.c_str(),
+                       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    router_monitor_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
+    router_monitor_->set(zmq::sockopt::linger, 0);
+    router_monitor_->connect(mon);
   }
 
   void add_outgoing(PeerConfig p) {
@@ -315,17 +333,21 @@ class Agent::Impl {
   }
 
   void drop_revoked(const std::string& node) {
-    for (auto it = in_.begin(); it != in_.end();)
-      it = it->second.peer == node ? in_.erase(it) : std::next(it);
-    std::erase_if(out_, [&](const Outgoing& o) { return o.cfg.node_id == node; });
-    if (router_) {
-      // libzmq cannot close one peer's connection on a ROUTER: rebinding drops them all, and
-      // every other peer reconnects through ZAP within a second; the revoked key cannot.
-      router_.reset();
-      in_.clear();
-      bind_router();
+    // libzmq cannot close one peer's connection on a ROUTER; shutting down that connection's
+    // TCP socket makes libzmq drop it (the peer's reconnects are then refused at ZAP).
+    // Rebinding the ROUTER instead failed with EADDRINUSE while libzmq still held the port.
+    int cut = 0;
+    for (auto it = in_.begin(); it != in_.end();) {
+      if (it->second.peer != node) {
+        ++it;
+        continue;
+      }
+      if (it->second.fd >= 0 && ::shutdown(it->second.fd, SHUT_RDWR) == 0) ++cut;
+      it = in_.erase(it);
     }
-    emit(Event::Kind::AuthFailed, node, "key of " + node + " revoked: connections dropped");
+    std::erase_if(out_, [&](const Outgoing& o) { return o.cfg.node_id == node; });
+    emit(Event::Kind::AuthFailed, node,
+         "key of " + node + " revoked: connections dropped" + (cut ? " (" + std::to_string(cut) + " cut)" : ""));
   }
 
   bool partitioned(const std::string& node) const { return partitions_.count(node) > 0; }
@@ -378,29 +400,55 @@ class Agent::Impl {
       items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
       if (zap_) items.push_back({zap_->handle(), 0, ZMQ_POLLIN, 0});
       if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
+      if (router_monitor_) items.push_back({router_monitor_->handle(), 0, ZMQ_POLLIN, 0});
       for (auto& o : out_) {
         items.push_back({o.sock->handle(), 0, ZMQ_POLLIN, 0});
         items.push_back({o.monitor->handle(), 0, ZMQ_POLLIN, 0});
       }
       try {
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(more_to_send_ ? 0 : 50));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) emit(Event::Kind::Error, "", std::string("poll: ") + e.what());
       }
       std::uint64_t drained;
       [[maybe_unused]] auto n = ::read(wake_fd_, &drained, sizeof drained);
-      run_controls();
-      run_tasks();
-      if (zap_) serve_zap();
-      if (router_) read_router();
-      for (size_t i = 0; i < out_.size(); ++i) {
-        read_monitor(out_[i]);
-        read_outgoing(out_[i]);
+      try {
+        turn();
+      } catch (const std::exception& e) {
+        // The node lives on: one bad turn must not take the sync thread (and the program) down.
+        emit(Event::Kind::Error, "", std::string("internal error in the sync loop (continuing): ") + e.what());
       }
-      timers();
-      pump();
-      publish_status(false);
-      watch_allowlist();
+    }
+  }
+
+  void turn() {
+    run_controls();
+    run_tasks();
+    if (zap_) serve_zap();
+    if (router_) read_router();
+    if (router_monitor_) read_router_monitor();
+    for (size_t i = 0; i < out_.size(); ++i) {
+      read_monitor(out_[i]);
+      read_outgoing(out_[i]);
+    }
+    const std::size_t received = flush_ops();
+    timers();
+    pump(received >= kRelayBudgetWhileReceiving ? kRelayBudgetWhileReceiving : SIZE_MAX);
+    publish_status(false);
+    watch_allowlist();
+  }
+
+  void read_router_monitor() {
+    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+      zmq::message_t event, endpoint;
+      if (!router_monitor_->recv(event, zmq::recv_flags::dontwait)) return;
+      if (event.more()) (void)router_monitor_->recv(endpoint);
+      const TimePoint now = SteadyClock::now();
+      if (now - last_handshake_log_ < std::chrono::seconds(10)) continue;  // one line per 10 s
+      last_handshake_log_ = now;
+      emit(Event::Kind::AuthFailed, "",
+           "a client failed the CURVE handshake on " + listen_endpoint_ +
+               " (it does not use this node's server key, or speaks another protocol)");
     }
   }
 
@@ -410,7 +458,13 @@ class Agent::Impl {
       std::lock_guard lock(mu_);
       controls.swap(controls_);
     }
-    for (auto& c : controls) c();
+    for (auto& c : controls) {
+      try {
+        c();
+      } catch (const std::exception& e) {
+        emit(Event::Kind::Error, "", std::string("control command failed: ") + e.what());
+      }
+    }
   }
 
   void run_tasks() {
@@ -478,7 +532,7 @@ class Agent::Impl {
   // [SECTION] Receiving
 
   void read_router() {
-    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+    for (int i = 0; i < kMaxMessagesPerTurn && pending_ops_ < kMaxOpsPerCommit; ++i) {
       std::vector<zmq::message_t> frames;
       zmq::message_t part;
       if (!router_->recv(part, zmq::recv_flags::dontwait)) return;
@@ -501,6 +555,7 @@ class Agent::Impl {
         it->second.peer = user;
         it->second.sock = router_.get();
         it->second.routing_id = rid;
+        it->second.fd = frames[1].get(ZMQ_SRCFD);
       }
       handle(it->second, frames[1].to_string_view(), frames[2].to_string_view(), true);
       if (it->second.peer.empty()) in_.erase(it);  // handle() asked to drop this connection
@@ -508,7 +563,7 @@ class Agent::Impl {
   }
 
   void read_outgoing(Outgoing& o) {
-    for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+    for (int i = 0; i < kMaxMessagesPerTurn && pending_ops_ < kMaxOpsPerCommit; ++i) {
       std::vector<zmq::message_t> frames;
       zmq::message_t part;
       if (!o.sock->recv(part, zmq::recv_flags::dontwait)) return;
@@ -586,7 +641,7 @@ class Agent::Impl {
             if (ch.in_flight.empty()) ch.cursor = x.vector;  // re-send whatever was lost
             ch.dirty = true;
           } else if constexpr (std::is_same_v<T, OpsMsg>) {
-            on_ops(ch, x);
+            queue_ops(ch, std::move(x), incoming);
           } else if constexpr (std::is_same_v<T, Ack>) {
             on_ack(ch, x);
           } else if constexpr (std::is_same_v<T, ErrorMsg>) {
@@ -625,46 +680,99 @@ class Agent::Impl {
     persist(ch, true);
   }
 
-  void on_ops(Channel& ch, OpsMsg& m) {
+  // A received chunk waits for the end of the loop turn, where every waiting chunk is checked
+  // and applied in one transaction; then each is acknowledged with the new vector.
+  struct PendingChunk {
+    bool incoming;
+    std::string key;  // routing id (incoming) or node id (outgoing)
+    std::uint64_t session;
+    OpsMsg msg;
+  };
+
+  void queue_ops(Channel& ch, OpsMsg&& m, bool incoming) {
     if (m.dataset != store_->dataset())
       return drop(ch, "dataset_mismatch", ch.peer + " sent ops of dataset " + m.dataset + ": refused");
-    Ack ack;
-    ack.chunk = m.chunk;
-    std::vector<Op> accepted;
-    accepted.reserve(m.ops.size());
-    for (Op& op : m.ops) {
-      const AuthDecision d = check_incoming(cfg_.allow, ch.peer, op);
-      if (d.ok) {
-        accepted.push_back(std::move(op));
-      } else {
-        ack.refused.push_back({op.origin, op.seq, d.reason});
-        ch.last_refusal = op.origin + "#" + std::to_string(op.seq) + ": " + d.reason;
-        ++ch.refused;
+    pending_ops_ += m.ops.size();
+    pending_.push_back({incoming, incoming ? ch.routing_id : ch.peer, ch.session, std::move(m)});
+  }
+
+  Channel* find_channel(bool incoming, const std::string& key) {
+    if (incoming) {
+      auto it = in_.find(key);
+      return it == in_.end() ? nullptr : &it->second;
+    }
+    for (auto& o : out_)
+      if (o.cfg.node_id == key) return &o.ch;
+    return nullptr;
+  }
+
+  // Returns how many ops were applied.
+  std::size_t flush_ops() {
+    if (pending_.empty()) return 0;
+    std::vector<PendingChunk> chunks;
+    chunks.swap(pending_);
+    pending_ops_ = 0;
+    struct Outcome {
+      Channel* ch = nullptr;
+      std::string peer;
+      std::vector<Op> accepted;
+      Ack ack;
+      ApplyReport report;
+    };
+    std::vector<Outcome> out(chunks.size());
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      Outcome& o = out[c];
+      o.ch = find_channel(chunks[c].incoming, chunks[c].key);
+      if (o.ch && o.ch->session != chunks[c].session) o.ch = nullptr;  // restarted since: no ACK
+      o.peer = o.ch ? o.ch->peer : std::string();
+      o.ack.chunk = chunks[c].msg.chunk;
+      std::vector<Op>& ops = chunks[c].msg.ops;
+      if (o.peer.empty()) continue;  // the connection went away: its peer re-sends
+      const std::vector<AuthDecision> decisions = check_incoming_chunk(cfg_.allow, o.peer, ops);
+      o.accepted.reserve(ops.size());
+      for (size_t i = 0; i < ops.size(); ++i) {
+        if (decisions[i].ok) {
+          o.accepted.push_back(std::move(ops[i]));
+          continue;
+        }
+        const AuthDecision& d = decisions[i];
+        o.ack.refused.push_back({ops[i].origin, ops[i].seq, d.reason});
+        o.ch->last_refusal = ops[i].origin + "#" + std::to_string(ops[i].seq) + ": " + d.reason;
+        ++o.ch->refused;
         ++refused_;
-        emit(Event::Kind::Refused, ch.peer, "refused " + ch.last_refusal);
+        emit(Event::Kind::Refused, o.peer, "refused " + o.ch->last_refusal);
       }
     }
-    ApplyReport r;
     try {
-      r = store_->apply_remote(accepted);
+      store_->batch([&] {
+        for (Outcome& o : out)
+          if (!o.accepted.empty()) o.report = store_->apply_remote(o.accepted);
+      });
     } catch (const Error& e) {
-      // Nothing was applied (the transaction rolled back); no ACK, the peer re-sends.
-      emit(Event::Kind::Error, ch.peer, std::string("could not apply ops from ") + ch.peer + ": " + e.what());
-      return;
+      // Nothing was applied (the transaction rolled back); no ACK, the peers re-send.
+      emit(Event::Kind::Error, "", std::string("could not apply received ops: ") + e.what());
+      return 0;
     }
-    ops_received_ += r.applied;
-    ack.vector = store_->version_vector();
-    send(ch, ack);
-    if (r.applied > 0) {
-      mark_all_dirty();  // relay: other peers may lack these
-      emit(Event::Kind::OpsApplied, ch.peer, std::to_string(r.applied) + " ops from " + ch.peer);
+    const VersionVector vector = store_->version_vector();
+    std::size_t applied = 0;
+    for (Outcome& o : out) {
+      if (!o.ch) continue;
+      o.ack.vector = vector;
+      send(*o.ch, o.ack);
+      const ApplyReport& r = o.report;
+      applied += r.applied;
+      ops_received_ += r.applied;
+      if (r.applied > 0) emit(Event::Kind::OpsApplied, o.peer, std::to_string(r.applied) + " ops from " + o.peer);
+      if (r.conflicts > 0)
+        emit(Event::Kind::Conflicts, o.peer, std::to_string(r.conflicts) + " concurrent edits to review");
+      if (r.quarantined > 0)
+        emit(Event::Kind::Quarantined, o.peer,
+             std::to_string(r.quarantined) + " ops held back: clock too far ahead (" +
+                 (r.messages.empty() ? "" : r.messages.front()) + ")");
+      if (r.refused + r.invalid > 0 && !r.messages.empty()) emit(Event::Kind::Refused, o.peer, r.messages.front());
     }
-    if (r.conflicts > 0) emit(Event::Kind::Conflicts, ch.peer, std::to_string(r.conflicts) + " concurrent edits to review");
-    if (r.quarantined > 0)
-      emit(Event::Kind::Quarantined, ch.peer, std::to_string(r.quarantined) + " ops held back: clock too far ahead (" +
-                                                  (r.messages.empty() ? "" : r.messages.front()) + ")");
-    if (r.refused + r.invalid > 0 && !r.messages.empty())
-      emit(Event::Kind::Refused, ch.peer, r.messages.front());
+    if (applied > 0) mark_all_dirty();  // relay: other peers may lack these
+    return applied;
   }
 
   void on_ack(Channel& ch, const Ack& a) {
@@ -737,14 +845,32 @@ class Agent::Impl {
 
   // [SECTION] Sending what peers lack, a few chunks in flight at a time.
 
-  void pump() {
-    for (auto& [rid, ch] : in_) pump(ch);
-    for (auto& o : out_) pump(o.ch);
+  // Sends what peers lack, at most `budget` ops this turn, starting with a different peer
+  // each turn so that a budget never favours the same one.
+  void pump(std::size_t budget) {
+    std::vector<Channel*> all;
+    for (auto& [rid, ch] : in_) all.push_back(&ch);
+    for (auto& o : out_) all.push_back(&o.ch);
+    more_to_send_ = false;
+    if (all.empty()) return;
+    const size_t start = pump_start_++ % all.size();
+    for (size_t k = 0; k < all.size(); ++k) {
+      Channel& ch = *all[(start + k) % all.size()];
+      if (budget == 0) {
+        more_to_send_ = more_to_send_ || (ch.dirty && ch.hello_received);
+        continue;
+      }
+      budget -= std::min(budget, pump(ch, budget));
+    }
+    if (budget == 0) more_to_send_ = true;  // possibly more: look again without sleeping
   }
 
-  void pump(Channel& ch) {
-    while (ch.hello_received && ch.dirty && ch.in_flight.size() < ch.their_window && !partitioned(ch.peer)) {
-      std::vector<Op> ops = store_->ops_missing_for(ch.cursor, cfg_.chunk_ops);
+  // Returns the number of ops sent.
+  std::size_t pump(Channel& ch, std::size_t budget) {
+    std::size_t sent = 0;
+    while (sent < budget && ch.hello_received && ch.dirty && ch.in_flight.size() < ch.their_window &&
+           !partitioned(ch.peer)) {
+      std::vector<Op> ops = store_->ops_missing_for(ch.cursor, std::min(cfg_.chunk_ops, budget - sent));
       for (const Op& op : ops) {
         auto& c = ch.cursor[op.origin];
         c = std::max(c, op.seq);
@@ -768,7 +894,9 @@ class Agent::Impl {
       ++ch.next_chunk;
       ch.in_flight.emplace_back(m.chunk, n);
       ops_sent_ += n;
+      sent += n;
     }
+    return sent;
   }
 
   // [SECTION] Status, events, persistence
@@ -917,11 +1045,16 @@ class Agent::Impl {
 
   // Agent thread only.
   zmq::context_t ctx_;
-  std::unique_ptr<zmq::socket_t> zap_, router_;
+  std::unique_ptr<zmq::socket_t> zap_, router_, router_monitor_;
+  TimePoint last_handshake_log_{};
   std::vector<Outgoing> out_;
   std::map<std::string, Channel> in_;  // by ROUTER routing id
   std::map<std::string, TimePoint> partitions_;
-  std::map<std::string, PeerRecord> known_;  // every peer ever heard, as last persisted
+  std::map<std::string, PeerRecord> known_;
+  std::vector<PendingChunk> pending_;  // received this turn, applied by flush_ops()
+  std::size_t pending_ops_ = 0;
+  std::size_t pump_start_ = 0;
+  bool more_to_send_ = false;  // the relay budget left work for the next turn: do not sleep  // every peer ever heard, as last persisted
   std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0;
   int next_monitor_ = 0;
   const bool trace_ = std::getenv("HONBU_SYNC_TRACE") != nullptr;

@@ -118,7 +118,10 @@ AuthDecision may_write(const AllowEntry& origin, const Op& op) {
   return refuse("unknown role of " + origin.node_id + ": refused");
 }
 
-AuthDecision check_incoming(const AllowList& allow_list, std::string_view peer_node, const Op& op) {
+namespace {
+// Checks everything but the signature; `needs_signature` says whether one is required.
+AuthDecision check_origin(const AllowList& allow_list, std::string_view peer_node, const Op& op,
+                          bool* needs_signature, const AllowEntry** origin_out) {
   const AllowEntry* origin = allow_list.by_node(op.origin);
   if (!origin) return refuse("unknown origin " + op.origin + ": not on the allow-list");
   if (origin->revoked) return refuse("origin " + op.origin + " is revoked on the allow-list");
@@ -129,15 +132,61 @@ AuthDecision check_incoming(const AllowList& allow_list, std::string_view peer_n
     if (!peer || peer->revoked)
       return refuse("peer " + std::string(peer_node) + " is not (or no longer) on the allow-list");
   }
-  if (peer_node.empty() || peer_node != op.origin) {
-    const std::string via = peer_node.empty() ? std::string("a bundle") : "peer " + std::string(peer_node);
-    if (op.signature.empty())
-      return refuse("missing signature: op of " + op.origin + " came via " + via + " without its origin's signature");
-    if (!verify_signature(origin->keys.sign, signing_bytes(op), op.signature))
-      return refuse("bad signature: op of " + op.origin + " via " + via + " is not signed by " + op.origin +
-                    "'s key (altered or forged)");
+  *needs_signature = peer_node.empty() || peer_node != op.origin;
+  *origin_out = origin;
+  return allow();
+}
+
+AuthDecision signature_refusal(std::string_view peer_node, const Op& op, bool missing) {
+  const std::string via = peer_node.empty() ? std::string("a bundle") : "peer " + std::string(peer_node);
+  if (missing) return refuse("missing signature: op of " + op.origin + " came via " + via + " without its origin's signature");
+  return refuse("bad signature: op of " + op.origin + " via " + via + " is not signed by " + op.origin +
+                "'s key (altered or forged)");
+}
+}  // namespace
+
+std::vector<AuthDecision> check_incoming_chunk(const AllowList& allow_list, std::string_view peer_node,
+                                               std::span<const Op> ops) {
+  std::vector<AuthDecision> out(ops.size());
+  std::vector<const AllowEntry*> origin(ops.size(), nullptr);
+  std::vector<char> needs_sig(ops.size(), 0);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    bool needs = false;
+    out[i] = check_origin(allow_list, peer_node, ops[i], &needs, &origin[i]);
+    needs_sig[i] = out[i].ok && needs;
   }
-  return may_write(*origin, op);
+  // Walk backwards: op i is vouched for by op i+1 when that one is authentic, is the same
+  // origin's next seq and carries digest(signing_bytes(op i)) as its prev.
+  std::vector<char> authentic(ops.size(), 0);
+  for (size_t k = ops.size(); k-- > 0;) {
+    if (!needs_sig[k]) continue;
+    const Op& op = ops[k];
+    const std::string bytes = signing_bytes(op);
+    bool ok = false;
+    if (k + 1 < ops.size() && authentic[k + 1]) {
+      const Op& next = ops[k + 1];
+      ok = next.origin == op.origin && next.seq == op.seq + 1 && !next.prev.empty() && next.prev == op_digest(bytes);
+    }
+    if (!ok) {
+      if (op.signature.empty()) {
+        out[k] = signature_refusal(peer_node, op, true);
+        continue;
+      }
+      ok = verify_signature(origin[k]->keys.sign, bytes, op.signature);
+      if (!ok) {
+        out[k] = signature_refusal(peer_node, op, false);
+        continue;
+      }
+    }
+    authentic[k] = 1;
+  }
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (out[i].ok) out[i] = may_write(*origin[i], ops[i]);
+  return out;
+}
+
+AuthDecision check_incoming(const AllowList& allow_list, std::string_view peer_node, const Op& op) {
+  return check_incoming_chunk(allow_list, peer_node, std::span<const Op>(&op, 1)).front();
 }
 
 }  // namespace honbu::sync

@@ -3,8 +3,10 @@
 // reach the store; refusals are counted and logged with the reason.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/op.hpp"
 #include "sync/keys.hpp"
@@ -30,5 +32,12 @@ AuthDecision may_write(const AllowEntry& origin, const Op& op);
 // is not the peer itself the op must carry a valid Ed25519 signature by the origin;
 // then may_write() for the origin.
 AuthDecision check_incoming(const AllowList& allow, std::string_view peer_node, const Op& op);
+
+// check_incoming() for a whole chunk (or bundle), with one signature check per run of an
+// origin's consecutive ops instead of one per op: an op whose successor in the chunk is
+// authentic and names its digest (Op::prev) is authentic too. Same decisions as calling
+// check_incoming() on each op, much cheaper for relayed backlogs. One decision per op.
+std::vector<AuthDecision> check_incoming_chunk(const AllowList& allow, std::string_view peer_node,
+                                               std::span<const Op> ops);
 
 }  // namespace honbu::sync

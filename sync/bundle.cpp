@@ -140,17 +140,19 @@ Bundle read_bundle(const std::string& path, const AllowList& allow) {
   int n = 2;
   while (std::getline(lines, line)) {
     ++n;
-    Op op;
     try {
-      op = decode_op_json(line, b.header.dataset);
+      b.ops.push_back(decode_op_json(line, b.header.dataset));
     } catch (const WireError& e) {
       throw BundleError(path + " line " + std::to_string(n) + ": " + e.what());
     }
-    const AuthDecision d = check_incoming(allow, "", op);
-    if (!d.ok) throw BundleError(path + " line " + std::to_string(n) + ": op " + op.origin + "#" +
-                                 std::to_string(op.seq) + " refused: " + d.reason);
-    b.ops.push_back(std::move(op));
   }
+  // Every op must be signed by its origin (a bundle has no authenticated sender); chained
+  // runs need one signature check each.
+  const std::vector<AuthDecision> decisions = check_incoming_chunk(allow, "", b.ops);
+  for (size_t i = 0; i < decisions.size(); ++i)
+    if (!decisions[i].ok)
+      throw BundleError(path + " line " + std::to_string(i + 3) + ": op " + b.ops[i].origin + "#" +
+                        std::to_string(b.ops[i].seq) + " refused: " + decisions[i].reason);
   if (b.ops.size() != b.header.op_count)
     throw BundleError(path + ": header says " + std::to_string(b.header.op_count) + " ops, file holds " +
                       std::to_string(b.ops.size()));

@@ -304,6 +304,14 @@ bool verify_signature(std::string_view sign_public, std::string_view bytes, std:
 
 std::string sign_key_base64(std::string_view raw) { return base64_encode(raw); }
 
+std::string op_digest(std::string_view bytes) {
+  ensure_sodium();
+  std::string out(32, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr, 0);
+  return out;
+}
+
 // [SECTION] The secret key file
 
 void save_secret_keys(const NodeKeys& keys, const std::string& path) {

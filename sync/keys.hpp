@@ -45,6 +45,8 @@ NodeKeys load_secret_keys(const std::string& path);  // KeyError naming the file
 bool verify_signature(std::string_view sign_public, std::string_view bytes, std::string_view signature);
 // The text form of an Ed25519 key in key files and the allow-list: standard base64, padded.
 std::string sign_key_base64(std::string_view raw);
+// BLAKE2b-256 of an op's signing bytes: the link of the per-origin op chain (Op::prev).
+std::string op_digest(std::string_view signing_bytes);
 
 // One allowed node.
 struct AllowEntry {

@@ -4,6 +4,11 @@
 
 namespace honbu::sync {
 
+void sign_ops_with(StoreOptions& options, const NodeKeys& keys) {
+  options.signer = [keys](std::string_view bytes) { return keys.sign(bytes); };
+  options.digest = [](std::string_view bytes) { return op_digest(bytes); };
+}
+
 NodeHandle start_node(const NodeConfig& c) {
   if (c.data_dir.empty()) throw Error("no data directory given (--data-dir)");
   if (c.keys_path.empty()) throw Error("no key file given (--keys); create one with: honbu-keys gen");
@@ -33,8 +38,7 @@ NodeHandle start_node(const NodeConfig& c) {
   so.path = database_path(c.data_dir, c.dataset);
   so.node_id = ac.keys.node_id;
   so.dataset = c.dataset;
-  const NodeKeys keys = ac.keys;
-  so.signer = [keys](std::string_view bytes) { return keys.sign(bytes); };
+  sign_ops_with(so, ac.keys);
   auto store = Store::open(so);
 
   NodeHandle h;

@@ -27,6 +27,10 @@ struct NodeHandle {
   std::string node_id, db_path;
 };
 
+// Makes the store sign every local op with this node's Ed25519 key and chain it to the
+// previous one (Op::prev, BLAKE2b): what relays and bundles need to carry its ops.
+void sign_ops_with(StoreOptions& options, const NodeKeys& keys);
+
 // Loads keys and allow-list (checking that this node is on it, not revoked, with the given
 // role), opens the dataset's database (creating it if needed) with op signing, starts the
 // agent. Throws Error with a message a person can act on.

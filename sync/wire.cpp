@@ -2,7 +2,10 @@
 
 #include <sodium.h>
 
+#include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "model/json_fields.hpp"
 
@@ -83,52 +86,362 @@ std::string from_base64(std::string_view text, const char* where) {
   return out;
 }
 
-json op_json(const Op& op) {
-  json j;
-  j["o"] = op.origin;
-  j["s"] = op.seq;
-  j["h"] = op.hlc.packed;
-  j["k"] = spec(op.kind).name;
-  j["i"] = op.entity_id;
-  j["t"] = op_type_name(op.type);
-  j["f"] = fields_to_json(op.fields);
-  if (!op.base.empty()) j["b"] = encode_base(op.base);
-  j["u"] = op.operator_name;
-  j["v"] = op.schema_version;
-  if (!op.signature.empty()) j["g"] = to_base64(op.signature);
-  return j;
+// [SECTION] Ops: hand-written encoder and a streaming (SAX) decoder. OPS chunks are the bulk
+// of all traffic; a JSON DOM per op cost more than applying the op (profiled).
+
+void append_member_name(std::string& out, char name) {
+  out += '"';
+  out += name;
+  out += "\":";
 }
 
-Op op_from(const json& j, std::string_view ds) {
-  const char* where = "op";
-  if (!j.is_object()) fail("op: must be an object");
-  Op op;
-  op.origin = node_id(j, "o", where);
-  op.seq = get_u64(j, "s", where);
-  if (op.seq == 0) fail("op: \"s\" (seq) starts at 1");
-  op.hlc = Hlc{get_u64(j, "h", where)};
-  const std::string kind = get_string(j, "k", where, 64);
-  auto k = kind_from_name(kind);
-  if (!k) fail("op " + op.origin + "#" + std::to_string(op.seq) + ": unknown kind \"" + kind + "\"");
-  op.kind = *k;
-  op.entity_id = get_string(j, "i", where, 128);
-  const std::string type = get_string(j, "t", where, 16);
-  auto t = op_type_from_name(type);
-  if (!t) fail("op " + op.origin + "#" + std::to_string(op.seq) + ": unknown type \"" + type + "\"");
-  op.type = *t;
-  try {
-    op.fields = fields_from_json(member(j, "f", where));
-    if (j.contains("b")) op.base = decode_base(get_string(j, "b", where, 65536));
-  } catch (const DecodeError& e) {
-    fail("op " + op.origin + "#" + std::to_string(op.seq) + ": " + e.what());
+void append_op_json(std::string& out, const Op& op) {
+  char num[24];
+  auto number = [&](std::uint64_t v) {
+    auto [p, ec] = std::to_chars(num, num + sizeof num, v);
+    out.append(num, p);
+  };
+  out += '{';
+  append_member_name(out, 'o');
+  append_json_quoted(out, op.origin);
+  out += ',';
+  append_member_name(out, 's');
+  number(op.seq);
+  out += ',';
+  append_member_name(out, 'h');
+  number(op.hlc.packed);
+  out += ',';
+  append_member_name(out, 'k');
+  append_json_quoted(out, spec(op.kind).name);
+  out += ',';
+  append_member_name(out, 'i');
+  append_json_quoted(out, op.entity_id);
+  out += ',';
+  append_member_name(out, 't');
+  append_json_quoted(out, op_type_name(op.type));
+  out += ',';
+  append_member_name(out, 'f');
+  out += encode_fields(op.fields);
+  if (!op.base.empty()) {
+    out += ',';
+    append_member_name(out, 'b');
+    append_json_quoted(out, encode_base(op.base));
   }
-  op.operator_name = get_string(j, "u", where, 400);
-  const std::uint64_t v = get_u64(j, "v", where);
+  out += ',';
+  append_member_name(out, 'u');
+  append_json_quoted(out, op.operator_name);
+  out += ',';
+  append_member_name(out, 'v');
+  number(static_cast<std::uint64_t>(op.schema_version));
+  if (!op.signature.empty()) {
+    out += ',';
+    append_member_name(out, 'g');
+    append_json_quoted(out, to_base64(op.signature));
+  }
+  if (!op.prev.empty()) {
+    out += ',';
+    append_member_name(out, 'p');
+    append_json_quoted(out, to_base64(op.prev));
+  }
+  out += '}';
+}
+
+// One JSON value as a streaming decoder saw it (objects and arrays only by kind).
+struct Scalar {
+  enum class Type { Null, Bool, Int, Uint, Float, String, Composite } type = Type::Null;
+  std::uint64_t u = 0;
+  std::string s;
+};
+
+// An op's members as they came, before the checks of op_from_raw().
+struct RawOp {
+  std::map<std::string, Scalar, std::less<>> members;  // o, s, h, k, i, t, b, u, v, g, p
+  bool has_fields = false;
+  Fields fields;
+  std::string fields_error;  // first rule violation inside "f"
+};
+
+const Scalar& raw_member(const RawOp& r, const char* name, const char* where) {
+  auto it = r.members.find(name);
+  if (it == r.members.end()) fail(std::string(where) + ": missing \"" + name + "\"");
+  return it->second;
+}
+
+std::string raw_string(const RawOp& r, const char* name, const char* where, size_t max_len = 4096) {
+  const Scalar& v = raw_member(r, name, where);
+  if (v.type != Scalar::Type::String) fail(std::string(where) + ": \"" + name + "\" must be a string");
+  if (v.s.size() > max_len) fail(std::string(where) + ": \"" + name + "\" is too long");
+  return v.s;
+}
+
+std::uint64_t raw_u64(const RawOp& r, const char* name, const char* where) {
+  const Scalar& v = raw_member(r, name, where);
+  if (v.type != Scalar::Type::Uint) fail(std::string(where) + ": \"" + name + "\" must be a whole number >= 0");
+  return v.u;
+}
+
+// The one place where a received op is checked (wire and bundles).
+Op op_from_raw(RawOp& r, std::string_view ds) {
+  const char* where = "op";
+  Op op;
+  op.origin = raw_string(r, "o", where, 64);
+  if (!is_valid_node_id(op.origin)) fail("op: \"o\" is not a valid node id");
+  op.seq = raw_u64(r, "s", where);
+  if (op.seq == 0) fail("op: \"s\" (seq) starts at 1");
+  op.hlc = Hlc{raw_u64(r, "h", where)};
+  const std::string name = op.origin + "#" + std::to_string(op.seq);
+  const std::string kind = raw_string(r, "k", where, 64);
+  auto k = kind_from_name(kind);
+  if (!k) fail("op " + name + ": unknown kind \"" + kind + "\"");
+  op.kind = *k;
+  op.entity_id = raw_string(r, "i", where, 128);
+  const std::string type = raw_string(r, "t", where, 16);
+  auto t = op_type_from_name(type);
+  if (!t) fail("op " + name + ": unknown type \"" + type + "\"");
+  op.type = *t;
+  if (!r.has_fields) fail("op: missing \"f\"");
+  if (!r.fields_error.empty()) fail("op " + name + ": " + r.fields_error);
+  op.fields = std::move(r.fields);
+  if (r.members.count("b")) {
+    try {
+      op.base = decode_base(raw_string(r, "b", where, 65536));
+    } catch (const DecodeError& e) {
+      fail("op " + name + ": " + e.what());
+    }
+  }
+  op.operator_name = raw_string(r, "u", where, 400);
+  const std::uint64_t v = raw_u64(r, "v", where);
   if (v == 0 || v > 1000) fail("op: \"v\" (schema version) out of range");
   op.schema_version = static_cast<int>(v);
-  if (j.contains("g")) op.signature = from_base64(get_string(j, "g", where, 200), where);
+  if (r.members.count("g")) op.signature = from_base64(raw_string(r, "g", where, 200), where);
+  if (r.members.count("p")) {
+    op.prev = from_base64(raw_string(r, "p", where, 100), where);
+    if (op.prev.size() != 32) fail("op " + name + ": \"p\" must be 32 bytes");
+  }
   op.dataset = std::string(ds);
   return op;
+}
+
+// Streams an OPS body ({"chunk", "dataset", "ops": [op, ...]}) or, with op_only, a single op
+// object (a bundle line). Members it does not know are skipped (forward compatibility).
+class OpsSax : public json::json_sax_t {
+ public:
+  explicit OpsSax(bool op_only) : op_only_(op_only) {}
+
+  std::optional<Scalar> chunk, dataset;
+  bool has_ops = false;
+  std::vector<RawOp> ops;
+  std::string error;  // a structural problem found while streaming
+  bool syntax_error = false;
+  std::size_t error_byte = 0;
+
+  bool null() override { return value(Scalar{}); }
+  bool boolean(bool b) override {
+    Scalar v{Scalar::Type::Bool, b ? 1u : 0u, {}};
+    return value(std::move(v));
+  }
+  bool number_integer(number_integer_t i) override {
+    Scalar v{Scalar::Type::Int, static_cast<std::uint64_t>(i), {}};
+    return value(std::move(v));
+  }
+  bool number_unsigned(number_unsigned_t u) override { return value(Scalar{Scalar::Type::Uint, u, {}}); }
+  bool number_float(number_float_t d, const string_t& text) override {
+    if (where_ == Where::Fields && skip_ == 0) {
+      try {
+        return field(field_from_float(key_, d));
+      } catch (const DecodeError& e) {
+        return field_error(e.what());
+      }
+    }
+    return value(Scalar{Scalar::Type::Float, 0, text});
+  }
+  bool string(string_t& s) override { return value(Scalar{Scalar::Type::String, 0, std::move(s)}); }
+  bool binary(binary_t&) override { return value(Scalar{Scalar::Type::Composite, 0, {}}); }
+
+  bool start_object(std::size_t) override {
+    if (skip_ > 0) return ++skip_, true;
+    switch (where_) {
+      case Where::Top:
+        where_ = op_only_ ? Where::Op : Where::Message;
+        if (op_only_) ops.emplace_back();
+        return true;
+      case Where::OpsArray:
+        if (ops.size() >= kMaxOpsPerChunk)
+          return fail("OPS: more than " + std::to_string(kMaxOpsPerChunk) + " ops in one chunk");
+        ops.emplace_back();
+        where_ = Where::Op;
+        return true;
+      case Where::Op:
+        if (key_ == "f") {
+          ops.back().has_fields = true;
+          ops.back().fields.clear();
+          where_ = Where::Fields;
+          return true;
+        }
+        return composite();
+      case Where::Fields:
+        field_error("fields: '" + key_ + "' must be null, a number or text");
+        skip_ = 1;
+        return true;
+      case Where::Message:
+        return composite();
+      case Where::Done:
+        return true;
+    }
+    return true;
+  }
+  bool end_object() override {
+    if (skip_ > 0) return --skip_, true;
+    switch (where_) {
+      case Where::Fields: where_ = Where::Op; return true;
+      case Where::Op: where_ = op_only_ ? Where::Done : Where::OpsArray; return true;
+      case Where::Message: where_ = Where::Done; return true;
+      default: return true;
+    }
+  }
+  bool start_array(std::size_t) override {
+    if (skip_ > 0) return ++skip_, true;
+    if (where_ == Where::Top) return fail(op_only_ ? "op: must be an object" : "message body must be a JSON object");
+    if (where_ == Where::Message && key_ == "ops") {
+      has_ops = true;
+      where_ = Where::OpsArray;
+      return true;
+    }
+    if (where_ == Where::OpsArray) return fail("op: must be an object");
+    if (where_ == Where::Fields) {
+      field_error("fields: '" + key_ + "' must be null, a number or text");
+      skip_ = 1;
+      return true;
+    }
+    if (where_ == Where::Op && key_ == "f") {
+      ops.back().has_fields = true;
+      field_error("fields: expected a JSON object");
+      skip_ = 1;
+      return true;
+    }
+    return composite();
+  }
+  bool end_array() override {
+    if (skip_ > 0) return --skip_, true;
+    if (where_ == Where::OpsArray) where_ = Where::Message;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (skip_ == 0) key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
+    syntax_error = true;
+    error_byte = position;
+    return false;
+  }
+
+ private:
+  enum class Where { Top, Message, OpsArray, Op, Fields, Done };
+  bool op_only_;
+  Where where_ = Where::Top;
+  int skip_ = 0;  // > 0: inside a value nobody reads
+  std::string key_;
+
+  bool fail(std::string why) {
+    error = std::move(why);
+    return false;
+  }
+  // A composite value where a scalar (or nothing) is expected: recorded, its content skipped.
+  bool composite() {
+    if (!value(Scalar{Scalar::Type::Composite, 0, {}})) return false;
+    skip_ = 1;
+    return true;
+  }
+  bool field(Value v) {
+    ops.back().fields.insert_or_assign(key_, std::move(v));
+    return true;
+  }
+  bool field_error(std::string why) {
+    if (ops.back().fields_error.empty()) ops.back().fields_error = std::move(why);
+    return true;
+  }
+  bool value(Scalar v) {
+    if (skip_ > 0) return true;
+    switch (where_) {
+      case Where::Top: return fail(op_only_ ? "op: must be an object" : "message body must be a JSON object");
+      case Where::Message:
+        if (key_ == "chunk") chunk = std::move(v);
+        else if (key_ == "dataset") dataset = std::move(v);
+        else if (key_ == "ops") return fail("OPS: \"ops\" must be an array");
+        return true;
+      case Where::OpsArray: return fail("op: must be an object");
+      case Where::Op:
+        if (key_ == "f") {
+          ops.back().has_fields = true;
+          return field_error("fields: expected a JSON object");
+        }
+        if (key_.size() == 1) ops.back().members.insert_or_assign(key_, std::move(v));
+        return true;
+      case Where::Fields:
+        switch (v.type) {
+          case Scalar::Type::Null: return field(std::monostate{});
+          case Scalar::Type::Bool: return field(field_from_bool(v.u != 0));
+          case Scalar::Type::Int: return field(static_cast<std::int64_t>(v.u));
+          case Scalar::Type::Uint:
+            try {
+              return field(field_from_unsigned(key_, v.u));
+            } catch (const DecodeError& e) {
+              return field_error(e.what());
+            }
+          case Scalar::Type::String: return field(std::move(v.s));
+          default: return field_error("fields: '" + key_ + "' must be null, a number or text");
+        }
+      case Where::Done: return true;
+    }
+    return true;
+  }
+};
+
+// Runs the SAX decoder; turns every failure into a WireError.
+void run_ops_sax(std::string_view text, OpsSax& sax, const char* what) {
+  bool ok = false;
+  try {
+    ok = json::sax_parse(text.begin(), text.end(), &sax);
+  } catch (const json::exception& e) {
+    fail(std::string(what) + ": malformed JSON: " + e.what());
+  }
+  if (sax.syntax_error) fail(std::string(what) + ": malformed JSON at byte " + std::to_string(sax.error_byte));
+  if (!ok) fail(sax.error.empty() ? std::string(what) + ": malformed JSON" : sax.error);
+}
+
+OpsMsg decode_ops(std::string_view body) {
+  OpsSax sax(false);
+  run_ops_sax(body, sax, "OPS");
+  OpsMsg m;
+  if (!sax.chunk) fail("OPS: missing \"chunk\"");
+  if (sax.chunk->type != Scalar::Type::Uint) fail("OPS: \"chunk\" must be a whole number >= 0");
+  m.chunk = sax.chunk->u;
+  if (!sax.dataset) fail("OPS: missing \"dataset\"");
+  if (sax.dataset->type != Scalar::Type::String) fail("OPS: \"dataset\" must be a string");
+  if (sax.dataset->s.size() > 80 || !is_valid_dataset_name(sax.dataset->s))
+    fail("OPS: \"dataset\" is not ACTUAL or EXERCISE:<name>");
+  m.dataset = sax.dataset->s;
+  if (!sax.has_ops) fail("OPS: missing \"ops\"");
+  m.ops.reserve(sax.ops.size());
+  for (RawOp& r : sax.ops) m.ops.push_back(op_from_raw(r, m.dataset));
+  return m;
+}
+
+std::string encode_ops_body(const OpsMsg& m) {
+  std::string out;
+  out.reserve(64 + m.ops.size() * 400);
+  out += "{\"chunk\":";
+  out += std::to_string(m.chunk);
+  out += ",\"dataset\":";
+  append_json_quoted(out, m.dataset);
+  out += ",\"ops\":[";
+  for (size_t i = 0; i < m.ops.size(); ++i) {
+    if (i) out += ',';
+    append_op_json(out, m.ops[i]);
+  }
+  out += "]}";
+  return out;
 }
 
 json parse_body(std::string_view body) {
@@ -158,16 +471,17 @@ std::string_view msg_type_name(MsgType t) {
   return "?";
 }
 
-std::string encode_op_json(const Op& op) { return op_json(op).dump(); }
+std::string encode_op_json(const Op& op) {
+  std::string out;
+  append_op_json(out, op);
+  return out;
+}
 
 Op decode_op_json(std::string_view text, std::string_view ds) {
-  try {
-    return op_from(json::parse(text.begin(), text.end()), ds);
-  } catch (const json::parse_error& e) {
-    fail("op: malformed JSON at byte " + std::to_string(e.byte));
-  } catch (const json::exception& e) {
-    fail(std::string("op: malformed JSON: ") + e.what());
-  }
+  OpsSax sax(true);
+  run_ops_sax(text, sax, "op");
+  if (sax.ops.empty()) fail("op: must be an object");
+  return op_from_raw(sax.ops.front(), ds);
 }
 
 Frames encode(const Message& m) {
@@ -185,9 +499,6 @@ Frames encode(const Message& m) {
           j = {{"vector", vector_json(x.vector)}};
         } else if constexpr (std::is_same_v<T, OpsMsg>) {
           type = MsgType::Ops;
-          json ops = json::array();
-          for (const Op& op : x.ops) ops.push_back(op_json(op));
-          j = {{"chunk", x.chunk}, {"dataset", x.dataset}, {"ops", std::move(ops)}};
         } else if constexpr (std::is_same_v<T, Ack>) {
           type = MsgType::Ack;
           json refused = json::array();
@@ -204,7 +515,10 @@ Frames encode(const Message& m) {
       m);
   Frames f;
   f.header = {'H', 'B', static_cast<char>(kProtocolVersion), static_cast<char>(type)};
-  f.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (const auto* ops = std::get_if<OpsMsg>(&m))
+    f.body = encode_ops_body(*ops);
+  else
+    f.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
   return f;
 }
 
@@ -216,6 +530,10 @@ Message decode(std::string_view header, std::string_view body) {
     fail("header: protocol version " + std::to_string(version) + " is not supported (this node speaks " +
          std::to_string(kProtocolVersion) + ")");
   const auto type = static_cast<MsgType>(static_cast<std::uint8_t>(header[3]));
+  if (type == MsgType::Ops) {
+    if (body.size() > kMaxBodyBytes) fail("message body is larger than " + std::to_string(kMaxBodyBytes) + " bytes");
+    return decode_ops(body);
+  }
   const json j = parse_body(body);
   switch (type) {
     case MsgType::Hello: {
@@ -235,17 +553,8 @@ Message decode(std::string_view header, std::string_view body) {
     }
     case MsgType::Vector:
       return VectorMsg{vector_from(j, "VECTOR")};
-    case MsgType::Ops: {
-      OpsMsg m;
-      m.chunk = get_u64(j, "chunk", "OPS");
-      m.dataset = dataset(j, "OPS");
-      const json& ops = member(j, "ops", "OPS");
-      if (!ops.is_array()) fail("OPS: \"ops\" must be an array");
-      if (ops.size() > kMaxOpsPerChunk) fail("OPS: more than " + std::to_string(kMaxOpsPerChunk) + " ops in one chunk");
-      m.ops.reserve(ops.size());
-      for (const json& o : ops) m.ops.push_back(op_from(o, m.dataset));
-      return m;
-    }
+    case MsgType::Ops:
+      break;  // decoded above, without a DOM
     case MsgType::Ack: {
       Ack a;
       a.chunk = get_u64(j, "chunk", "ACK");

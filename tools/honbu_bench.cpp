@@ -13,6 +13,7 @@
 
 #include "model/queries.hpp"
 #include "sync/agent.hpp"
+#include "sync/node.hpp"
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -381,7 +382,7 @@ class BenchCluster {
     so.node_id = id;
     so.dataset = "ACTUAL";
     const sync::NodeKeys k = keys_[id];
-    so.signer = [k](std::string_view b) { return k.sign(b); };
+    sync::sign_ops_with(so, k);
     sync::AgentConfig ac;
     ac.keys = k;
     ac.allow = allow_;

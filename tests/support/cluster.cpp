@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "model/store.hpp"
+#include "sync/node.hpp"
 
 namespace honbu::testing {
 
@@ -32,7 +33,7 @@ void Cluster::start(const std::string& id) {
   so.node_id = id;
   so.dataset = s.dataset;
   const sync::NodeKeys k = keys_.at(id);
-  so.signer = [k](std::string_view bytes) { return k.sign(bytes); };
+  sync::sign_ops_with(so, k);
   sync::AgentConfig ac;
   ac.keys = k;
   ac.allow = allow_;

@@ -247,3 +247,78 @@ TEST_F(Auth, ValidSignatureDoesNotLiftTheRoleRules) {
   const Op relay_own = make_op("relay-1", EntityKind::Request, "r1");
   EXPECT_REFUSED(check_incoming(allow, "relay-1", relay_own), "relay");
 }
+
+// [SECTION] check_incoming_chunk: one signature per chained run
+
+namespace {
+// A run of kita's ops, chained like the store chains them (Op::prev = digest of the
+// previous op's signing bytes); each op is signed, as each is when created.
+std::vector<Op> chained_run(const NodeKeys& k, std::uint64_t first_seq, int n) {
+  std::vector<Op> ops;
+  std::string prev;
+  for (int i = 0; i < n; ++i) {
+    Op op = make_op("kita", EntityKind::Request, "r" + std::to_string(i), {{"title", "毛布 " + std::to_string(i)}});
+    op.seq = first_seq + static_cast<std::uint64_t>(i);
+    op.prev = prev;
+    const std::string bytes = signing_bytes(op);
+    op.signature = k.sign(bytes);
+    prev = op_digest(bytes);
+    ops.push_back(op);
+  }
+  return ops;
+}
+}  // namespace
+
+TEST_F(Auth, ChunkDecisionsEqualPerOpDecisions) {
+  std::vector<Op> ops = chained_run(keys.at("kita"), 10, 6);
+  ops.push_back(make_op("minami", EntityKind::Request, "m1"));  // unsigned, via hq: refused
+  ops.push_back(signed_op(make_op("hq", EntityKind::HqState, std::string(kHqStateId), {{"state", "taisaku"}})));
+  const auto chunk = check_incoming_chunk(allow, "relay-1", ops);
+  ASSERT_EQ(chunk.size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const AuthDecision one = check_incoming(allow, "relay-1", ops[i]);
+    EXPECT_EQ(chunk[i].ok, one.ok) << i;
+    EXPECT_EQ(chunk[i].reason, one.reason) << i;
+  }
+  EXPECT_FALSE(chunk[6].ok);
+}
+
+TEST_F(Auth, ChainVouchesForOpsWhoseOwnSignatureWasLost) {
+  std::vector<Op> ops = chained_run(keys.at("kita"), 1, 5);
+  // Only the last op's signature is needed: the others are vouched for by the chain.
+  for (size_t i = 0; i + 1 < ops.size(); ++i) ops[i].signature.clear();
+  for (const AuthDecision& d : check_incoming_chunk(allow, "relay-1", ops)) EXPECT_ALLOWED(d);
+  // Without the tail (its signature is what anchors the run), the first op stands alone.
+  EXPECT_REFUSED(check_incoming_chunk(allow, "relay-1", std::span<const Op>(ops.data(), 1)).front(),
+                 "missing signature");
+}
+
+TEST_F(Auth, TamperedOpInsideAChainIsRefusedAndTheRestStillVerify) {
+  std::vector<Op> ops = chained_run(keys.at("kita"), 1, 6);
+  ops[2].fields["title"] = std::string("改ざん");  // breaks ops[3].prev and its own signature
+  const auto d = check_incoming_chunk(allow, "relay-1", ops);
+  EXPECT_ALLOWED(d[0]);
+  EXPECT_ALLOWED(d[1]);
+  EXPECT_REFUSED(d[2], "bad signature");
+  for (size_t i = 3; i < ops.size(); ++i) EXPECT_ALLOWED(d[i]);
+
+  // A forged "next" op cannot vouch for anything: its own signature fails first.
+  std::vector<Op> forged = chained_run(keys.at("kita"), 1, 3);
+  forged[2].signature = keys.at("relay-1").sign(signing_bytes(forged[2]));
+  forged[0].signature.clear();
+  forged[1].signature.clear();
+  const auto f = check_incoming_chunk(allow, "relay-1", forged);
+  EXPECT_REFUSED(f[2], "bad signature");
+  EXPECT_REFUSED(f[1], "missing signature");
+  EXPECT_REFUSED(f[0], "missing signature");
+}
+
+TEST_F(Auth, ChainLinksOnlyCountForTheSameOriginsNextSeq) {
+  std::vector<Op> ops = chained_run(keys.at("kita"), 1, 3);
+  std::swap(ops[0], ops[1]);  // out of order: no link, each op checked on its own
+  ops[0].signature.clear();   // (seq 2 first, unsigned now)
+  const auto d = check_incoming_chunk(allow, "relay-1", ops);
+  EXPECT_REFUSED(d[0], "missing signature");
+  EXPECT_ALLOWED(d[1]);
+  EXPECT_ALLOWED(d[2]);
+}

@@ -1,6 +1,7 @@
 // Bundles: export what a peer lacks, import through the same path; twice or out of order
 // is harmless; truncated, tampered, foreign or other-dataset files are refused whole.
 #include "sync/bundle.hpp"
+#include "sync/node.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,8 +41,7 @@ class Bundles : public ::testing::Test {
     o.path = dir.file(id + "-" + dataset.substr(0, 3) + ".db");
     o.node_id = id;
     o.dataset = dataset;
-    const NodeKeys k = keys[id];
-    o.signer = [k](std::string_view b) { return k.sign(b); };
+    sign_ops_with(o, keys[id]);
     return Store::open(o);
   }
   void write(Store& s, int n) {

@@ -175,3 +175,62 @@ TEST(Wire, FuzzCorpusSeedsAreValidMessages) {
   }
   EXPECT_EQ(count, 6);
 }
+
+// The OPS decoder streams (no DOM): unknown members are skipped however deep they nest,
+// a repeated member keeps its last value (as a DOM would), and structure errors still name
+// what is wrong.
+TEST(Wire, StreamingOpsDecoderSkipsUnknownMembersAndChecksStructure) {
+  const std::string ops_header("HB\x01\x03", 4);
+  auto good = nlohmann::json::parse(encode_op_json(sample_op()));
+  auto body = [](nlohmann::json ops, nlohmann::json extra = nlohmann::json::object()) {
+    nlohmann::json j{{"chunk", 7}, {"dataset", "ACTUAL"}, {"ops", std::move(ops)}};
+    for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    return j.dump();
+  };
+  auto op = good;
+  op["zz"] = {{"deep", {1, {{"x", nullptr}}, "t"}}};  // from a newer version: ignored
+  op["x"] = {1, 2, 3};
+  const Message m = decode(ops_header, body({op, good}, {{"future", {{"a", {1, 2}}}}}));
+  const auto& ops = std::get<OpsMsg>(m);
+  EXPECT_EQ(ops.chunk, 7u);
+  ASSERT_EQ(ops.ops.size(), 2u);
+  EXPECT_EQ(ops.ops[0].fields, sample_op().fields);
+  EXPECT_EQ(ops.ops[0].signature, sample_op().signature);
+
+  // A repeated member: the last one counts.
+  const std::string dup = R"({"chunk":1,"dataset":"ACTUAL","ops":[)" + encode_op_json(sample_op()).substr(0, 1) +
+                          R"("i":"first",)" + encode_op_json(sample_op()).substr(1) + "]}";
+  EXPECT_EQ(std::get<OpsMsg>(decode(ops_header, dup)).ops[0].entity_id, sample_op().entity_id);
+
+  EXPECT_NE(error_of(ops_header, R"({"chunk":1,"dataset":"ACTUAL","ops":{}})").find("must be an array"), std::string::npos);
+  EXPECT_NE(error_of(ops_header, R"({"chunk":1,"dataset":"ACTUAL","ops":[5]})").find("must be an object"), std::string::npos);
+  EXPECT_NE(error_of(ops_header, R"({"chunk":1,"dataset":"ACTUAL","ops":[[]]})").find("must be an object"), std::string::npos);
+  EXPECT_NE(error_of(ops_header, R"({"dataset":"ACTUAL","ops":[]})").find("missing \"chunk\""), std::string::npos);
+  EXPECT_NE(error_of(ops_header, R"({"chunk":-1,"dataset":"ACTUAL","ops":[]})").find("chunk"), std::string::npos);
+  EXPECT_NE(error_of(ops_header, R"({"chunk":1,"dataset":"DRILL","ops":[]})").find("dataset"), std::string::npos);
+  EXPECT_NE(error_of(ops_header, R"({"chunk":1,"dataset":"ACTUAL"})").find("missing \"ops\""), std::string::npos);
+  EXPECT_NE(error_of(ops_header, "[1]").find("JSON object"), std::string::npos);
+  auto bad = good;
+  bad["f"] = 3;
+  EXPECT_NE(error_of(ops_header, body({bad})).find("JSON object"), std::string::npos);
+  bad = good;
+  bad["f"] = {{"n", 18446744073709551615ull}};
+  EXPECT_NE(error_of(ops_header, body({bad})).find("too large"), std::string::npos);
+  bad = good;
+  bad.erase("u");
+  EXPECT_NE(error_of(ops_header, body({bad})).find("missing \"u\""), std::string::npos);
+  bad = good;
+  bad["p"] = "AAAA";
+  EXPECT_NE(error_of(ops_header, body({bad})).find("32 bytes"), std::string::npos);
+}
+
+TEST(Wire, OpJsonCarriesTheChainLink) {
+  Op op = sample_op();
+  op.prev = std::string(32, '\x07');
+  const Op back = decode_op_json(encode_op_json(op), "ACTUAL");
+  EXPECT_EQ(back.prev, op.prev);
+  EXPECT_EQ(signing_bytes(back), signing_bytes(op));
+  EXPECT_EQ(signing_bytes(op).rfind("honbu-op-v2", 0), 0u);
+  op.prev.clear();
+  EXPECT_EQ(signing_bytes(op).rfind("honbu-op-v1", 0), 0u);
+}

@@ -4,13 +4,17 @@
 //                     [--listen tcp://*:5701] [--peer hq@tcp://10.0.0.1:5701]... [--dataset X]
 //                     [--status-every SEC] [--demo-branch B] [--config FILE]
 //   honbu-node status --data-dir D          what the running node last reported
-//   honbu-node ctl    --data-dir D partition PEER [SECONDS] | heal PEER | write-demo
+//   honbu-node export --data-dir D --keys K --for PEER --out FILE [--since-vector FILE]
+//   honbu-node import --data-dir D --keys K --allowlist A FILE
+//                     bundles for sneakernet: through the running node if there is one
+//   honbu-node ctl    --data-dir D partition PEER [SECONDS] | heal PEER | status | write N | write-demo
 // A running node logs one line per event worth a human's attention and writes
 // <data-dir>/status.json every second; `ctl` talks to it over <data-dir>/control.sock.
 #include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -26,6 +31,7 @@
 #include "model/demo.hpp"
 #include "model/paths.hpp"
 #include "model/queries.hpp"
+#include "sync/bundle.hpp"
 #include "sync/node.hpp"
 
 using namespace honbu;
@@ -107,6 +113,88 @@ void demo_trickle(Agent& agent, const std::string& branch, std::mt19937_64& rng)
   }).wait();
 }
 
+// [SECTION] Bundles (sneakernet), shared by the CLI and the control socket.
+
+// The vector the bundle starts after: the file given, else what this node last heard from
+// the peer, else nothing (the whole log).
+VersionVector since_for(Store& s, const std::string& peer, const std::string& since_file, std::string* how) {
+  if (!since_file.empty()) {
+    std::ifstream f(since_file);
+    if (!f) throw Error("cannot read --since-vector file " + since_file);
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    try {
+      VersionVector v = decode_vector(text);
+      *how = "from " + since_file;
+      return v;
+    } catch (const Error& e) {
+      throw Error(since_file + " is not a version vector ({\"node\": seq, ...}): " + e.what());
+    }
+  }
+  if (auto rec = s.peer(peer)) {
+    *how = "what " + peer + " last told this node" +
+           (rec->last_heard ? " (" + format_iso_jst(*rec->last_heard).substr(0, 16) + ")" : "");
+    return rec->vector;
+  }
+  *how = "nothing known of " + peer + ": the whole log";
+  return {};
+}
+
+std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& peer, const std::string& out,
+                          const std::string& since_file) {
+  std::string how;
+  const VersionVector since = since_for(s, peer, since_file, &how);
+  const BundleHeader h = write_bundle(s, keys, peer, since, out);
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(out, ec);
+  return "exported " + std::to_string(h.op_count) + " ops for " + peer + " to " + out + " (" +
+         std::to_string(ec ? 0 : bytes / 1024) + " KiB; dataset " + h.dataset + "; starting after " + how + ")";
+}
+
+std::string import_file(Store& s, const AllowList& allow, const std::string& file) {
+  const ImportResult r = import_bundle(s, allow, file);
+  return "imported " + file + " from " + r.header.from_node + ": " + std::to_string(r.report.applied) + " applied, " +
+         std::to_string(r.report.duplicates) + " already here, " + std::to_string(r.report.quarantined) +
+         " held back (clock ahead), " + std::to_string(r.report.invalid) + " invalid, " +
+         std::to_string(r.report.refused) + " refused";
+}
+
+// Words of a control request: a JSON array of strings (paths may hold spaces), or plain words.
+std::vector<std::string> request_words(const std::string& text) {
+  std::vector<std::string> words;
+  if (!text.empty() && text.front() == '[') {
+    try {
+      for (const auto& w : json::parse(text)) words.push_back(w.get<std::string>());
+      return words;
+    } catch (const json::exception&) {
+      return {};
+    }
+  }
+  std::istringstream in(text);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// Sends a request to the node running in data_dir. nullopt: no node answers there.
+std::optional<std::string> ask_running_node(const std::string& data_dir, const std::vector<std::string>& words,
+                                            int timeout_ms) {
+  const std::string path = data_dir + "/control.sock";
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  zmq::context_t ctx;
+  auto ask = [&](const std::vector<std::string>& w, int ms) -> std::optional<std::string> {
+    zmq::socket_t req(ctx, zmq::socket_type::req);
+    req.set(zmq::sockopt::linger, 0);
+    req.set(zmq::sockopt::rcvtimeo, ms);
+    req.connect("ipc://" + path);
+    req.send(zmq::buffer(json(w).dump()));
+    zmq::message_t reply;
+    if (!req.recv(reply)) return std::nullopt;
+    return reply.to_string();
+  };
+  // A quick ping first: a socket file left by a killed node must not make us wait long.
+  if (!ask({"ping"}, 1500)) return std::nullopt;
+  return ask(words, timeout_ms);
+}
+
 int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch) {
   NodeHandle node = start_node(cfg);
   Agent& agent = *node.agent;
@@ -143,24 +231,61 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch) {
     if (item.revents & ZMQ_POLLIN) {
       zmq::message_t req;
       (void)ctl.recv(req);
-      std::istringstream in(req.to_string());
-      std::string verb, peer;
-      in >> verb >> peer;
+      const std::vector<std::string> w = request_words(req.to_string());
+      const std::string verb = w.empty() ? "" : w[0], peer = w.size() > 1 ? w[1] : "";
       std::string reply = "ok";
-      if (verb == "status") {
+      if (verb == "ping") {
+        reply = "ok";
+      } else if (verb == "status") {
         json j = status_json(agent.status(), node.db_path);
         j["state_hash"] = agent.run([](Store& s) { return state_hash(s.db()); }).get();
         reply = j.dump(2);
       } else if (verb == "partition" && !peer.empty()) {
         int seconds = 0;
-        in >> seconds;
+        if (w.size() > 2) seconds = std::atoi(w[2].c_str());
         agent.partition(peer, seconds > 0 ? std::optional(std::chrono::milliseconds(seconds * 1000)) : std::nullopt);
       } else if (verb == "heal" && !peer.empty()) {
         agent.heal(peer);
       } else if (verb == "write-demo" && !demo_branch.empty()) {
         demo_trickle(agent, demo_branch, rng);
+      } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit)) {
+        // `write N`: N クロノロ entries in one transaction (tests, demos, load).
+        const int n = std::stoi(peer);
+        reply = agent.run([n](Store& s) {
+          std::uint64_t last = 0;
+          s.batch([&] {
+            for (int i = 0; i < n; ++i) {
+              auto r = s.put(EntityKind::Chronology, s.new_id(),
+                             {{"number", s.next_chronology_number()}, {"node_label", s.node_id()},
+                              {"at", format_iso_jst(s.now())}, {"content", "試験記録 " + std::to_string(i + 1)},
+                              {"category", "info"}, {"state", "pending"}},
+                             "honbu-node ctl");
+              last = r.op.seq;
+            }
+          });
+          return "ok " + std::to_string(last);
+        }).get();
+      } else if (verb == "export" && w.size() >= 3) {
+        const NodeKeys keys = load_secret_keys(cfg.keys_path);
+        const std::string since = w.size() > 3 ? w[3] : "";
+        reply = agent.run([&](Store& s) {
+          try {
+            return export_bundle(s, keys, w[1], w[2], since);
+          } catch (const std::exception& e) {
+            return std::string("error: ") + e.what();
+          }
+        }).get();
+      } else if (verb == "import" && w.size() >= 2) {
+        reply = agent.run([&](Store& s) {
+          try {
+            return import_file(s, AllowList::load(cfg.allowlist_path), w[1]);
+          } catch (const std::exception& e) {
+            return std::string("error: ") + e.what();
+          }
+        }).get();
       } else {
-        reply = "error: unknown command \"" + req.to_string() + "\" (partition PEER [SECONDS] | heal PEER | status | write-demo)";
+        reply = "error: unknown command \"" + req.to_string() +
+                "\" (partition PEER [SECONDS] | heal PEER | status | write N | write-demo | export PEER FILE [SINCE] | import FILE)";
       }
       ctl.send(zmq::buffer(reply));
     }
@@ -221,7 +346,24 @@ int main(int argc, char** argv) {
   std::vector<std::string> words;
   auto* ctl = app.add_subcommand("ctl", "send a command to a running node");
   ctl->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
-  ctl->add_option("command", words, "partition PEER [SECONDS] | heal PEER | status | write-demo")->required();
+  ctl->add_option("command", words, "partition PEER [SECONDS] | heal PEER | status | write N | write-demo")->required();
+
+  std::string bundle_keys, bundle_peer, bundle_out, since_file, bundle_file, bundle_allowlist,
+      bundle_dataset = "ACTUAL";
+  auto* exp = app.add_subcommand("export", "write a bundle file of the ops a peer lacks (for a USB stick)");
+  exp->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
+  exp->add_option("--keys", bundle_keys, "this node's secret key file (signs the bundle)")->required();
+  exp->add_option("--for", bundle_peer, "the node the bundle is for")->required();
+  exp->add_option("--out", bundle_out, "bundle file to write")->required();
+  exp->add_option("--since-vector", since_file,
+                  "JSON version vector the peer holds (default: what it last told this node)");
+  exp->add_option("--dataset", bundle_dataset, "ACTUAL or EXERCISE:<name>")->capture_default_str();
+  auto* imp = app.add_subcommand("import", "apply a bundle file (twice or out of order is harmless)");
+  imp->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
+  imp->add_option("--keys", bundle_keys, "this node's secret key file")->required();
+  imp->add_option("--allowlist", bundle_allowlist, "allow-list file (who may sign what)");
+  imp->add_option("--dataset", bundle_dataset, "ACTUAL or EXERCISE:<name>")->capture_default_str();
+  imp->add_option("file", bundle_file, "bundle file")->required();
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -246,26 +388,39 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*ctl) {
-      zmq::context_t ctx;
-      zmq::socket_t req(ctx, zmq::socket_type::req);
-      req.set(zmq::sockopt::linger, 0);
-      req.set(zmq::sockopt::rcvtimeo, 3000);
-      const std::string path = data_dir + "/control.sock";
-      if (!std::filesystem::exists(path)) {
-        std::fprintf(stderr, "honbu-node: no running node in %s (no control.sock)\n", data_dir.c_str());
+      const bool slow = !words.empty() && (words[0] == "write" || words[0] == "export" || words[0] == "import");
+      const auto reply = ask_running_node(data_dir, words, slow ? 300'000 : 5'000);
+      if (!reply) {
+        std::fprintf(stderr, "honbu-node: no running node answers in %s\n", data_dir.c_str());
         return 2;
       }
-      req.connect("ipc://" + path);
-      std::string line;
-      for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
-      req.send(zmq::buffer(line));
-      zmq::message_t reply;
-      if (!req.recv(reply)) {
-        std::fprintf(stderr, "honbu-node: the node did not answer within 3 s\n");
-        return 2;
+      std::cout << *reply << "\n";
+      return reply->rfind("error", 0) == 0 ? 2 : 0;
+    }
+    if (*exp || *imp) {
+      // Through the running node if there is one (it owns the database), else directly.
+      std::vector<std::string> words2;
+      if (*exp) words2 = {"export", bundle_peer, bundle_out, since_file};
+      else words2 = {"import", bundle_file};
+      if (auto reply = ask_running_node(data_dir, words2, 300'000)) {
+        std::cout << *reply << "\n";
+        return reply->rfind("error", 0) == 0 ? 2 : 0;
       }
-      std::cout << reply.to_string() << "\n";
-      return reply.to_string().rfind("error", 0) == 0 ? 2 : 0;
+      const NodeKeys keys = load_secret_keys(bundle_keys);
+      StoreOptions so;
+      so.path = database_path(data_dir, bundle_dataset);
+      so.node_id = keys.node_id;
+      so.dataset = bundle_dataset;
+      so.create_if_missing = static_cast<bool>(*imp);
+      sign_ops_with(so, keys);
+      auto store = Store::open(so);
+      if (*exp) {
+        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file) << "\n";
+      } else {
+        if (bundle_allowlist.empty()) throw Error("import needs --allowlist (to check who signed the ops)");
+        std::cout << import_file(*store, AllowList::load(bundle_allowlist), bundle_file) << "\n";
+      }
+      return 0;
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-node: %s\n", e.what());

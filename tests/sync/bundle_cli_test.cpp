@@ -1,0 +1,224 @@
+// `honbu-node export` / `import`: bundles made and applied by the real program, both with
+// no node running (the tool opens the database) and through a running node's control socket.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "model/paths.hpp"
+#include "model/queries.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/node.hpp"
+
+using namespace honbu;
+using namespace honbu::sync;
+using honbu::testing::TempDir;
+
+namespace {
+
+const std::string kNode = HONBU_BINARY_DIR "/tools/honbu-node";
+const std::string kKeys = HONBU_BINARY_DIR "/tools/honbu-keys";
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+};
+
+Outcome run(const std::string& cmd) {
+  Outcome r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+// Two nodes' keys and one allow-list, made with honbu-keys as an operator would.
+struct Site {
+  TempDir dir;
+  std::string keys = dir.file("keys"), allow = dir.file("allow.yaml");
+  std::string data(const std::string& node) const { return dir.file("data-" + node); }
+  std::string key(const std::string& node) const { return keys + "/" + node + ".key"; }
+  Site() {
+    EXPECT_EQ(run(kKeys + " --lang en gen --node hq --role hq --out " + keys + " --allowlist " + allow).status, 0);
+    EXPECT_EQ(run(kKeys + " --lang en gen --node kita --role branch --branch kita --areas kitayama --out " + keys +
+                  " --allowlist " + allow)
+                  .status,
+              0);
+  }
+  // kita writes n クロノロ entries into its own database (signed and chained, as a node does).
+  void kita_writes(int n, const std::string& dataset = "ACTUAL") const {
+    std::filesystem::create_directories(data("kita"));
+    StoreOptions so;
+    so.path = database_path(data("kita"), dataset);
+    so.node_id = "kita";
+    so.dataset = dataset;
+    sign_ops_with(so, load_secret_keys(key("kita")));
+    auto s = Store::open(so);
+    s->batch([&] {
+      for (int i = 0; i < n; ++i)
+        ASSERT_TRUE(s->put(EntityKind::Chronology, s->new_id(),
+                           {{"number", s->next_chronology_number()}, {"node_label", std::string("kita")},
+                            {"at", format_iso_jst(s->now())}, {"content", "孤立中の記録 " + std::to_string(i)},
+                            {"state", "pending"}},
+                           "北支所")
+                        .ok);
+    });
+  }
+  VersionVector vector_of(const std::string& node) const {
+    StoreOptions so;
+    so.path = database_path(data(node), "ACTUAL");
+    so.create_if_missing = false;
+    return Store::open(so)->version_vector();
+  }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void spit(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+}  // namespace
+
+TEST(BundleCli, ExportImportWithNoNodeRunning) {
+  ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
+  Site site;
+  site.kita_writes(250);
+  const std::string file = site.dir.file("kita-for-hq.honbu");
+  Outcome ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                   " --for hq --out " + file);
+  ASSERT_EQ(ex.status, 0) << ex.out;
+  EXPECT_TRUE(contains(ex.out, "exported 250 ops for hq")) << ex.out;
+  EXPECT_TRUE(contains(ex.out, "the whole log")) << ex.out;  // nothing known of hq yet
+
+  const std::string imp = kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") +
+                          " --allowlist " + site.allow + " ";
+  Outcome in = run(imp + file);
+  ASSERT_EQ(in.status, 0) << in.out;
+  EXPECT_TRUE(contains(in.out, "250 applied")) << in.out;
+  EXPECT_EQ(site.vector_of("hq").at("kita"), 250u);
+
+  // Twice is harmless.
+  Outcome again = run(imp + file);
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_TRUE(contains(again.out, "0 applied, 250 already here")) << again.out;
+
+  // A later bundle that starts where the first ended, by a vector file, then out of order.
+  site.kita_writes(40);
+  const std::string since = site.dir.file("hq-vector.json"), second = site.dir.file("second.honbu");
+  spit(since, "{\"kita\": 250}");
+  ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") + " --for hq --out " +
+           second + " --since-vector " + since);
+  ASSERT_EQ(ex.status, 0) << ex.out;
+  EXPECT_TRUE(contains(ex.out, "exported 40 ops")) << ex.out;
+  EXPECT_TRUE(contains(run(imp + second).out, "40 applied"));
+  EXPECT_EQ(site.vector_of("hq").at("kita"), 290u);
+}
+
+TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
+  ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
+  Site site;
+  site.kita_writes(30);
+  const std::string file = site.dir.file("b.honbu");
+  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                " --for hq --out " + file)
+                .status,
+            0);
+  const std::string imp = kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") +
+                          " --allowlist " + site.allow + " ";
+  const std::string good = slurp(file);
+
+  spit(site.dir.file("cut.honbu"), good.substr(0, good.size() / 2));
+  Outcome cut = run(imp + site.dir.file("cut.honbu"));
+  EXPECT_EQ(cut.status, 2) << cut.out;
+  EXPECT_TRUE(contains(cut.out, "truncated") || contains(cut.out, "checksum")) << cut.out;
+
+  std::string tampered = good;
+  const size_t at = tampered.find("孤立中の記録 7");
+  ASSERT_NE(at, std::string::npos);
+  tampered.replace(at, std::string("孤立中の記録 7").size(), "孤立中の記録 8");
+  spit(site.dir.file("tampered.honbu"), tampered);
+  Outcome t = run(imp + site.dir.file("tampered.honbu"));
+  EXPECT_EQ(t.status, 2) << t.out;
+  EXPECT_TRUE(contains(t.out, "checksum mismatch")) << t.out;
+
+  Outcome missing = run(imp + site.dir.file("nope.honbu"));
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_TRUE(contains(missing.out, "cannot open")) << missing.out;
+
+  // Nothing of the refused files was applied.
+  EXPECT_FALSE(std::filesystem::exists(database_path(site.data("hq"), "ACTUAL")) &&
+               site.vector_of("hq").count("kita"));
+
+  // A drill bundle never enters the real dataset.
+  site.kita_writes(5, "EXERCISE:d1");
+  const std::string drill = site.dir.file("drill.honbu");
+  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                " --dataset EXERCISE:d1 --for hq --out " + drill)
+                .status,
+            0);
+  Outcome d = run(imp + drill);
+  EXPECT_EQ(d.status, 2) << d.out;
+  EXPECT_TRUE(contains(d.out, "drill and real data never mix")) << d.out;
+}
+
+TEST(BundleCli, ImportGoesThroughTheRunningNode) {
+  ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
+  Site site;
+  site.kita_writes(60);
+  const std::string file = site.dir.file("k.honbu");
+  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                " --for hq --out " + file)
+                .status,
+            0);
+  std::filesystem::create_directories(site.data("hq"));
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string log = site.data("hq") + "/node.log";
+    std::freopen(log.c_str(), "w", stdout);
+    std::freopen(log.c_str(), "a", stderr);
+    ::execl(kNode.c_str(), kNode.c_str(), "run", "--data-dir", site.data("hq").c_str(), "--role", "hq", "--keys",
+            site.key("hq").c_str(), "--allowlist", site.allow.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      ::kill(pid, SIGTERM);
+      int st;
+      ::waitpid(pid, &st, 0);
+    }
+  } reap{pid};
+  // Wait until the node answers on its control socket.
+  Outcome ping;
+  for (int i = 0; i < 100; ++i) {
+    ping = run(kNode + " ctl --data-dir " + site.data("hq") + " ping");
+    if (ping.status == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(ping.status, 0) << ping.out << slurp(site.data("hq") + "/node.log");
+
+  // The running node owns the database: the import is done by it.
+  Outcome in = run(kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") + " --allowlist " +
+                   site.allow + " " + file);
+  ASSERT_EQ(in.status, 0) << in.out;
+  EXPECT_TRUE(contains(in.out, "60 applied")) << in.out;
+  Outcome st = run(kNode + " ctl --data-dir " + site.data("hq") + " status");
+  EXPECT_TRUE(contains(st.out, "\"kita\": 60")) << st.out;
+}

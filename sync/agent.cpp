@@ -30,6 +30,7 @@ using TimePoint = SteadyClock::time_point;
 constexpr int kZapEnforceDomain = 93;
 constexpr const char* kZapDomain = "honbu";
 constexpr int kMaxMessagesPerTurn = 64;  // per socket per loop turn: keep the loop fair
+constexpr int kMaxRouterMessagesPerTurn = 512;  // the ROUTER carries every incoming peer
 // Received chunks are applied together, one transaction (one fsync) per loop turn: with
 // many peers streaming a backlog, a commit per chunk made fsync the bottleneck.
 constexpr std::size_t kMaxOpsPerCommit = 10000;
@@ -378,7 +379,8 @@ class Agent::Impl {
   // HONBU_SYNC_TRACE=1: one stderr line per message, for debugging a link by hand.
   void trace(const Channel& ch, std::string_view dir, std::string_view what) const {
     if (!trace_) return;
-    std::fprintf(stderr, "[sync %s] %s %s %.*s %.*s\n", cfg_.keys.node_id.c_str(), ch.routing_id.empty() ? "out" : "in",
+    std::fprintf(stderr, "[sync %lld %s] %s %s %.*s %.*s\n", static_cast<long long>(wall_now_ms() % 100000),
+                 cfg_.keys.node_id.c_str(), ch.routing_id.empty() ? "out" : "in",
                  ch.peer.c_str(), static_cast<int>(dir.size()), dir.data(), static_cast<int>(what.size()), what.data());
   }
 
@@ -532,7 +534,7 @@ class Agent::Impl {
   // [SECTION] Receiving
 
   void read_router() {
-    for (int i = 0; i < kMaxMessagesPerTurn && pending_ops_ < kMaxOpsPerCommit; ++i) {
+    for (int i = 0; i < kMaxRouterMessagesPerTurn && pending_ops_ < kMaxOpsPerCommit; ++i) {
       std::vector<zmq::message_t> frames;
       zmq::message_t part;
       if (!router_->recv(part, zmq::recv_flags::dontwait)) return;
@@ -728,6 +730,12 @@ class Agent::Impl {
       o.ack.chunk = chunks[c].msg.chunk;
       std::vector<Op>& ops = chunks[c].msg.ops;
       if (o.peer.empty()) continue;  // the connection went away: its peer re-sends
+      // The sender holds what it sent: never echo it back (it would come straight back to
+      // us from every peer we relay to). Only contiguous extensions, so nothing is skipped.
+      for (const Op& op : ops) {
+        auto& sent_upto = o.ch->cursor[op.origin];
+        if (op.seq == sent_upto + 1) sent_upto = op.seq;
+      }
       const std::vector<AuthDecision> decisions = check_incoming_chunk(cfg_.allow, o.peer, ops);
       o.accepted.reserve(ops.size());
       for (size_t i = 0; i < ops.size(); ++i) {

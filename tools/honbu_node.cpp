@@ -195,7 +195,18 @@ std::optional<std::string> ask_running_node(const std::string& data_dir, const s
   return ask(words, timeout_ms);
 }
 
-int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch) {
+// One クロノロ entry (load for benchmarks and soak tests: `--trickle-ms`).
+void write_trickle_entry(Agent& agent, int n) {
+  agent.run([n](Store& s) {
+    return s.put(EntityKind::Chronology, s.new_id(),
+                 {{"number", s.next_chronology_number()}, {"node_label", s.node_id()}, {"at", format_iso_jst(s.now())},
+                  {"content", "定時記録 " + std::to_string(n)}, {"category", "info"}, {"state", "pending"}},
+                 "honbu-node trickle")
+        .ok;
+  });
+}
+
+int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int trickle_ms) {
   NodeHandle node = start_node(cfg);
   Agent& agent = *node.agent;
   std::printf("%s honbu-node %s started: dataset %s, db %s%s\n", now_text().c_str(), node.node_id.c_str(),
@@ -225,6 +236,9 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch) {
   auto last_status = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   auto last_stats = last_status;
   auto last_trickle = std::chrono::steady_clock::now();
+  // The first entry at a random point of the period, so that many nodes do not write in step.
+  auto next_entry = last_trickle + std::chrono::milliseconds(trickle_ms > 0 ? static_cast<int>(rng() % trickle_ms) : 0);
+  int entries = 0;
   while (!g_stop) {
     zmq::pollitem_t item{ctl.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(100));
@@ -307,6 +321,10 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch) {
       last_trickle = now;
       demo_trickle(agent, demo_branch, rng);
     }
+    if (trickle_ms > 0 && now >= next_entry) {
+      next_entry += std::chrono::milliseconds(trickle_ms);
+      write_trickle_entry(agent, ++entries);
+    }
     std::fflush(stdout);
   }
   std::printf("%s honbu-node %s stopping\n", now_text().c_str(), node.node_id.c_str());
@@ -338,6 +356,8 @@ int main(int argc, char** argv) {
   run->add_option("--status-every", status_every, "print a stats line every N seconds");
   run->add_option("--lost-after-ms", cfg.lost_after_ms, "peer silent this long is lost")->capture_default_str();
   run->add_option("--demo-branch", demo_branch, "fill demo data for this branch and keep writing a little");
+  int trickle_ms = 0;
+  run->add_option("--trickle-ms", trickle_ms, "write one クロノロ entry every N ms (load for tests and benchmarks)");
 
   std::string data_dir = default_data_dir();
   auto* status = app.add_subcommand("status", "print what a running node last reported");
@@ -373,7 +393,7 @@ int main(int argc, char** argv) {
       sigaction(SIGINT, &sa, nullptr);
       sigaction(SIGTERM, &sa, nullptr);
       std::filesystem::create_directories(cfg.data_dir);
-      return run_node(cfg, status_every, demo_branch);
+      return run_node(cfg, status_every, demo_branch, trickle_ms);
     }
     if (*status) {
       std::ifstream f(data_dir + "/status.json");

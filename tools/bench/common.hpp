@@ -1,0 +1,24 @@
+// Shared by the honbu-bench parts: timing, percentiles, scratch databases.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/store.hpp"
+
+namespace honbu::bench {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0);
+double percentile(std::vector<double> v, double p);  // p in 0..100
+void remove_db(const std::string& path);              // the file and its -wal / -shm
+std::unique_ptr<Store> fresh_store(const std::string& path, const std::string& node);
+
+// Each part of `honbu-bench`: prints its figures, returns the exit status.
+int bench_store(const std::string& dir, double scale, const std::string& only, bool keep);
+int bench_sync(const std::string& dir, double scale, const std::string& only);
+
+}  // namespace honbu::bench

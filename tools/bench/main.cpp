@@ -1,0 +1,41 @@
+// honbu-bench: measured figures, each as a ratio to a baseline taken in the same run
+// (the machine is shared and absolute times drift). See docs/benchmarks.md.
+//   honbu-bench store [--scale F] [--only PART] [--dir D]
+//   honbu-bench sync  [--scale F] [--only PART] [--dir D]
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "tools/bench/common.hpp"
+
+using namespace honbu::bench;
+
+int main(int argc, char** argv) {
+  CLI::App app{"honbu-bench: performance figures as ratios to same-run baselines"};
+  app.require_subcommand(1);
+  auto* store = app.add_subcommand("store", "op log apply, local commits, console queries");
+  double scale = 1.0;
+  std::string dir = (std::filesystem::temp_directory_path() / "honbu-bench").string();
+  store->add_option("--scale", scale, "fraction of the full sizes (for a quick smoke run)");
+  std::string only;
+  bool keep = false;
+  store->add_flag("--keep", keep, "keep the scratch databases (to inspect them with sqlite3)");
+  store->add_option("--only", only, "run one part: apply, local, query or reports")
+      ->check(CLI::IsMember({"apply", "local", "query", "reports"}));
+  store->add_option("--dir", dir, "scratch directory (default: $TMPDIR/honbu-bench)");
+  auto* sync_cmd = app.add_subcommand("sync", "ZeroMQ baselines, end-to-end latency, catch-up");
+  double sync_scale = 1.0;
+  std::string sync_only;
+  sync_cmd->add_option("--scale", sync_scale, "fraction of the full sizes");
+  sync_cmd->add_option("--only", sync_only, "latency, catchup or scale")->check(CLI::IsMember({"latency", "catchup", "scale"}));
+  sync_cmd->add_option("--dir", dir, "scratch directory");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*store) return bench_store(dir, scale, only, keep);
+    if (*sync_cmd) return bench_sync(dir, sync_scale, sync_only);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "honbu-bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

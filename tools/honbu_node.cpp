@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -241,7 +242,12 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
   int entries = 0;
   while (!g_stop) {
     zmq::pollitem_t item{ctl.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    try {
+      zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+      continue;  // SIGINT/SIGTERM: g_stop is set, the loop ends and the node stops cleanly
+    }
     if (item.revents & ZMQ_POLLIN) {
       zmq::message_t req;
       (void)ctl.recv(req);

@@ -91,6 +91,22 @@ struct Fnv {
 
 }  // namespace
 
+std::optional<EntityState> load_state(Db& db, EntityKind kind, std::string_view id) {
+  const EntitySpec& s = spec(kind);
+  auto q = db.query("SELECT " + detail::select_columns(s) + ", _clk, _deleted, _hlc FROM " + std::string(s.table) +
+                    " WHERE id = ?");
+  q->bind(1, id);
+  if (!q->step()) return std::nullopt;
+  EntityState st(s);
+  st.exists = true;
+  const int n = static_cast<int>(s.fields.size());
+  for (int i = 0; i < n; ++i) st.values[static_cast<size_t>(i)] = q->column(i + 1);
+  decode_clocks_into(q->column_text(n + 1), st);
+  st.deleted = q->column_int(n + 2) != 0;
+  st.max_hlc = Hlc{static_cast<std::uint64_t>(q->column_int(n + 3))};
+  return st;
+}
+
 IncidentPage query_incidents(Db& db, const IncidentFilter& f) {
   std::string where = "_deleted = 0";
   std::vector<std::string> params;

@@ -11,6 +11,7 @@
 #include "model/db.hpp"
 #include "model/entities.hpp"
 #include "model/form4.hpp"
+#include "model/merge.hpp"
 #include "model/op.hpp"
 
 namespace honbu {
@@ -41,6 +42,10 @@ std::vector<T> list_all(Db& db) {
   while (q->step()) out.push_back(from_fields<T>(q->column_text(0), detail::row_fields(s, *q)));
   return out;
 }
+
+// One entity with its per-field clocks (what an edit form starts from: its base clocks),
+// deleted or not. nullopt if it was never seen.
+std::optional<EntityState> load_state(Db& db, EntityKind kind, std::string_view id);
 
 // [SECTION] Incidents
 struct IncidentFilter {

@@ -80,7 +80,18 @@ struct Channel {
   TimePoint last_heard{}, last_sent{}, last_vector_sent{}, last_hello_try{}, last_persist{};
   VersionVector their_vector;  // what they told us they hold
   VersionVector cursor;        // what we have sent them (or they hold)
-  std::deque<std::pair<std::uint64_t, std::size_t>> in_flight;  // chunk id, ops
+  struct InFlight {
+    std::uint64_t chunk = 0;
+    std::size_t ops = 0, bytes = 0;
+    std::size_t bytes_ahead = 0;  // bytes in flight when it was sent, itself included
+    TimePoint sent_at{};
+  };
+  std::deque<InFlight> in_flight;
+  // Bytes we let be in flight: about one second of what the link delivers (measured from
+  // ACKs), so that pings never wait long behind data and a slow link is not taken for a
+  // dead one. Starts small; grows on fast links.
+  std::size_t byte_cap = 64 * 1024;
+  double rate = 0;  // bytes/s delivered, smoothed
   std::uint32_t their_window = 1;
   std::uint64_t next_chunk = 1;
   std::set<std::pair<std::string, std::uint64_t>> refused_by_them;
@@ -99,7 +110,12 @@ struct Channel {
   }
   std::uint64_t in_flight_ops() const {
     std::uint64_t n = 0;
-    for (const auto& f : in_flight) n += f.second;
+    for (const auto& f : in_flight) n += f.ops;
+    return n;
+  }
+  std::size_t in_flight_bytes() const {
+    std::size_t n = 0;
+    for (const auto& f : in_flight) n += f.bytes;
     return n;
   }
 };
@@ -369,10 +385,14 @@ class Agent::Impl {
   }
 
   bool send(Channel& ch, const Message& m) {
+    return send_frames(ch, encode(m), static_cast<MsgType>(m.index() + 1));
+  }
+
+  bool send_frames(Channel& ch, const Frames& f, MsgType type) {
     if (partitioned(ch.peer) || !ch.sock) return false;
-    const bool ok = send_raw(*ch.sock, ch.routing_id.empty() ? nullptr : &ch.routing_id, encode(m));
+    const bool ok = send_raw(*ch.sock, ch.routing_id.empty() ? nullptr : &ch.routing_id, f);
     if (ok) ch.last_sent = SteadyClock::now();
-    trace(ch, ok ? "->" : "-x", msg_type_name(static_cast<MsgType>(m.index() + 1)));
+    trace(ch, ok ? "->" : "-x", msg_type_name(type));
     return ok;
   }
 
@@ -784,8 +804,16 @@ class Agent::Impl {
   }
 
   void on_ack(Channel& ch, const Ack& a) {
-    auto it = std::find_if(ch.in_flight.begin(), ch.in_flight.end(), [&](const auto& f) { return f.first == a.chunk; });
-    if (it != ch.in_flight.end()) ch.in_flight.erase(ch.in_flight.begin(), it + 1);  // acks are in order
+    auto it = std::find_if(ch.in_flight.begin(), ch.in_flight.end(), [&](const auto& f) { return f.chunk == a.chunk; });
+    if (it != ch.in_flight.end()) {
+      // Delivery rate: everything that was ahead of this chunk, and the chunk, arrived within
+      // its round trip.
+      const double secs = std::max(0.001, std::chrono::duration<double>(SteadyClock::now() - it->sent_at).count());
+      const double sample = static_cast<double>(it->bytes_ahead) / secs;
+      ch.rate = ch.rate == 0 ? sample : 0.5 * ch.rate + 0.5 * sample;
+      ch.byte_cap = static_cast<std::size_t>(std::clamp(ch.rate * 1.0, 32.0 * 1024, 16.0 * 1024 * 1024));
+      ch.in_flight.erase(ch.in_flight.begin(), it + 1);  // acks are in order
+    }
     ch.their_vector = vector_max(ch.their_vector, a.vector);
     ch.cursor = vector_max(ch.cursor, a.vector);
     for (const Refusal& r : a.refused) {
@@ -839,7 +867,7 @@ class Agent::Impl {
     if (!ch.hello_received) return;
     if (now - ch.last_heard > cfg_.lost_after) {
       emit(Event::Kind::PeerLost, ch.peer,
-           "lost " + ch.peer + ": nothing heard for " + std::to_string(cfg_.lost_after.count() / 1000) + " s");
+           "lost " + ch.peer + ": nothing heard for " + std::to_string(cfg_.lost_after.count()) + " ms");
       ch.was_live = false;
       ch.reset_session();
       return;
@@ -877,30 +905,50 @@ class Agent::Impl {
   std::size_t pump(Channel& ch, std::size_t budget) {
     std::size_t sent = 0;
     while (sent < budget && ch.hello_received && ch.dirty && ch.in_flight.size() < ch.their_window &&
-           !partitioned(ch.peer)) {
-      std::vector<Op> ops = store_->ops_missing_for(ch.cursor, std::min(cfg_.chunk_ops, budget - sent));
-      for (const Op& op : ops) {
-        auto& c = ch.cursor[op.origin];
-        c = std::max(c, op.seq);
-      }
-      std::erase_if(ops, [&](const Op& op) { return ch.refused_by_them.count({op.origin, op.seq}) > 0; });
-      if (ops.empty()) {
-        // Nothing left, or only ops this peer refused: done until something changes.
-        if (store_->ops_missing_for(ch.cursor, 1).empty()) ch.dirty = false;
-        if (!ch.dirty) break;
-        continue;
+           ch.in_flight_bytes() < ch.byte_cap && !partitioned(ch.peer)) {
+      std::vector<Op> fetched = store_->ops_missing_for(ch.cursor, std::min(cfg_.chunk_ops, budget - sent));
+      if (fetched.empty()) {
+        ch.dirty = false;  // nothing left until something changes
+        break;
       }
       OpsMsg m;
       m.chunk = ch.next_chunk;
       m.dataset = store_->dataset();
-      m.ops = std::move(ops);
-      const std::size_t n = m.ops.size();
-      if (!send(ch, m)) {
+      std::vector<std::size_t> from;  // index in `fetched` of each op in the message
+      for (std::size_t i = 0; i < fetched.size(); ++i)
+        if (!ch.refused_by_them.count({fetched[i].origin, fetched[i].seq})) {
+          from.push_back(i);
+          m.ops.push_back(fetched[i]);
+        }
+      // At most a chunk's worth of bytes, and within what the link may have in flight.
+      const std::size_t max_bytes = std::min<std::size_t>(cfg_.chunk_bytes, ch.byte_cap);
+      Frames f = encode(m);
+      while (f.body.size() > max_bytes && m.ops.size() > 1) {
+        const double keep = static_cast<double>(m.ops.size()) * static_cast<double>(max_bytes) /
+                            static_cast<double>(f.body.size()) * 0.9;
+        m.ops.resize(std::max<std::size_t>(1, std::min(m.ops.size() - 1, static_cast<std::size_t>(keep))));
+        f = encode(m);
+      }
+      // Everything fetched up to the last op sent is dealt with (refused ones are skipped).
+      const std::size_t last = m.ops.empty() ? fetched.size() - 1 : from[m.ops.size() - 1];
+      for (std::size_t i = 0; i <= last; ++i) {
+        auto& c = ch.cursor[fetched[i].origin];
+        c = std::max(c, fetched[i].seq);
+      }
+      if (m.ops.empty()) continue;  // only ops this peer refused
+      if (!send_frames(ch, f, MsgType::Ops)) {
         ch.cursor = ch.their_vector;  // not sent: resend from what they hold
         break;
       }
+      const std::size_t n = m.ops.size();
       ++ch.next_chunk;
-      ch.in_flight.emplace_back(m.chunk, n);
+      Channel::InFlight fl;
+      fl.chunk = m.chunk;
+      fl.ops = n;
+      fl.bytes = f.body.size();
+      fl.bytes_ahead = ch.in_flight_bytes() + fl.bytes;
+      fl.sent_at = SteadyClock::now();
+      ch.in_flight.push_back(fl);
       ops_sent_ += n;
       sent += n;
     }

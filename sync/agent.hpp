@@ -45,6 +45,7 @@ struct AgentConfig {
   std::chrono::milliseconds lost_after{4000};   // nothing heard for this long: peer lost
   std::chrono::milliseconds vector_every{5000}; // anti-entropy round
   std::size_t chunk_ops = 500;
+  std::size_t chunk_bytes = 256 * 1024;  // and at most this many bytes per OPS message
   std::uint32_t window = 4;  // chunks we accept in flight from each peer
   bool zap_handler = true;   // tests only: false runs a CURVE server with no ZAP handler
 };

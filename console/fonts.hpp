@@ -1,0 +1,23 @@
+// [SECTION] Fonts: a CJK font found on the system (Debian fonts-noto-cjk, through fontconfig
+// or known paths), or ImGui's built-in ASCII font with a clear message when there is none.
+#pragma once
+
+#include <string>
+
+namespace honbu::console {
+
+struct FontChoice {
+  std::string path;  // empty: no CJK font found
+  int index = 0;     // face index inside a .ttc collection
+  std::string message;  // what was chosen or why not, for the log and the status bar
+};
+
+// Looks for a Japanese-capable font: $HONBU_FONT (path[:index]) first, then fontconfig
+// ("Noto Sans CJK JP", then any font with lang=ja), then known Debian paths.
+FontChoice find_cjk_font();
+
+// Adds the font to ImGui's atlas at `size_px` with Japanese glyph ranges (or the default font
+// when none was found). Call before the first frame. Returns the message to show.
+std::string load_fonts(float size_px, const FontChoice& choice);
+
+}  // namespace honbu::console

@@ -1,0 +1,73 @@
+#include "console/session.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "console/strings.hpp"
+
+namespace honbu::console {
+
+bool Session::in_my_areas(const std::string& area) const {
+  return areas.empty() || std::find(areas.begin(), areas.end(), area) != areas.end();
+}
+
+void Commands::submit(std::string what, std::function<LocalResult(Store&)> fn,
+                      std::function<void(const LocalResult&)> done) {
+  Pending p;
+  p.what = std::move(what);
+  p.local = agent_->run([fn = std::move(fn)](Store& s) {
+    try {
+      return fn(s);
+    } catch (const std::exception& e) {
+      LocalResult r;
+      r.problems.push_back({"", "error", std::string("保存できませんでした: ") + e.what(),
+                            std::string("could not save: ") + e.what()});
+      return r;
+    }
+  });
+  p.local_done = std::move(done);
+  pending_.push_back(std::move(p));
+}
+
+void Commands::run(std::string what, std::function<std::string(Store&)> fn, std::function<void(const std::string&)> done) {
+  Pending p;
+  p.what = std::move(what);
+  p.other = agent_->run([fn = std::move(fn)](Store& s) {
+    try {
+      return fn(s);
+    } catch (const std::exception& e) {
+      return std::string("error: ") + e.what();
+    }
+  });
+  p.other_done = std::move(done);
+  pending_.push_back(std::move(p));
+}
+
+void Commands::notice(std::string text, bool error) {
+  notices_.push_back({std::move(text), error, wall_now_ms()});
+  if (notices_.size() > 50) notices_.erase(notices_.begin());
+}
+
+void Commands::poll() {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    auto ready = [](auto& f) { return f.valid() && f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
+    if (ready(it->local)) {
+      const LocalResult r = it->local.get();
+      if (r.ok)
+        notice(it->what + ": " + T("notice.saved"), false);
+      else
+        notice(it->what + ": " + describe(r.problems, ui_lang()), true);
+      if (it->local_done) it->local_done(r);
+      it = pending_.erase(it);
+    } else if (ready(it->other)) {
+      const std::string r = it->other.get();
+      notice(it->what + ": " + r, r.rfind("error", 0) == 0);
+      if (it->other_done) it->other_done(r);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace honbu::console

@@ -1,0 +1,74 @@
+// [SECTION] Session: what every panel works with — the node (its sync agent, which owns the
+// store), the reader (the UI's view of the data), commands in flight, the role, the clock.
+// Panels never block: writes go to the agent as Commands and come back as results.
+// Thread-safety: UI thread only.
+#pragma once
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "console/reader.hpp"
+#include "model/store.hpp"
+#include "sync/agent.hpp"
+
+namespace honbu::console {
+
+// A write waiting for the agent thread. done() runs on the UI thread when it finished.
+class Commands {
+ public:
+  explicit Commands(sync::Agent* agent) : agent_(agent) {}
+  // Runs `fn` on the agent (the store's thread); `done` gets its result on the UI thread.
+  void submit(std::string what, std::function<LocalResult(Store&)> fn, std::function<void(const LocalResult&)> done);
+  // Anything else to run on the agent thread (bundles, link control replies...).
+  void run(std::string what, std::function<std::string(Store&)> fn, std::function<void(const std::string&)> done);
+  void poll();  // once per frame
+  std::size_t in_flight() const { return pending_.size(); }
+  struct Notice {
+    std::string text;
+    bool error = false;
+    TimeMs at = 0;
+  };
+  // Recent outcomes for the status bar ("保存しました", errors), newest last.
+  const std::vector<Notice>& notices() const { return notices_; }
+  void notice(std::string text, bool error);
+
+ private:
+  struct Pending {
+    std::string what;
+    std::future<LocalResult> local;
+    std::future<std::string> other;
+    std::function<void(const LocalResult&)> local_done;
+    std::function<void(const std::string&)> other_done;
+  };
+  sync::Agent* agent_;
+  std::vector<Pending> pending_;
+  std::vector<Notice> notices_;
+};
+
+// Which things a panel wants focus on (set by one panel, read by another: map -> incident).
+struct Selection {
+  std::string incident_id, shelter_id, request_id, branch_id, area_id;
+  std::string focus_panel;  // a panel id to bring to front next frame
+};
+
+struct Session {
+  sync::Agent* agent = nullptr;
+  Reader* reader = nullptr;
+  Commands* commands = nullptr;
+  sync::Role role = sync::Role::Hq;
+  std::string node_id, branch_id, dataset, operator_name;
+  std::vector<std::string> areas;  // a branch's own areas (empty for HQ: all)
+  bool exercise = false;
+  TimeMs now = 0;  // wall time of this frame
+  sync::AgentStatus status;  // a snapshot per frame
+  Selection selection;
+  std::string assets_dir, data_dir;
+  bool hq() const { return role == sync::Role::Hq; }
+  bool in_my_areas(const std::string& area) const;
+};
+
+}  // namespace honbu::console

@@ -1,0 +1,24 @@
+// [SECTION] The user's choices that persist between runs (language, open panels, filters,
+// 和暦), in <data-dir>/console.json. The window layout is ImGui's own .ini beside it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "model/labels.hpp"
+
+namespace honbu::console {
+
+struct Settings {
+  std::optional<Lang> lang;
+  std::map<std::string, bool> open_panels;
+  std::map<std::string, std::string> values;  // per-panel choices, "incidents.filter" -> JSON text
+  bool wareki = false;
+  float font_size = 18.0f;
+
+  static Settings load(const std::string& path);  // defaults when missing or unreadable
+  void save(const std::string& path) const;       // atomic (temp file + rename)
+};
+
+}  // namespace honbu::console

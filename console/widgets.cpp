@@ -1,0 +1,188 @@
+#include "console/widgets.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "console/strings.hpp"
+#include "model/time.hpp"
+
+namespace honbu::console {
+
+ImVec4 to_vec4(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
+
+const char* label(const Enumeration& e, std::string_view code) {
+  const Label* l = e.find(code);
+  if (!l) return code.empty() ? "" : "?";
+  return (ui_lang() == Lang::Ja ? l->ja : l->en).data();  // string_views into static tables
+}
+
+std::string label_s(const Enumeration& e, std::string_view code) { return std::string(e.text(code, ui_lang())); }
+
+bool enum_combo(const char* id, const Enumeration& e, std::string& code, bool allow_empty) {
+  bool changed = false;
+  const std::string preview = code.empty() ? std::string(T("common.unset")) : label_s(e, code);
+  if (ImGui::BeginCombo(id, preview.c_str())) {
+    if (allow_empty && ImGui::Selectable(T("common.unset"), code.empty())) {
+      code.clear();
+      changed = true;
+    }
+    for (const Label& l : e.values) {
+      const bool selected = code == l.code;
+      if (ImGui::Selectable(std::string(l.text(ui_lang())).c_str(), selected)) {
+        code = std::string(l.code);
+        changed = true;
+      }
+      if (selected) ImGui::SetItemDefaultFocus();
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+bool enum_filter(const char* id, const Enumeration& e, std::vector<std::string>& picked) {
+  bool changed = false;
+  std::string preview;
+  if (picked.empty()) {
+    preview = T("common.all");
+  } else {
+    for (const auto& c : picked) preview += (preview.empty() ? "" : ", ") + label_s(e, c);
+  }
+  if (ImGui::BeginCombo(id, preview.c_str())) {
+    if (ImGui::Selectable(T("common.all"), picked.empty(), ImGuiSelectableFlags_DontClosePopups)) {
+      picked.clear();
+      changed = true;
+    }
+    for (const Label& l : e.values) {
+      auto it = std::find(picked.begin(), picked.end(), l.code);
+      bool on = it != picked.end();
+      if (ImGui::Checkbox(std::string(l.text(ui_lang())).c_str(), &on)) {
+        if (on)
+          picked.emplace_back(l.code);
+        else
+          picked.erase(std::find(picked.begin(), picked.end(), l.code));
+        changed = true;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+std::string value_string(const Value& v) {
+  if (is_null(v)) return T("common.unknown");
+  if (auto i = as_int(v)) return std::to_string(*i);
+  if (auto d = std::get_if<double>(&v)) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f", *d);
+    return b;
+  }
+  return *as_text(v);
+}
+
+void value_text(const Value& v, bool hectares) {
+  if (is_null(v)) {
+    ImGui::TextColored(to_vec4(colors::kGrey), "%s", T("common.unknown"));
+    return;
+  }
+  if (hectares) {
+    if (auto d = as_real(v)) {
+      ImGui::Text("%.1f", *d);
+      return;
+    }
+  }
+  ImGui::TextUnformatted(value_string(v).c_str());
+}
+
+void tri_total_text(const TriTotal& t, bool hectares) {
+  const std::string s = t.display(ui_lang(), hectares);
+  if (t.all_unknown())
+    ImGui::TextColored(to_vec4(colors::kGrey), "%s", s.c_str());
+  else if (t.unknown_inputs > 0)
+    ImGui::TextColored(to_vec4(colors::kOrange), "%s", s.c_str());
+  else
+    ImGui::TextUnformatted(s.c_str());
+}
+
+std::string stamp(std::optional<TimeMs> t) {
+  if (!t) return T("common.time_unknown");
+  return ui_lang() == Lang::Ja ? format_as_of_ja(*t) : format_as_of_en(*t);
+}
+
+std::string hhmm(std::optional<TimeMs> t) { return t ? format_hhmm_jst(*t) : std::string("--:--"); }
+
+void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min) {
+  if (!at) {
+    ImGui::TextColored(to_vec4(colors::kRed), "%s", T("common.never_reported"));
+    return;
+  }
+  const TimeMs age = std::max<TimeMs>(0, now - *at);
+  const std::string s = format_age(age, ui_lang() == Lang::Ja);
+  if (age > stale_after_min * 60'000)
+    ImGui::TextColored(to_vec4(colors::kRed), "%s %s", s.c_str(), T("common.stale_mark"));
+  else
+    ImGui::TextUnformatted(s.c_str());
+}
+
+ImU32 lifeline_color(std::string_view status) {
+  if (status == "no_damage" || status == "restored") return colors::kGreen;
+  if (status == "partial") return colors::kYellow;
+  if (status == "disrupted") return colors::kRed;
+  if (status == "restoring") return colors::kOrange;
+  if (status == "collecting") return colors::kBlue;
+  return colors::kGrey;  // unknown / not reported
+}
+
+ImU32 priority_color(std::string_view p) {
+  if (p == "life") return colors::kRed;
+  if (p == "high") return colors::kOrange;
+  if (p == "medium") return colors::kYellow;
+  if (p == "low") return colors::kGreen;
+  return colors::kGrey;
+}
+
+void banner(ImU32 color, const std::string& text) {
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  const float w = ImGui::GetContentRegionAvail().x;
+  const float h = ImGui::GetTextLineHeightWithSpacing() + 4;
+  ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + w, p.y + h), color, 3.0f);
+  ImGui::SetCursorScreenPos(ImVec2(p.x + 8, p.y + 2));
+  ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopStyleColor();
+  ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + h + 2));
+  ImGui::Dummy(ImVec2(0, 0));
+}
+
+void session_banners(const Session& s) {
+  if (s.exercise) banner(colors::kExercise, std::string(T("banner.exercise")) + "  (" + s.dataset + ")");
+  std::string lost;
+  for (const auto& p : s.status.peers)
+    if (p.state == sync::PeerState::Lost || p.partitioned) lost += (lost.empty() ? "" : ", ") + p.node_id;
+  if (!lost.empty()) banner(colors::kRed, std::string(T("banner.partition")) + ": " + lost);
+}
+
+void problems_box(const std::vector<Problem>& problems) {
+  for (const Problem& p : problems) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
+}
+
+void help_marker(const char* text) {
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+bool ctrl_pressed(int key) { return ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(key, false); }
+
+bool enter_pressed() {
+  return ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false) ||
+         ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_KeyPadEnter), false);
+}
+
+}  // namespace honbu::console

@@ -1,0 +1,67 @@
+// [SECTION] Small widgets every panel uses: labels from the model's enumerations, 未確認 as
+// such, as-of stamps and ages, status colours, banners. Immediate mode: no state here.
+#pragma once
+
+#include <imgui.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "console/session.hpp"
+#include "model/form4.hpp"
+#include "model/labels.hpp"
+#include "model/validation.hpp"
+#include "model/value.hpp"
+
+namespace honbu::console {
+
+namespace colors {
+inline constexpr ImU32 kRed = IM_COL32(220, 60, 50, 255);
+inline constexpr ImU32 kOrange = IM_COL32(235, 140, 30, 255);
+inline constexpr ImU32 kYellow = IM_COL32(225, 200, 40, 255);
+inline constexpr ImU32 kGreen = IM_COL32(60, 170, 90, 255);
+inline constexpr ImU32 kBlue = IM_COL32(70, 130, 210, 255);
+inline constexpr ImU32 kGrey = IM_COL32(140, 140, 140, 255);
+inline constexpr ImU32 kExercise = IM_COL32(120, 40, 160, 255);
+}  // namespace colors
+ImVec4 to_vec4(ImU32 c);
+
+// The label of a code in the UI language ("" stays "").
+const char* label(const Enumeration& e, std::string_view code);
+// Same, kept alive for the frame (for tables: returns a stable pointer).
+std::string label_s(const Enumeration& e, std::string_view code);
+
+// A combo over an enumeration. Returns true when the choice changed.
+bool enum_combo(const char* id, const Enumeration& e, std::string& code, bool allow_empty = true);
+// A multi-select filter over an enumeration ("all" when nothing is picked).
+bool enum_filter(const char* id, const Enumeration& e, std::vector<std::string>& picked);
+
+// 未確認 (grey) for null, else the number.
+void value_text(const Value& v, bool hectares = false);
+void tri_total_text(const TriTotal& t, bool hectares = false);
+std::string value_string(const Value& v);
+
+// 「13時45分現在」 / "as of 13:45", or 時刻不明 / "time unknown".
+std::string stamp(std::optional<TimeMs> t);
+// "3分前" / "3 min ago"; red when older than stale_after_min; 未報告 when never.
+void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min);
+std::string hhmm(std::optional<TimeMs> t);
+
+ImU32 lifeline_color(std::string_view status);
+ImU32 priority_color(std::string_view priority);
+
+// Coloured banners across the window's width.
+void banner(ImU32 color, const std::string& text);
+// The 訓練 / EXERCISE banner and the partition banner (peers lost), when they apply.
+void session_banners(const Session& s);
+
+void problems_box(const std::vector<Problem>& problems);
+void help_marker(const char* text);
+
+// Keyboard: Ctrl+<key> pressed this frame (letters and digits by their character).
+bool ctrl_pressed(int key);
+bool enter_pressed();
+
+}  // namespace honbu::console

@@ -19,7 +19,7 @@
 namespace honbu::console {
 
 struct AppOptions {
-  std::string db_path, data_dir, assets_dir;
+  std::string db_path, data_dir, assets_dir, keys_path, allowlist_path;
   sync::Role role = sync::Role::Hq;
   std::string branch_id;           // this node's office (a branch's own reports)
   std::vector<std::string> areas;  // a branch's areas
@@ -51,6 +51,7 @@ class App {
   void save_settings();
 
  private:
+  void load_master();
   void menu_bar();
   void status_bar();
   void shortcuts();

@@ -116,6 +116,10 @@ bool EntityForm::field_widget(Session&, const FieldSpec& f, const RefChoices& re
   std::string& t = text_[std::string(f.name)];
   const std::string id = std::string("##") + std::string(f.name);
   ImGui::SetNextItemWidth(-FLT_MIN);
+  if (!focus_field_.empty() && focus_field_ == f.name) {
+    ImGui::SetKeyboardFocusHere();
+    focus_field_.clear();
+  }
   switch (f.type) {
     case FieldType::Enum: {
       if (!f.enumeration) break;
@@ -157,6 +161,7 @@ bool EntityForm::field_widget(Session&, const FieldSpec& f, const RefChoices& re
       return changed;
     }
     case FieldType::LongText:
+      if (single_line_) return ImGui::InputText(id.c_str(), &t);
       return ImGui::InputTextMultiline(id.c_str(), &t, ImVec2(-FLT_MIN, ImGui::GetTextLineHeight() * 3.5f));
     case FieldType::Ref: {
       if (refs) {
@@ -191,66 +196,88 @@ bool EntityForm::field_widget(Session&, const FieldSpec& f, const RefChoices& re
   return ImGui::InputText(id.c_str(), &t);
 }
 
-bool EntityForm::draw(Session& s, const std::vector<std::string_view>& fields, const RefChoices& refs) {
-  if (!active_) return false;
-  const EntitySpec& es = spec(kind_);
+void EntityForm::begin_frame() {
   std::vector<Problem> live;
   (void)normalized(&live);
-  if (tried_) problems_ = live;  // after a first save attempt, problems update as the user types
+  live_ = std::move(live);
+  section_ = 0;
+  if (tried_) problems_ = live_;  // after a first save attempt, problems update as the user types
+}
 
-  if (!theirs_.empty()) banner(colors::kOrange, T("form.conflict_banner"));
-  bool submit = false;
-  if (ImGui::BeginTable("form", 2, ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 9);
-    ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
-    for (const FieldSpec& f : es.fields) {
-      if (!fields.empty() && std::find(fields.begin(), fields.end(), f.name) == fields.end()) continue;
-      if (f.rule == MergeRule::Counter) continue;  // counts others add to: not typed here
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::AlignTextToFramePadding();
-      const std::string lbl = std::string(f.label(ui_lang())) + (f.required && creating_ ? " *" : "");
-      ImGui::TextUnformatted(lbl.c_str());
-      ImGui::TableNextColumn();
-      ImGui::PushID(f.name.data(), f.name.data() + f.name.size());
-      field_widget(s, f, refs);
-      if (ImGui::IsItemFocused() && enter_pressed() && f.type != FieldType::LongText) submit = true;
-      ImGui::PopID();
-      for (const Problem& p : problems_)
-        if (p.field == f.name) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
-      if (auto it = theirs_.find(f.name); it != theirs_.end()) {
-        ImGui::TextColored(to_vec4(colors::kOrange), "%s: %s", T("form.theirs"),
-                           it->second.empty() ? T("common.unknown") : it->second.c_str());
-        ImGui::SameLine();
-        ImGui::PushID(f.name.data(), f.name.data() + f.name.size());
-        const bool take = ImGui::SmallButton(T("form.take_theirs"));
-        ImGui::SameLine();
-        const bool keep = ImGui::SmallButton(T("form.keep_mine"));
-        if (take) {
-          text_[std::string(f.name)] = it->second;
-          original_[std::string(f.name)] = it->second;
-        }
-        if (take || keep) theirs_.erase(it);
-        ImGui::PopID();
-      }
-    }
-    ImGui::EndTable();
+bool EntityForm::fields(Session& s, const std::vector<std::string_view>& fields, const RefChoices& refs) {
+  if (!active_) return false;
+  const EntitySpec& es = spec(kind_);
+  bool enter = false;
+  ImGui::PushID(section_++);  // several sections in one window: distinct tables
+  if (!ImGui::BeginTable("form", 2, ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::PopID();
+    return false;
   }
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 9);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
+  for (const FieldSpec& f : es.fields) {
+    if (!fields.empty() && std::find(fields.begin(), fields.end(), f.name) == fields.end()) continue;
+    if (f.rule == MergeRule::Counter) continue;  // counts others add to: not typed here
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::AlignTextToFramePadding();
+    const std::string lbl = std::string(f.label(ui_lang())) + (f.required && creating_ ? " *" : "");
+    ImGui::TextUnformatted(lbl.c_str());
+    ImGui::TableNextColumn();
+    ImGui::PushID(f.name.data(), f.name.data() + f.name.size());
+    field_widget(s, f, refs);
+    if (ImGui::IsItemFocused() && enter_pressed() && (f.type != FieldType::LongText || single_line_)) enter = true;
+    for (const Problem& p : problems_)
+      if (p.field == f.name) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
+    if (auto it = theirs_.find(f.name); it != theirs_.end()) {
+      ImGui::TextColored(to_vec4(colors::kOrange), "%s: %s", T("form.theirs"),
+                         it->second.empty() ? T("common.unknown") : it->second.c_str());
+      ImGui::SameLine();
+      const bool take = ImGui::SmallButton(T("form.take_theirs"));
+      ImGui::SameLine();
+      const bool keep = ImGui::SmallButton(T("form.keep_mine"));
+      if (take) {
+        text_[std::string(f.name)] = it->second;
+        original_[std::string(f.name)] = it->second;
+      }
+      if (take || keep) theirs_.erase(it);
+    }
+    ImGui::PopID();
+  }
+  ImGui::EndTable();
+  ImGui::PopID();
+  return enter;
+}
+
+bool EntityForm::actions(bool enter) {
+  if (!active_) return false;
   for (const Problem& p : problems_)
     if (p.field.empty()) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
+  bool submit = enter;
   ImGui::BeginDisabled(saving_);
   if (ImGui::Button(saving_ ? T("form.saving") : T("form.save"))) submit = true;
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (ImGui::Button(T("form.cancel"))) close();
+  if (ImGui::Button(T("form.cancel"))) {
+    close();
+    return false;
+  }
   ImGui::SameLine();
   ImGui::TextDisabled("%s", T("form.enter_hint"));
   if (submit && !saving_) {
     tried_ = true;
-    problems_ = live;
+    problems_ = live_;
     return problems_.empty();
   }
   return false;
+}
+
+bool EntityForm::draw(Session& s, const std::vector<std::string_view>& list, const RefChoices& refs) {
+  if (!active_) return false;
+  begin_frame();
+  if (!theirs_.empty()) banner(colors::kOrange, T("form.conflict_banner"));
+  const bool enter = fields(s, list, refs);
+  return actions(enter);
 }
 
 void EntityForm::save(Session& s, bool keep_open, std::function<void(const LocalResult&)> after) {

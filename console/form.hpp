@@ -44,6 +44,11 @@ class EntityForm {
   // Draws the listed fields (all when empty). Returns true when the user asked to save (the
   // Save button or Enter) and the model found no problem: then call save().
   bool draw(Session& s, const std::vector<std::string_view>& fields, const RefChoices& refs = {});
+  // The same in pieces, for forms laid out in sections: begin_frame(), then fields() for each
+  // section (true when Enter was pressed in one), then actions(enter) (true: save now).
+  void begin_frame();
+  bool fields(Session& s, const std::vector<std::string_view>& fields, const RefChoices& refs = {});
+  bool actions(bool enter);
   // Sends the changes to the agent; on success the form closes (or resets for a new entry
   // when `keep_open`), on refusal the problems show.
   void save(Session& s, bool keep_open = false, std::function<void(const LocalResult&)> after = {});
@@ -51,7 +56,12 @@ class EntityForm {
   // The fields as they would be saved (normalised), and the problems found.
   Fields normalized(std::vector<Problem>* problems) const;
   std::string& text(std::string_view field) { return text_[std::string(field)]; }
+  // Keyboard focus to this field in the next frame.
+  void focus(std::string field) { focus_field_ = std::move(field); }
+  // Long texts in one line, so that Enter saves (the クロノロ's fast entry).
+  void set_single_line(bool on) { single_line_ = on; }
   const std::vector<Problem>& problems() const { return problems_; }
+  void set_problems(std::vector<Problem> p) { problems_ = std::move(p); }
 
  private:
   void load_texts(const EntityState& st);
@@ -64,8 +74,11 @@ class EntityForm {
   std::map<std::string, std::string, std::less<>> original_;  // the text the edit started from
   std::map<std::string, std::string, std::less<>> theirs_;    // a remote value for a field the user changed
   BaseClocks base_;
-  std::vector<Problem> problems_;
+  std::vector<Problem> problems_, live_;
   bool saving_ = false;
+  int section_ = 0;
+  std::string focus_field_;
+  bool single_line_ = false;
 };
 
 // The text shown for a stored value in a form ("" for null).

@@ -60,7 +60,9 @@ void Reader::set_incident_view(const IncidentFilter& filter) {
 
 bool Reader::busy() const {
   std::lock_guard lock(mu_);
-  return !jobs_.empty() || running_job_ || pending_filter_ != nullptr;
+  // Until the first look at the data reached the UI, and while newer data is on its way.
+  return !delivered_first_ || wanted_version_ > ui_version_ || !jobs_.empty() || running_job_ ||
+         pending_filter_ != nullptr || !results_.empty() || !changes_.empty() || incidents_fresh_;
 }
 
 std::string Reader::last_error() const {
@@ -84,7 +86,11 @@ bool Reader::poll() {
     }
   }
   for (ChangeSet& c : changes) {
-    ui_version_ = std::max(ui_version_, c.version);
+    {
+      std::lock_guard lock(mu_);
+      ui_version_ = std::max(ui_version_, c.version);
+      delivered_first_ = true;
+    }
     if (on_changes) on_changes(c);
   }
   if (rows && on_incidents) on_incidents(rows, total);
@@ -102,7 +108,7 @@ void Reader::loop() {
     std::int64_t target = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !jobs_.empty() || pending_filter_ || wanted_version_ > version; });
+      cv_.wait(lock, [&] { return stop_ || !db || !jobs_.empty() || pending_filter_ || wanted_version_ > version; });
       if (stop_) return;
       target = wanted_version_;
       filter = std::move(pending_filter_);
@@ -113,11 +119,21 @@ void Reader::loop() {
       }
     }
     try {
-      if (!db) db = std::make_unique<Db>(path_, OpenMode::ReadOnly);
       bool incidents_changed = false;
-      if (!incidents) {
+      if (!db) {
+        db = std::make_unique<Db>(path_, OpenMode::ReadOnly);
+        // First look (or again after an error): everything is new to the panels.
+        auto q = db->query("SELECT COALESCE(MAX(n), 0) FROM ops");
+        q->step();
+        version = q->column_int(0);
         incidents = std::make_unique<IncidentIndex>(*db);
+        if (filter) incidents->set_view(*filter);
         incidents_changed = true;
+        ChangeSet c;
+        c.version = version;
+        c.everything = true;
+        std::lock_guard lock(mu_);
+        changes_.push_back(std::move(c));
       }
       if (filter) {
         incidents->set_view(*filter);
@@ -137,10 +153,11 @@ void Reader::loop() {
           c.kinds.insert(*k);
           if (*k == EntityKind::Incident && ++listed <= kMaxChangesListed) ids.insert(q->column_text(2));
         }
-        if (version == 0 || listed > kMaxChangesListed) c.everything = true;
-        if (c.everything && version != 0) {
+        if (listed > kMaxChangesListed) c.everything = true;
+        if (c.everything) {
+          const IncidentFilter view = incidents->view();
           incidents = std::make_unique<IncidentIndex>(*db);
-          incidents->set_view(incidents->view());
+          incidents->set_view(view);
         } else if (!ids.empty()) {
           incidents->update(std::vector<std::string>(ids.begin(), ids.end()));
         }
@@ -165,9 +182,11 @@ void Reader::loop() {
       std::lock_guard lock(mu_);
       error_.clear();
     } catch (const std::exception& e) {
-      std::lock_guard lock(mu_);
-      error_ = e.what();
-      running_job_ = false;
+      {
+        std::lock_guard lock(mu_);
+        error_ = e.what();
+        running_job_ = false;
+      }
       db.reset();  // reopen next time (e.g. the file was not there yet)
       incidents.reset();
       if (wake_) wake_();

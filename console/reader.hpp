@@ -92,6 +92,7 @@ class Reader {
   std::int64_t wanted_version_ = 0;
   std::int64_t ui_version_ = 0;
   bool running_job_ = false;
+  bool delivered_first_ = false;
   bool stop_ = false;
   std::string error_;
   std::thread thread_;

@@ -7,6 +7,24 @@
 
 namespace honbu::console {
 
+std::string MasterData::area_name(std::string_view id) const {
+  for (const Area& a : areas)
+    if (a.id == id) return a.name.empty() ? a.id : a.name;
+  return std::string(id);
+}
+
+std::string MasterData::branch_name(std::string_view id) const {
+  for (const Branch& b : branches)
+    if (b.id == id) return b.name.empty() ? b.id : (ui_lang() == Lang::En && !b.name_en.empty() ? b.name_en : b.name);
+  return std::string(id);
+}
+
+std::string MasterData::shelter_name(std::string_view id) const {
+  for (const Shelter& s : shelters)
+    if (s.id == id) return s.name.empty() ? s.id : s.name;
+  return std::string(id);
+}
+
 bool Session::in_my_areas(const std::string& area) const {
   return areas.empty() || std::find(areas.begin(), areas.end(), area) != areas.end();
 }

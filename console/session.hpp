@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "console/reader.hpp"
+#include "model/entities.hpp"
 #include "model/store.hpp"
 #include "sync/agent.hpp"
 
@@ -55,6 +56,16 @@ struct Selection {
   std::string focus_panel;  // a panel id to bring to front next frame
 };
 
+// Master data many panels show by name (areas, branches, shelters), as of the last change.
+struct MasterData {
+  std::vector<Area> areas;
+  std::vector<Branch> branches;
+  std::vector<Shelter> shelters;
+  std::string area_name(std::string_view id) const;
+  std::string branch_name(std::string_view id) const;
+  std::string shelter_name(std::string_view id) const;
+};
+
 struct Session {
   sync::Agent* agent = nullptr;
   Reader* reader = nullptr;
@@ -66,7 +77,12 @@ struct Session {
   TimeMs now = 0;  // wall time of this frame
   sync::AgentStatus status;  // a snapshot per frame
   Selection selection;
-  std::string assets_dir, data_dir;
+  std::shared_ptr<const MasterData> master = std::make_shared<MasterData>();
+  // The incident list as the incidents panel filters and sorts it (the map shows the same).
+  std::shared_ptr<const std::vector<IncidentRowPtr>> incidents = std::make_shared<std::vector<IncidentRowPtr>>();
+  std::size_t incidents_total = 0;
+  bool wareki = false;
+  std::string assets_dir, data_dir, keys_path, allowlist_path;
   bool hq() const { return role == sync::Role::Hq; }
   bool in_my_areas(const std::string& area) const;
 };

@@ -162,6 +162,21 @@ void session_banners(const Session& s) {
   if (!lost.empty()) banner(colors::kRed, std::string(T("banner.partition")) + ": " + lost);
 }
 
+namespace {
+std::vector<std::string>& offered() {
+  static std::vector<std::string> v;
+  return v;
+}
+}  // namespace
+
+bool action_button(const char* id, const char* text, bool small) {
+  offered().emplace_back(id);
+  const std::string lbl = std::string(text) + "##" + id;
+  return small ? ImGui::SmallButton(lbl.c_str()) : ImGui::Button(lbl.c_str());
+}
+const std::vector<std::string>& actions_offered() { return offered(); }
+void begin_actions_frame() { offered().clear(); }
+
 void problems_box(const std::vector<Problem>& problems) {
   for (const Problem& p : problems) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
 }

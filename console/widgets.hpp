@@ -58,6 +58,12 @@ void banner(ImU32 color, const std::string& text);
 void session_banners(const Session& s);
 
 void problems_box(const std::vector<Problem>& problems);
+
+// A button for an action some roles may not take (HQ only...). The App lists which actions
+// were offered in each frame (tests check that a branch is never offered HQ actions).
+bool action_button(const char* id, const char* label, bool small = false);
+const std::vector<std::string>& actions_offered();  // this frame's, by id
+void begin_actions_frame();
 void help_marker(const char* text);
 
 // Keyboard: Ctrl+<key> pressed this frame (letters and digits by their character).

@@ -4,6 +4,8 @@
 
 #include "model/entities.hpp"
 #include "model/errors.hpp"
+#include "model/form4.hpp"
+#include "model/queries.hpp"
 #include "model/store.hpp"
 #include "model/validation.hpp"
 
@@ -346,6 +348,92 @@ void fill_demo_node(Store& s, const DemoNode& node, TimeMs now, std::uint64_t se
                who),
          "office status");
   });
+}
+
+void demo_update(Store& s, const DemoNode& node, std::uint64_t step) {
+  std::mt19937_64 rng(step * 7919 + std::hash<std::string>{}(node.node_id));
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+  const std::string who = op_name(node);
+  std::vector<const DemoArea*> areas;
+  for (const DemoArea& a : kAreas)
+    if (node.branch_id == a.branch) areas.push_back(&a);
+  if (areas.empty()) return;
+  const DemoArea& a = *areas[static_cast<size_t>(pick(static_cast<int>(areas.size())))];
+  const TimeMs now = s.now();
+  switch (step % 6) {
+    case 0: {  // a new call
+      static constexpr const char* kTitles[] = {"倒木 通行支障", "家屋の一部損壊", "断水の問い合わせ", "けが人の通報",
+                                                "道路に落下物", "避難所へ移動できない高齢者"};
+      const char* title = kTitles[pick(6)];
+      must(s.put(EntityKind::Incident, s.new_id(),
+                 {{"title", std::string(a.name) + " " + title}, {"category", step % 12 == 0 ? "casualty" : "road"},
+                  {"place", std::string(a.name) + std::to_string(1 + pick(4)) + "-" + std::to_string(1 + pick(30))},
+                  {"area_id", a.id}, {"lat", a.lat + (pick(100) - 50) * 0.00008},
+                  {"lon", a.lon + (pick(100) - 50) * 0.0001}, {"received_at", iso(now)}, {"channel", "phone"},
+                  {"reporter", "住民"}, {"verification", "unverified"}, {"priority", pick(3) ? "medium" : "high"},
+                  {"status", "received"}},
+                 who),
+           "incident");
+      break;
+    }
+    case 1: {  // a lifeline figure moves (restoration progresses)
+      const char* type = pick(2) ? "power" : "water";
+      const std::string id = lifeline_id(a.id, type);
+      if (auto cur = s.load(EntityKind::Lifeline, id)) {
+        const auto affected = as_int(cur->get("affected")).value_or(0);
+        const std::int64_t next = std::max<std::int64_t>(0, affected - 20 - pick(80));
+        must(s.put(EntityKind::Lifeline, id,
+                   {{"affected", next}, {"as_of", iso(now)}, {"status", next == 0 ? "restored" : "restoring"}}, who),
+             "lifeline");
+      }
+      break;
+    }
+    case 2:  // a クロノロ entry
+      must(s.put(EntityKind::Chronology, s.new_id(),
+                 {{"number", s.next_chronology_number()}, {"node_label", s.node_id()}, {"at", iso(now)},
+                  {"from_org", pick(2) ? "消防本部" : "住民"}, {"to_org", node.node_id == "hq" ? "本部" : "支所"},
+                  {"content", std::string(a.name) + "地区 状況報告 (" + std::to_string(step) + ")"},
+                  {"category", "info"}, {"medium", "phone"}, {"state", "pending"}},
+                 who),
+           "chronology");
+      break;
+    case 3: {  // an open shelter's head count
+      for (const Shelter& sh : list_all<Shelter>(s.db()))
+        if (sh.area_id == a.id && (sh.open_state == "open")) {
+          const std::int64_t ev = sh.evacuees.value_or(0) + 5 + pick(20);
+          must(s.put(EntityKind::Shelter, sh.id,
+                     {{"evacuees", ev}, {"checked_at", iso(now)}, {"crowding", ev > 300 ? "crowded" : "available"}}, who),
+               "shelter");
+          break;
+        }
+      break;
+    }
+    case 4: {  // an incident's status moves on
+      for (const Incident& in : list_all<Incident>(s.db()))
+        if (in.area_id == a.id && in.status == "received") {
+          must(s.put(EntityKind::Incident, in.id, {{"status", "in_progress"}, {"verification", "verified"}}, who),
+               "incident status");
+          break;
+        }
+      break;
+    }
+    default: {  // every so often, the next 第N報
+      if (node.node_id == "hq" || step % 12 != 5) break;
+      std::int64_t last = 0;
+      for (const BranchReport& r : report_history(s.db(), node.branch_id)) last = std::max(last, r.report_no);
+      Fields f{{"branch_id", node.branch_id}, {"report_no", last + 1}, {"as_of", iso(now)},
+               {"report_type", "preliminary"}, {"reporter", who}};
+      if (auto prev = s.load(EntityKind::BranchReport, branch_report_id(node.branch_id, last)))
+        for (const Form4Field& ff : form4_fields()) {
+          const Value& v = prev->get(ff.key);
+          if (is_null(v)) continue;
+          if (auto n = as_int(v)) f[std::string(ff.key)] = *n + (pick(3) == 0 ? 1 : 0);
+          else f[std::string(ff.key)] = v;
+        }
+      must(s.put(EntityKind::BranchReport, branch_report_id(node.branch_id, last + 1), f, who), "report");
+      break;
+    }
+  }
 }
 
 }  // namespace honbu

@@ -29,4 +29,9 @@ void fill_demo_master_data(Store& hq, TimeMs now);
 // about three hours earlier.
 void fill_demo_node(Store& store, const DemoNode& node, TimeMs now, std::uint64_t seed);
 
+// One realistic update as the hours go on (the live demo: a node calls this every few
+// seconds): a new call, an incident's status moving on, a lifeline figure changing, a
+// shelter's head count, a new 第N報, a クロノロ entry. `step` counts the calls (deterministic).
+void demo_update(Store& store, const DemoNode& node, std::uint64_t step);
+
 }  // namespace honbu

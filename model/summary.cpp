@@ -29,40 +29,15 @@ std::string pad(const std::string& s, size_t width) {
 
 }  // namespace
 
-std::string situation_summary(Db& db, Lang lang, TimeMs now) {
-  std::string out;
-  auto line = [&](const std::string& s) { out += s + "\n"; };
-
-  const StoreStats stats = store_stats(db);
-  const bool exercise = is_exercise_dataset(stats.dataset);
-  if (exercise) line(tr(lang, "■■ 訓練 EXERCISE ■■  (訓練データ: 実災害の報告には使えません)",
-                        "■■ EXERCISE 訓練 ■■  (drill data: never part of an actual report)"));
-  auto hq = get<HqState>(db, kHqStateId);
-  std::string title = hq && !hq->municipality.empty() ? hq->municipality : tr(lang, "(市町村未設定)", "(municipality not set)");
-  line(title + " " + tr(lang, "災害対策本部 状況概要", "disaster HQ situation summary") + "  " + as_of(lang, now));
-  line(tr(lang, "ノード: ", "Node: ") + stats.node_id + "  " + tr(lang, "データセット: ", "Dataset: ") +
-       stats.dataset + "  " + tr(lang, "ファイル: ", "File: ") + stats.path);
-  if (hq) {
-    std::string s = tr(lang, "本部体制: ", "HQ: ") + std::string(enums::hq_state.text(hq->state, lang));
-    if (!hq->activation_level.empty())
-      s += " / " + std::string(enums::activation_level.text(hq->activation_level, lang));
-    if (!hq->disaster_name.empty()) s += "   " + tr(lang, "災害名: ", "Disaster: ") + hq->disaster_name;
-    if (hq->occurred_at)
-      s += " (" + tr(lang, "発生 ", "occurred ") + format_hhmm_jst(hq->occurred_at->ms) + ")";
-    line(s);
-  } else {
-    line(tr(lang, "本部体制: 未確認", "HQ state: unknown"));
-  }
-
-  line("");
-  line(tr(lang, "【第4号様式 集計】各支所の最新報の合計（未報告・未確認は0ではなく「未確認」）",
-          "[Form 4 totals] sum of each branch's latest report (unreported counts are 'unknown', not 0)"));
-  const Form4Totals totals = form4_totals(db);
+std::vector<Form4BlockText> form4_block_texts(const Form4Totals& totals, Lang lang) {
+  std::vector<Form4BlockText> out;
   const char* sep = lang == Lang::Ja ? "、" : ", ";
   for (const Form4BlockInfo& b : form4_blocks()) {
-    std::string known, unknown;
+    Form4BlockText bt;
+    bt.block = b.block;
+    bt.label = std::string(lang == Lang::Ja ? b.ja : b.en);
     auto add = [&](std::string_view label, std::string value) {
-      std::string& to = value.empty() ? unknown : known;
+      std::string& to = value.empty() ? bt.unknown : bt.known;
       if (!to.empty()) to += sep;
       to += std::string(label) + (value.empty() ? "" : " " + value);
     };
@@ -95,12 +70,46 @@ std::string situation_summary(Db& db, Lang lang, TimeMs now) {
       add(lang == Lang::Ja ? f.ja : f.en, figure(totals.get(f.key), f.unit_ja, f.unit_en, f.hectares));
     }
     for (const Form4Computed& c : form4_computed())
-      if (c.block == b.block)
-        add(lang == Lang::Ja ? c.ja : c.en, figure(totals.get(c.key), c.unit_ja, c.unit_en, false));
-    std::string s = known;
-    if (!unknown.empty())
-      s += (known.empty() ? "" : "  ") + tr(lang, "未確認: ", "unknown: ") + unknown;
-    line("  " + pad(std::string(lang == Lang::Ja ? b.ja : b.en), 26) + " " + s);
+      if (c.block == b.block) add(lang == Lang::Ja ? c.ja : c.en, figure(totals.get(c.key), c.unit_ja, c.unit_en, false));
+    out.push_back(std::move(bt));
+  }
+  return out;
+}
+
+std::string situation_summary(Db& db, Lang lang, TimeMs now) {
+  std::string out;
+  auto line = [&](const std::string& s) { out += s + "\n"; };
+
+  const StoreStats stats = store_stats(db);
+  const bool exercise = is_exercise_dataset(stats.dataset);
+  if (exercise) line(tr(lang, "■■ 訓練 EXERCISE ■■  (訓練データ: 実災害の報告には使えません)",
+                        "■■ EXERCISE 訓練 ■■  (drill data: never part of an actual report)"));
+  auto hq = get<HqState>(db, kHqStateId);
+  std::string title = hq && !hq->municipality.empty() ? hq->municipality : tr(lang, "(市町村未設定)", "(municipality not set)");
+  line(title + " " + tr(lang, "災害対策本部 状況概要", "disaster HQ situation summary") + "  " + as_of(lang, now));
+  line(tr(lang, "ノード: ", "Node: ") + stats.node_id + "  " + tr(lang, "データセット: ", "Dataset: ") +
+       stats.dataset + "  " + tr(lang, "ファイル: ", "File: ") + stats.path);
+  if (hq) {
+    std::string s = tr(lang, "本部体制: ", "HQ: ") + std::string(enums::hq_state.text(hq->state, lang));
+    if (!hq->activation_level.empty())
+      s += " / " + std::string(enums::activation_level.text(hq->activation_level, lang));
+    if (!hq->disaster_name.empty()) s += "   " + tr(lang, "災害名: ", "Disaster: ") + hq->disaster_name;
+    if (hq->occurred_at)
+      s += " (" + tr(lang, "発生 ", "occurred ") + format_hhmm_jst(hq->occurred_at->ms) + ")";
+    line(s);
+  } else {
+    line(tr(lang, "本部体制: 未確認", "HQ state: unknown"));
+  }
+
+  line("");
+  line(tr(lang, "【第4号様式 集計】各支所の最新報の合計（未報告・未確認は0ではなく「未確認」）",
+          "[Form 4 totals] sum of each branch's latest report (unreported counts are 'unknown', not 0)"));
+  const Form4Totals totals = form4_totals(db);
+  for (const Form4BlockText& b : form4_block_texts(totals, lang)) {
+    std::string s = b.known;
+    if (!b.unknown.empty())
+      s += (b.known.empty() ? "" : "  ") + tr(lang, "未確認: ", "unknown: ") + b.unknown;
+    line("  " + pad(b.label, 26) + " " + s);
   }
 
   line("");

@@ -18,11 +18,17 @@ namespace honbu::sync {
 
 std::string program_dir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path().string(); }
 
+std::string node_binary() {
+  if (const char* env = std::getenv("HONBU_NODE_BIN"); env && *env) return env;
+  // Installed side by side, or in the build tree (console/ and tools/ are siblings).
+  for (const std::string& p : {program_dir() + "/honbu-node", program_dir() + "/../tools/honbu-node"})
+    if (std::filesystem::exists(p)) return std::filesystem::canonical(p).string();
+  throw Error("honbu-node not found next to " + program_dir() + " (build the honbu-node target, or set HONBU_NODE_BIN)");
+}
+
 NodeProcess::NodeProcess(std::string data_dir, const std::vector<std::string>& run_args, const std::string& log_path)
     : data_dir_(std::move(data_dir)) {
-  const char* env = std::getenv("HONBU_NODE_BIN");
-  const std::string bin = env && *env ? env : program_dir() + "/honbu-node";
-  if (!std::filesystem::exists(bin)) throw Error("honbu-node not found at " + bin + " (build the honbu-node target)");
+  const std::string bin = node_binary();
   std::filesystem::create_directories(data_dir_);
   std::vector<std::string> args = {bin, "run", "--data-dir", data_dir_};
   args.insert(args.end(), run_args.begin(), run_args.end());

@@ -17,6 +17,8 @@ namespace honbu::sync {
 
 // The directory of the running program (tools find each other there).
 std::string program_dir();
+// The honbu-node program: $HONBU_NODE_BIN, else next to this program or in the build tree.
+std::string node_binary();
 
 class NodeProcess {
  public:

@@ -92,24 +92,10 @@ std::string stats_line(const AgentStatus& s) {
   return line;
 }
 
-// A small stream of realistic updates from a demo branch (lifelines, chronology, incidents).
-void demo_trickle(Agent& agent, const std::string& branch, std::mt19937_64& rng) {
-  agent.run([&, branch](Store& s) {
-    const int what = static_cast<int>(rng() % 3);
-    const std::string who = branch + " 担当";
-    if (what == 0) {
-      s.put(EntityKind::Chronology, s.new_id(),
-            {{"number", s.next_chronology_number()}, {"node_label", s.node_id()},
-             {"at", format_iso_jst(s.now())}, {"from_org", "住民"}, {"to_org", "支所"},
-             {"content", "通報: 道路に倒木 (" + std::to_string(rng() % 100) + "番地)"}, {"category", "info"},
-             {"state", "pending"}},
-            who);
-    } else {
-      s.put(EntityKind::Incident, s.new_id(),
-            {{"title", "倒木 通行支障"}, {"category", "road"}, {"received_at", format_iso_jst(s.now())},
-             {"verification", "unverified"}, {"priority", "medium"}, {"status", "received"}},
-            who);
-    }
+// A small stream of realistic updates from a demo node (model/demo.hpp).
+void demo_trickle(Agent& agent, const std::string& node_id, const std::string& branch, std::uint64_t step) {
+  agent.run([&, branch, step](Store& s) {
+    demo_update(s, DemoNode{node_id, branch}, step);
     return 0;
   }).wait();
 }
@@ -207,7 +193,7 @@ void write_trickle_entry(Agent& agent, int n) {
   });
 }
 
-int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int trickle_ms) {
+int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int demo_every_ms, int trickle_ms) {
   NodeHandle node = start_node(cfg);
   Agent& agent = *node.agent;
   std::printf("%s honbu-node %s started: dataset %s, db %s%s\n", now_text().c_str(), node.node_id.c_str(),
@@ -240,6 +226,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
   // The first entry at a random point of the period, so that many nodes do not write in step.
   auto next_entry = last_trickle + std::chrono::milliseconds(trickle_ms > 0 ? static_cast<int>(rng() % trickle_ms) : 0);
   int entries = 0;
+  std::uint64_t demo_steps = 0;
   while (!g_stop) {
     zmq::pollitem_t item{ctl.handle(), 0, ZMQ_POLLIN, 0};
     try {
@@ -267,7 +254,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
       } else if (verb == "heal" && !peer.empty()) {
         agent.heal(peer);
       } else if (verb == "write-demo" && !demo_branch.empty()) {
-        demo_trickle(agent, demo_branch, rng);
+        demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
       } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit)) {
         // `write N`: N クロノロ entries in one transaction (tests, demos, load).
         const int n = std::stoi(peer);
@@ -323,9 +310,9 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
       last_stats = now;
       std::printf("%s\n", stats_line(agent.status()).c_str());
     }
-    if (!demo_branch.empty() && now - last_trickle >= std::chrono::seconds(5)) {
+    if (!demo_branch.empty() && now - last_trickle >= std::chrono::milliseconds(demo_every_ms)) {
       last_trickle = now;
-      demo_trickle(agent, demo_branch, rng);
+      demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
     }
     if (trickle_ms > 0 && now >= next_entry) {
       next_entry += std::chrono::milliseconds(trickle_ms);
@@ -362,7 +349,9 @@ int main(int argc, char** argv) {
   run->add_option("--status-every", status_every, "print a stats line every N seconds");
   run->add_option("--lost-after-ms", cfg.lost_after_ms, "peer silent this long is lost")->capture_default_str();
   run->add_option("--demo-branch", demo_branch, "fill demo data for this branch and keep writing a little");
-  int trickle_ms = 0;
+  int trickle_ms = 0, demo_every_ms = 5000;
+  run->add_option("--demo-every-ms", demo_every_ms, "with --demo-branch: one realistic update every N ms")
+      ->capture_default_str();
   run->add_option("--trickle-ms", trickle_ms, "write one クロノロ entry every N ms (load for tests and benchmarks)");
 
   std::string data_dir = default_data_dir();
@@ -399,7 +388,7 @@ int main(int argc, char** argv) {
       sigaction(SIGINT, &sa, nullptr);
       sigaction(SIGTERM, &sa, nullptr);
       std::filesystem::create_directories(cfg.data_dir);
-      return run_node(cfg, status_every, demo_branch, trickle_ms);
+      return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms);
     }
     if (*status) {
       std::ifstream f(data_dir + "/status.json");

@@ -1,0 +1,307 @@
+#include "console/app.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "console/strings.hpp"
+#include "console/widgets.hpp"
+#include "model/queries.hpp"
+#include "model/time.hpp"
+
+namespace honbu::console {
+
+namespace {
+// Ctrl+1..9: the n-th visible panel.
+constexpr int kDigitKeys[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
+}  // namespace
+
+App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
+    : agent_(agent), options_(std::move(options)), wake_(std::move(wake)) {
+  const std::string settings_path = options_.data_dir + "/console.json";
+  if (options_.persist) settings_ = Settings::load(settings_path);
+  // Japanese unless the locale says English: the people this is for work in Japanese, and
+  // a bare LANG=C (a fresh machine, a service) should not switch them to English.
+  const char* locale = std::getenv("LANG");
+  Lang lang = locale && std::string_view(locale).starts_with("en") ? Lang::En : Lang::Ja;
+  if (settings_.lang) lang = *settings_.lang;
+  if (options_.lang) lang = *options_.lang;
+  strings().set_lang(lang);
+
+  panels_ = make_panels();
+  for (auto& p : panels_) {
+    auto it = settings_.open_panels.find(std::string(p->id()));
+    if (it != settings_.open_panels.end()) p->open = it->second;
+    if (!options_.only_panel.empty()) p->open = p->id() == options_.only_panel;
+  }
+
+  reader_ = std::make_unique<Reader>(options_.db_path, wake_);
+  commands_ = std::make_unique<Commands>(&agent_);
+  session_.agent = &agent_;
+  session_.reader = reader_.get();
+  session_.commands = commands_.get();
+  session_.role = options_.role;
+  session_.branch_id = options_.branch_id;
+  session_.areas = options_.areas;
+  session_.operator_name = options_.operator_name;
+  session_.assets_dir = options_.assets_dir;
+  session_.data_dir = options_.data_dir;
+  session_.keys_path = options_.keys_path;
+  session_.allowlist_path = options_.allowlist_path;
+  session_.status = agent_.status();
+  session_.node_id = session_.status.node_id;
+  session_.dataset = session_.status.dataset;
+  session_.exercise = is_exercise_dataset(session_.dataset);
+  session_.now = wall_now_ms();
+
+  reader_->on_changes = [this](const ChangeSet& c) {
+    if (c.has(EntityKind::Area) || c.has(EntityKind::Branch) || c.has(EntityKind::Shelter)) load_master();
+    for (auto& p : panels_)
+      if (p->for_role(session_)) p->on_changes(session_, c);
+  };
+  reader_->on_incidents = [this](std::shared_ptr<const std::vector<IncidentRowPtr>> rows, std::size_t total) {
+    session_.incidents = std::move(rows);
+    session_.incidents_total = total;
+  };
+  // Every commit on the node (local or from a peer) wakes the reader and then the UI: a
+  // change shows within a frame of reaching this node's database.
+  Reader* reader = reader_.get();
+  agent_.run([reader, ui_wake = wake_](Store& s) {
+    s.set_commit_listener([reader, ui_wake](std::int64_t version) {
+      reader->notify_version(version);
+      if (ui_wake) ui_wake();
+    });
+    reader->notify_version(s.data_version());
+    return 0;
+  }).get();
+  agent_.set_wake(wake_);
+
+  if (options_.persist) {
+    ini_path_ = options_.data_dir + "/console-layout.ini";
+    ImGui::GetIO().IniFilename = ini_path_.c_str();
+  } else {
+    ImGui::GetIO().IniFilename = nullptr;
+  }
+}
+
+App::~App() {
+  save_settings();
+  // The listener points at our reader: take it away before the reader goes.
+  agent_.run([](Store& s) {
+    s.set_commit_listener(nullptr);
+    return 0;
+  }).get();
+  agent_.set_wake(nullptr);
+  commands_.reset();
+  reader_.reset();
+}
+
+Panel* App::panel(std::string_view id) {
+  for (auto& p : panels_)
+    if (p->id() == id) return p.get();
+  return nullptr;
+}
+
+void App::set_lang(Lang lang) {
+  strings().set_lang(lang);
+  settings_.lang = lang;
+  save_settings();
+}
+
+void App::save_settings() {
+  if (!options_.persist) return;
+  for (auto& p : panels_) settings_.open_panels[std::string(p->id())] = p->open;
+  settings_.save(options_.data_dir + "/console.json");
+}
+
+void App::load_master() {
+  reader_->request<std::shared_ptr<const MasterData>>(
+      "master",
+      [](Db& db) {
+        auto m = std::make_shared<MasterData>();
+        m->areas = list_all<Area>(db);
+        m->branches = list_all<Branch>(db);
+        m->shelters = list_all<Shelter>(db);
+        return std::shared_ptr<const MasterData>(std::move(m));
+      },
+      [this](std::shared_ptr<const MasterData> m) { session_.master = std::move(m); });
+}
+
+bool App::busy() const { return commands_->in_flight() > 0 || reader_->busy(); }
+
+void App::frame() {
+  session_.now = wall_now_ms();
+  session_.status = agent_.status();
+  session_.wareki = settings_.wareki;
+  begin_actions_frame();
+  for (const auto& e : agent_.take_events())
+    if (e.kind == sync::Event::Kind::Refused || e.kind == sync::Event::Kind::AuthFailed ||
+        e.kind == sync::Event::Kind::Error || e.kind == sync::Event::Kind::Quarantined)
+      commands_->notice(e.message, true);
+  reader_->poll();
+  commands_->poll();
+  shortcuts();
+  menu_bar();
+
+  std::vector<Panel*> visible;
+  for (auto& p : panels_)
+    if (p->for_role(session_)) visible.push_back(p.get());
+  int index = 0;
+  for (Panel* p : visible) {
+    if (p->open) panel_window(*p, index, static_cast<int>(visible.size()));
+    ++index;
+  }
+  if (show_help_) help_window();
+  status_bar();
+  session_.selection.focus_panel.clear();
+
+  if (session_.now - last_settings_save_ > 10'000) {  // filters and open panels survive a crash
+    last_settings_save_ = session_.now;
+    save_settings();
+  }
+}
+
+void App::panel_window(Panel& p, int index, int count) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  // First use: a grid of windows under the menu bar (later: the user's own layout, saved).
+  const float top = ImGui::GetFrameHeight();
+  const float bottom = ImGui::GetFrameHeight() + 4;
+  const int cols = 3;
+  const int rows = (count + cols - 1) / cols;
+  const float w = vp->WorkSize.x / cols, h = (vp->WorkSize.y - top - bottom) / std::max(1, rows);
+  if (!options_.only_panel.empty()) {
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + top), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, vp->WorkSize.y - top - bottom), ImGuiCond_Always);
+  } else {
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + w * static_cast<float>(index % cols),
+                                   vp->WorkPos.y + top + h * static_cast<float>(index / cols)),
+                            ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
+  }
+  if (session_.selection.focus_panel == p.id()) ImGui::SetNextWindowFocus();
+  // The title is translated; "###id" keeps the window (and its saved layout) the same in
+  // both languages.
+  const std::string title = std::string(T(p.title_key())) + "###" + std::string(p.id());
+  if (ImGui::Begin(title.c_str(), &p.open)) {
+    session_banners(session_);
+    ImGui::PushID(p.id().data(), p.id().data() + p.id().size());
+    p.draw(session_);
+    ImGui::PopID();
+  }
+  ImGui::End();
+}
+
+void App::shortcuts() {
+  std::vector<Panel*> visible;
+  for (auto& p : panels_)
+    if (p->for_role(session_)) visible.push_back(p.get());
+  for (size_t i = 0; i < std::size(kDigitKeys) && i < visible.size(); ++i)
+    if (ctrl_pressed(kDigitKeys[i])) {
+      visible[i]->open = true;
+      session_.selection.focus_panel = std::string(visible[i]->id());
+    }
+  auto go = [&](std::string_view id, bool new_item, bool search) {
+    Panel* p = panel(id);
+    if (!p || !p->for_role(session_)) return;
+    p->open = true;
+    session_.selection.focus_panel = std::string(id);
+    if (new_item) p->start_new(session_);
+    if (search) p->focus_search();
+  };
+  if (ctrl_pressed('N')) go("incidents", true, false);
+  if (ctrl_pressed('L')) go("chronology", true, false);
+  if (ctrl_pressed('F')) go("incidents", false, true);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false) && show_help_) show_help_ = false;
+}
+
+void App::menu_bar() {
+  if (!ImGui::BeginMainMenuBar()) return;
+  if (ImGui::BeginMenu(T("menu.panels"))) {
+    int n = 1;
+    for (auto& p : panels_) {
+      if (!p->for_role(session_)) continue;
+      const std::string shortcut = n <= 9 ? "Ctrl+" + std::to_string(n) : "";
+      if (ImGui::MenuItem(T(p->title_key()), shortcut.c_str(), p->open)) {
+        p->open = !p->open;
+        if (p->open) session_.selection.focus_panel = std::string(p->id());
+      }
+      ++n;
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem(T("menu.show_all"))) {
+      for (auto& p : panels_) p->open = true;
+    }
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu(T("menu.language"))) {
+    if (ImGui::MenuItem("日本語", nullptr, ui_lang() == Lang::Ja)) set_lang(Lang::Ja);
+    if (ImGui::MenuItem("English", nullptr, ui_lang() == Lang::En)) set_lang(Lang::En);
+    ImGui::Separator();
+    ImGui::MenuItem(T("menu.wareki"), nullptr, &settings_.wareki);
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu(T("menu.help"))) {
+    if (ImGui::MenuItem(T("menu.shortcuts"), "F1")) show_help_ = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::IsKeyPressed(290 /* GLFW_KEY_F1 */, false)) show_help_ = !show_help_;
+  // Right side: who and where we are, in every screen.
+  const std::string who = std::string(session_.hq() ? T("role.hq") : T("role.branch")) + " " + session_.node_id +
+                          (session_.exercise ? "  " + std::string(T("banner.exercise_short")) : "");
+  ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize(who.c_str()).x - 16);
+  if (session_.exercise)
+    ImGui::TextColored(to_vec4(colors::kExercise), "%s", who.c_str());
+  else
+    ImGui::TextUnformatted(who.c_str());
+  ImGui::EndMainMenuBar();
+}
+
+void App::status_bar() {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  const float h = ImGui::GetFrameHeight() + 4;
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - h));
+  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, h));
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing |
+                                 ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 2));
+  if (ImGui::Begin("##status", nullptr, flags)) {
+    const std::string clock = settings_.wareki ? format_wareki(session_.now) + " " + format_hhmm_jst(session_.now)
+                                               : format_iso_jst(session_.now).substr(0, 10) + " " +
+                                                     format_hhmm_jst(session_.now);
+    ImGui::TextUnformatted(clock.c_str());
+    ImGui::SameLine();
+    int live = 0, lost = 0;
+    for (const auto& p : session_.status.peers) (p.state == sync::PeerState::Lost || p.partitioned ? lost : live)++;
+    ImGui::Text("| %s %d  %s %d", T("status.peers_live"), live, T("status.peers_lost"), lost);
+    ImGui::SameLine();
+    ImGui::Text("| %s %lld", T("status.ops"), static_cast<long long>(session_.status.data_version));
+    if (commands_->in_flight()) {
+      ImGui::SameLine();
+      ImGui::Text("| %s", T("status.saving"));
+    }
+    if (!reader_->last_error().empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(to_vec4(colors::kRed), "| %s", reader_->last_error().c_str());
+    }
+    const auto& notices = commands_->notices();
+    if (!notices.empty() && session_.now - notices.back().at < 15'000) {
+      ImGui::SameLine();
+      const auto& n = notices.back();
+      ImGui::TextColored(to_vec4(n.error ? colors::kRed : colors::kGreen), "| %s", n.text.c_str());
+    }
+  }
+  ImGui::End();
+  ImGui::PopStyleVar();
+}
+
+void App::help_window() {
+  ImGui::SetNextWindowSize(ImVec2(520, 0), ImGuiCond_FirstUseEver);
+  if (ImGui::Begin(T("help.title"), &show_help_)) {
+    ImGui::TextUnformatted(T("help.shortcuts"));
+  }
+  ImGui::End();
+}
+
+}  // namespace honbu::console

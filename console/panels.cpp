@@ -1,0 +1,22 @@
+// The one list of panels, in menu order (Ctrl+1 ... Ctrl+9 follow it).
+#include "console/panel.hpp"
+#include "console/panels/factories.hpp"
+
+namespace honbu::console {
+
+std::vector<std::unique_ptr<Panel>> make_panels() {
+  std::vector<std::unique_ptr<Panel>> v;
+  v.push_back(make_dashboard_panel());
+  v.push_back(make_incidents_panel());
+  v.push_back(make_map_panel());
+  v.push_back(make_lifelines_panel());
+  v.push_back(make_reports_panel());
+  v.push_back(make_shelters_panel());
+  v.push_back(make_evacuation_panel());
+  v.push_back(make_requests_panel());
+  v.push_back(make_chronology_panel());
+  v.push_back(make_sync_panel());
+  return v;
+}
+
+}  // namespace honbu::console

@@ -1,0 +1,273 @@
+// 状況 Dashboard: HQ state, 第4号様式 totals per block (未確認 as such), branch freshness,
+// the lifeline matrix, open shelters and evacuees, open requests. A branch sees its own.
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "console/form.hpp"
+#include "console/panel.hpp"
+#include "console/panels/factories.hpp"
+#include "console/strings.hpp"
+#include "console/widgets.hpp"
+#include "model/queries.hpp"
+#include "model/summary.hpp"
+
+namespace honbu::console {
+
+namespace {
+
+struct DashboardData {
+  std::optional<HqState> hq;
+  Form4Totals totals;
+  std::vector<BranchFreshness> freshness;
+  LifelineMatrix lifelines;
+  ShelterTotals shelters;
+  std::vector<ResourceRequest> requests;
+  std::size_t open_conflicts = 0;
+  TimeMs loaded_at = 0;
+};
+
+class Dashboard : public Panel {
+ public:
+  std::string_view id() const override { return "dashboard"; }
+  std::string_view title_key() const override { return "panel.dashboard"; }
+
+  void on_changes(Session& s, const ChangeSet&) override {
+    // Everything here is a summary of everything: any change, one query (coalesced).
+    s.reader->request<std::shared_ptr<const DashboardData>>(
+        "dashboard",
+        [](Db& db) {
+          auto d = std::make_shared<DashboardData>();
+          d->hq = get<HqState>(db, kHqStateId);
+          d->totals = form4_totals(db);
+          d->freshness = branch_freshness(db, wall_now_ms());
+          d->lifelines = lifeline_matrix(db);
+          d->shelters = shelter_totals(db);
+          d->requests = open_requests(db);
+          d->open_conflicts = list_conflicts(db, true).size();
+          d->loaded_at = wall_now_ms();
+          return std::shared_ptr<const DashboardData>(std::move(d));
+        },
+        [this](std::shared_ptr<const DashboardData> d) { data_ = std::move(d); });
+  }
+
+  void draw(Session& s) override {
+    if (!data_) {
+      ImGui::TextDisabled("%s", T("common.loading"));
+      return;
+    }
+    const DashboardData& d = *data_;
+    hq_state(d);
+    if (s.hq()) hq_state_editor(s, d);
+    ImGui::Separator();
+    if (ImGui::BeginTable("dash", 2, ImGuiTableFlags_SizingStretchSame)) {
+      ImGui::TableNextColumn();
+      form4_blocks_table(d);
+      ImGui::TableNextColumn();
+      freshness_table(s, d);
+      ImGui::Spacing();
+      shelters_and_requests(s, d);
+      ImGui::EndTable();
+    }
+    ImGui::Separator();
+    lifeline_matrix_table(s, d);
+  }
+
+ private:
+  void hq_state(const DashboardData& d) {
+    if (!d.hq) {
+      ImGui::TextColored(to_vec4(colors::kGrey), "%s: %s", T("dash.hq_state"), T("common.unknown"));
+      return;
+    }
+    const HqState& h = *d.hq;
+    const ImU32 c = h.state == "countermeasures" ? colors::kRed : h.state == "alert" ? colors::kOrange : colors::kBlue;
+    ImGui::TextColored(to_vec4(c), "%s %s", label(enums::hq_state, h.state),
+                       h.activation_level.empty() ? "" : label(enums::activation_level, h.activation_level));
+    ImGui::SameLine();
+    ImGui::Text("  %s  %s", h.disaster_name.c_str(), h.municipality.c_str());
+    if (h.occurred_at) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("(%s %s)", T("dash.occurred"), hhmm(h.occurred_at->ms).c_str());
+    }
+    if (d.open_conflicts) {
+      ImGui::SameLine();
+      ImGui::TextColored(to_vec4(colors::kOrange), "  %s %zu", T("dash.conflicts"), d.open_conflicts);
+    }
+  }
+
+  // HQ staff record the HQ's own state (未設置 … 対策本部 … 廃止) and 配備体制. HQ only.
+  void hq_state_editor(Session& s, const DashboardData&) {
+    ImGui::SameLine();
+    if (!hq_form_.active()) {
+      if (action_button("hq_state.edit", T("dash.change_hq_state"), true)) {
+        s.reader->request<std::optional<EntityState>>(
+            "dashboard.hq", [](Db& db) { return load_state(db, EntityKind::HqState, std::string(kHqStateId)); },
+            [this](std::optional<EntityState> st) {
+              if (st)
+                hq_form_.start_edit(std::string(kHqStateId), *st);
+              else
+                hq_form_.start_new(std::string(kHqStateId), {{"state", std::string("liaison")}});
+            });
+      }
+      return;
+    }
+    ImGui::NewLine();
+    ImGui::BeginChild("hqform", ImVec2(0, ImGui::GetFontSize() * 12), true);
+    if (hq_form_.draw(s, {"state", "activation_level", "established_at", "dissolved_at", "disaster_name", "occurred_at", "note"}))
+      hq_form_.save(s);
+    ImGui::EndChild();
+  }
+
+  void form4_blocks_table(const DashboardData& d) {
+    ImGui::TextUnformatted(T("dash.form4_title"));
+    help_marker(T("dash.form4_help"));
+    if (!ImGui::BeginTable("form4", 2, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) return;
+    ImGui::TableSetupColumn(T("dash.block"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 5.5f);
+    ImGui::TableSetupColumn(T("dash.figures"), ImGuiTableColumnFlags_WidthStretch);
+    for (const Form4BlockText& b : form4_block_texts(d.totals, ui_lang())) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(b.label.c_str());
+      ImGui::TableNextColumn();
+      if (!b.known.empty()) ImGui::TextWrapped("%s", b.known.c_str());
+      if (!b.unknown.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, colors::kGrey);
+        ImGui::TextWrapped("%s: %s", T("common.unknown"), b.unknown.c_str());
+        ImGui::PopStyleColor();
+      }
+    }
+    ImGui::EndTable();
+  }
+
+  void freshness_table(Session& s, const DashboardData& d) {
+    ImGui::TextUnformatted(T("dash.freshness_title"));
+    if (!ImGui::BeginTable("fresh", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg)) return;
+    ImGui::TableSetupColumn(T("dash.branch"));
+    ImGui::TableSetupColumn(T("dash.latest_report"));
+    ImGui::TableSetupColumn(T("dash.report_age"));
+    ImGui::TableSetupColumn(T("dash.last_heard"));
+    ImGui::TableHeadersRow();
+    for (const BranchFreshness& f : d.freshness) {
+      if (!s.hq() && f.branch.id != s.branch_id) continue;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      const std::string name = f.branch.name.empty() ? f.branch.id : f.branch.name;
+      // Stale now, not when loaded: ages keep growing while nothing arrives.
+      const bool stale = !f.latest_as_of || s.now - *f.latest_as_of > f.stale_after_min * 60'000;
+      if (stale)
+        ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", name.c_str());
+      else
+        ImGui::TextUnformatted(name.c_str());
+      ImGui::TableNextColumn();
+      if (f.latest_report_no > 0) {
+        ImGui::Text(ui_lang() == Lang::Ja ? "第%lld報" : "No. %lld", static_cast<long long>(f.latest_report_no));
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", stamp(f.latest_as_of).c_str());
+      } else {
+        ImGui::TextColored(to_vec4(colors::kRed), "%s", T("common.never_reported"));
+      }
+      ImGui::TableNextColumn();
+      age_text(f.latest_as_of, s.now, f.stale_after_min);
+      ImGui::TableNextColumn();
+      // Last heard over the network: the node of that branch, if it has one.
+      std::optional<TimeMs> heard;
+      for (const auto& p : s.status.peers)
+        if (p.node_id == f.branch.node_id) heard = p.last_heard;
+      if (f.branch.node_id.empty())
+        ImGui::TextDisabled("%s", T("dash.no_node"));
+      else if (f.branch.node_id == s.node_id)
+        ImGui::TextDisabled("%s", T("dash.this_node"));
+      else
+        age_text(heard, s.now, 5);
+    }
+    ImGui::EndTable();
+  }
+
+  void shelters_and_requests(Session& s, const DashboardData& d) {
+    int open_count = 0;
+    TriTotal evacuees, households;
+    for (const Shelter& sh : d.shelters.shelters) {
+      if (!s.in_my_areas(sh.area_id)) continue;
+      if (sh.open_state != "open" && sh.open_state != "permanent") continue;
+      ++open_count;
+      evacuees.add(detail::to_value(sh.evacuees));
+      households.add(detail::to_value(sh.households));
+    }
+    ImGui::Text("%s: %d", T("dash.open_shelters"), open_count);
+    ImGui::SameLine();
+    ImGui::Text("  %s", T("dash.evacuees"));
+    ImGui::SameLine();
+    tri_total_text(evacuees);
+    ImGui::SameLine();
+    ImGui::Text("  %s", T("dash.households"));
+    ImGui::SameLine();
+    tri_total_text(households);
+    ImGui::Text("%s: %zu", T("dash.open_requests"), d.requests.size());
+    int n = 0;
+    for (const ResourceRequest& r : d.requests) {
+      if (n++ >= 5) break;
+      ImGui::BulletText("%s  [%s] %s", label(enums::request_status, r.status), label(enums::priority, r.priority),
+                        r.title.c_str());
+    }
+  }
+
+  void lifeline_matrix_table(Session& s, const DashboardData& d) {
+    const LifelineMatrix& m = d.lifelines;
+    ImGui::TextUnformatted(T("dash.lifelines_title"));
+    help_marker(T("dash.lifelines_help"));
+    if (m.types.empty() || m.areas.empty()) {
+      ImGui::TextDisabled("%s", T("common.no_data"));
+      return;
+    }
+    const int cols = static_cast<int>(m.types.size()) + 1;
+    if (!ImGui::BeginTable("lifelines", cols, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame |
+                                                  ImGuiTableFlags_ScrollY,
+                           ImVec2(0, ImGui::GetContentRegionAvail().y)))
+      return;
+    ImGui::TableSetupScrollFreeze(1, 1);
+    ImGui::TableSetupColumn(T("dash.area"));
+    for (const std::string& t : m.types) ImGui::TableSetupColumn(label(enums::lifeline_type, t));
+    ImGui::TableHeadersRow();
+    for (const Area& a : m.areas) {
+      if (!s.in_my_areas(a.id)) continue;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(a.name.empty() ? a.id.c_str() : a.name.c_str());
+      for (const std::string& t : m.types) {
+        ImGui::TableNextColumn();
+        const LifelineStatus* c = m.cell(a.id, t);
+        if (!c) {
+          ImGui::TextDisabled("%s", T("common.unknown"));
+          continue;
+        }
+        ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, (lifeline_color(c->status) & 0x00FFFFFF) | 0x60000000);
+        ImGui::TextUnformatted(label(enums::lifeline_status, c->status));
+        if (c->affected.known()) {
+          ImGui::SameLine();
+          ImGui::Text("%lld", static_cast<long long>(c->affected.value()));
+        }
+        if (ImGui::IsItemHovered()) {
+          ImGui::BeginTooltip();
+          ImGui::Text("%s / %s", a.name.c_str(), label(enums::lifeline_type, t));
+          ImGui::Text("%s: %s", T("lifeline.affected"), c->affected.display(ui_lang()).c_str());
+          ImGui::Text("%s: %s", T("lifeline.peak"), c->peak_affected.display(ui_lang()).c_str());
+          ImGui::Text("%s (%s)", stamp(c->as_of ? std::optional(c->as_of->ms) : std::nullopt).c_str(),
+                      c->source.c_str());
+          if (!c->restoration_estimate.empty())
+            ImGui::Text("%s: %s%s", T("lifeline.estimate"), c->restoration_estimate.c_str(),
+                        c->estimate_publishable ? "" : T("lifeline.not_publishable"));
+          ImGui::EndTooltip();
+        }
+      }
+    }
+    ImGui::EndTable();
+  }
+
+  std::shared_ptr<const DashboardData> data_;
+  EntityForm hq_form_{EntityKind::HqState};
+};
+
+}  // namespace
+
+std::unique_ptr<Panel> make_dashboard_panel() { return std::make_unique<Dashboard>(); }
+
+}  // namespace honbu::console

@@ -1,0 +1,212 @@
+// 事案 Incidents: the list (sort, filter, search; clipped, smooth at 100,000 rows) and the
+// form to create and edit (inline validation; an update from elsewhere never overwrites what
+// is being typed: it shows as a conflict).
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+
+#include "console/form.hpp"
+#include "console/panel.hpp"
+#include "console/panels/factories.hpp"
+#include "console/strings.hpp"
+#include "console/widgets.hpp"
+#include "model/queries.hpp"
+
+namespace honbu::console {
+
+namespace {
+
+class Incidents : public Panel {
+ public:
+  std::string_view id() const override { return "incidents"; }
+  std::string_view title_key() const override { return "panel.incidents"; }
+
+  void on_changes(Session& s, const ChangeSet& c) override {
+    if (first_) {
+      first_ = false;
+      if (!s.hq()) filter_.areas = s.areas;  // a branch opens on its own areas
+      s.reader->set_incident_view(filter_);
+    }
+    // The incident being edited changed elsewhere: bring the form the news.
+    if (form_.active() && !form_.creating() &&
+        (c.everything || std::find(c.incident_ids.begin(), c.incident_ids.end(), form_.id()) != c.incident_ids.end()))
+      reload_edited(s);
+  }
+
+  void start_new(Session& s) override {
+    Fields defaults{{"received_at", format_iso_jst(s.now)}, {"verification", std::string("unverified")},
+                    {"status", std::string("received")}, {"priority", std::string("medium")},
+                    {"channel", std::string("phone")}};
+    if (!s.hq() && s.areas.size() == 1) defaults["area_id"] = s.areas.front();
+    form_.start_new("", defaults);
+    form_.focus("title");
+  }
+  void focus_search() override { focus_search_ = true; }
+
+  void draw(Session& s) override {
+    if (s.selection.incident_id != opened_from_selection_ && !s.selection.incident_id.empty()) {
+      opened_from_selection_ = s.selection.incident_id;
+      open(s, s.selection.incident_id);
+    }
+    toolbar(s);
+    const float form_w = form_.active() ? ImGui::GetContentRegionAvail().x * 0.42f : 0.0f;
+    ImGui::BeginChild("list", ImVec2(ImGui::GetContentRegionAvail().x - form_w, 0));
+    table(s);
+    ImGui::EndChild();
+    if (form_.active()) {
+      ImGui::SameLine();
+      ImGui::BeginChild("form", ImVec2(0, 0), true);
+      ImGui::TextUnformatted(form_.creating() ? T("incident.new") : T("incident.edit"));
+      auto refs = [&](std::string_view field) {
+        std::vector<std::pair<std::string, std::string>> out;
+        if (field == "area_id")
+          for (const Area& a : s.master->areas)
+            if (s.in_my_areas(a.id)) out.emplace_back(a.id, a.name.empty() ? a.id : a.name);
+        return out;
+      };
+      if (form_.draw(s, {}, refs)) form_.save(s);
+      ImGui::EndChild();
+    }
+  }
+
+ private:
+  void toolbar(Session& s) {
+    bool changed = false;
+    if (action_button("incident.new", T("incident.new_button"))) start_new(s);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+    if (focus_search_) {
+      ImGui::SetKeyboardFocusHere();
+      focus_search_ = false;
+    }
+    if (ImGui::InputTextWithHint("##search", T("incident.search_hint"), &filter_.text)) changed = true;
+    auto filt = [&](const char* id, const char* key, const Enumeration& e, std::vector<std::string>& v) {
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+      ImGui::TextUnformatted(T(key));
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+      if (enum_filter(id, e, v)) changed = true;
+    };
+    filt("##status", "incident.f_status", enums::incident_status, filter_.statuses);
+    filt("##prio", "incident.f_priority", enums::priority, filter_.priorities);
+    filt("##cat", "incident.f_category", enums::incident_category, filter_.categories);
+    filt("##verif", "incident.f_verification", enums::verification, filter_.verifications);
+    ImGui::SameLine();
+    ImGui::TextUnformatted(T("incident.f_area"));
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    std::string preview = filter_.areas.empty() ? T("common.all") : s.master->area_name(filter_.areas.front());
+    if (ImGui::BeginCombo("##area", preview.c_str())) {
+      if (ImGui::Selectable(T("common.all"), filter_.areas.empty())) {
+        filter_.areas.clear();
+        changed = true;
+      }
+      for (const Area& a : s.master->areas)
+        if (ImGui::Selectable((a.name + "##" + a.id).c_str(), !filter_.areas.empty() && filter_.areas[0] == a.id)) {
+          filter_.areas = {a.id};
+          changed = true;
+        }
+      ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled("%zu / %zu", s.incidents->size(), s.incidents_total);
+    if (changed) s.reader->set_incident_view(filter_);
+  }
+
+  void table(Session& s) {
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
+                                  ImGuiTableFlags_BordersV | ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable |
+                                  ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable;
+    if (!ImGui::BeginTable("incidents", 8, flags)) return;
+    ImGui::TableSetupScrollFreeze(0, 1);
+    using Sort = IncidentFilter::Sort;
+    ImGui::TableSetupColumn(T("incident.c_priority"), ImGuiTableColumnFlags_DefaultSort, 0, static_cast<ImGuiID>(Sort::Priority));
+    ImGui::TableSetupColumn(T("incident.c_received"), 0, 0, static_cast<ImGuiID>(Sort::ReceivedAt));
+    ImGui::TableSetupColumn(T("incident.c_title"), ImGuiTableColumnFlags_WidthStretch, 0, static_cast<ImGuiID>(Sort::Title));
+    ImGui::TableSetupColumn(T("incident.c_area"), 0, 0, static_cast<ImGuiID>(Sort::Area));
+    ImGui::TableSetupColumn(T("incident.c_category"), 0, 0, static_cast<ImGuiID>(Sort::Category));
+    ImGui::TableSetupColumn(T("incident.c_status"), 0, 0, static_cast<ImGuiID>(Sort::Status));
+    ImGui::TableSetupColumn(T("incident.c_verification"), ImGuiTableColumnFlags_NoSort);
+    ImGui::TableSetupColumn(T("incident.c_team"), ImGuiTableColumnFlags_NoSort);
+    ImGui::TableHeadersRow();
+    if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
+      if (specs->SpecsCount > 0) {
+        filter_.sort = static_cast<Sort>(specs->Specs[0].ColumnUserID);
+        filter_.descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+        // Received: newest first is what people mean by "descending" there; flip the arrow.
+        if (filter_.sort == Sort::ReceivedAt) filter_.descending = !filter_.descending;
+        s.reader->set_incident_view(filter_);
+      }
+      specs->SpecsDirty = false;
+    }
+    const auto rows = s.incidents;  // a snapshot: stays valid while we draw it
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(rows->size()));
+    while (clipper.Step()) {
+      for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+        const IncidentRow& r = *(*rows)[static_cast<size_t>(i)];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::PushID(r.id.c_str());
+        const bool selected = form_.active() && form_.id() == r.id;
+        ImGui::PushStyleColor(ImGuiCol_Text, priority_color(r.priority));
+        if (ImGui::Selectable(label(enums::priority, r.priority), selected,
+                              ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
+          open(s, r.id);
+        ImGui::PopStyleColor();
+        ImGui::PopID();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(hhmm(r.received_at).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(r.title.c_str());
+        if (!r.place.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.place.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(s.master->area_name(r.area_id).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(label(enums::incident_category, r.category));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(label(enums::incident_status, r.status));
+        ImGui::TableNextColumn();
+        if (r.verification == "unverified")
+          ImGui::TextColored(to_vec4(colors::kOrange), "%s", label(enums::verification, r.verification));
+        else
+          ImGui::TextUnformatted(label(enums::verification, r.verification));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(r.team.c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
+
+  void open(Session& s, const std::string& id) {
+    if (form_.active() && form_.id() == id) return;
+    const std::string want = id;
+    s.reader->request<std::optional<EntityState>>(
+        "incident.open", [want](Db& db) { return load_state(db, EntityKind::Incident, want); },
+        [this, want](std::optional<EntityState> st) {
+          if (st && !st->deleted) form_.start_edit(want, *st);
+        });
+  }
+
+  void reload_edited(Session& s) {
+    const std::string want = form_.id();
+    s.reader->request<std::optional<EntityState>>(
+        "incident.reload", [want](Db& db) { return load_state(db, EntityKind::Incident, want); },
+        [this, want](std::optional<EntityState> st) {
+          if (st && form_.active() && form_.id() == want) form_.remote_update(*st);
+        });
+  }
+
+  IncidentFilter filter_;
+  EntityForm form_{EntityKind::Incident};
+  bool first_ = true, focus_search_ = false;
+  std::string opened_from_selection_;
+};
+
+}  // namespace
+
+std::unique_ptr<Panel> make_incidents_panel() { return std::make_unique<Incidents>(); }
+
+}  // namespace honbu::console

@@ -1,0 +1,138 @@
+// ライフライン Lifelines: area × type, coloured by status, each figure with its as-of time and
+// source; edit a cell (status, 支障数, peak, restoration estimate and whether it may be
+// published).
+#include <imgui.h>
+
+#include "console/form.hpp"
+#include "console/panel.hpp"
+#include "console/panels/factories.hpp"
+#include "console/strings.hpp"
+#include "console/widgets.hpp"
+#include "model/queries.hpp"
+
+namespace honbu::console {
+
+namespace {
+
+class Lifelines : public Panel {
+ public:
+  std::string_view id() const override { return "lifelines"; }
+  std::string_view title_key() const override { return "panel.lifelines"; }
+
+  void on_changes(Session& s, const ChangeSet& c) override {
+    if (c.has(EntityKind::Lifeline) || c.has(EntityKind::Area))
+      s.reader->request<std::shared_ptr<const LifelineMatrix>>(
+          "lifelines", [](Db& db) { return std::make_shared<const LifelineMatrix>(lifeline_matrix(db)); },
+          [this](std::shared_ptr<const LifelineMatrix> m) {
+            data_ = std::move(m);
+            if (form_.active() && !form_.creating())
+              if (auto it = data_->cells.find(form_.id()); it != data_->cells.end()) refresh_form(it->first);
+          });
+    session_ = &s;
+  }
+
+  void draw(Session& s) override {
+    if (!data_) {
+      ImGui::TextDisabled("%s", T("common.loading"));
+      return;
+    }
+    const float form_w = form_.active() ? ImGui::GetContentRegionAvail().x * 0.4f : 0.0f;
+    ImGui::BeginChild("matrix", ImVec2(ImGui::GetContentRegionAvail().x - form_w, 0));
+    matrix(s);
+    ImGui::EndChild();
+    if (form_.active()) {
+      ImGui::SameLine();
+      ImGui::BeginChild("form", ImVec2(0, 0), true);
+      ImGui::Text("%s / %s", s.master->area_name(area_).c_str(), label(enums::lifeline_type, type_));
+      if (form_.draw(s, {"status", "affected", "as_of", "source", "peak_affected", "peak_at", "restoration_estimate",
+                         "estimate_publishable", "note"}))
+        form_.save(s);
+      ImGui::EndChild();
+    }
+  }
+
+ private:
+  void matrix(Session& s) {
+    const LifelineMatrix& m = *data_;
+    ImGui::TextDisabled("%s", T("lifeline.click_to_edit"));
+    const int cols = static_cast<int>(m.types.size()) + 1;
+    if (!ImGui::BeginTable("m", cols, ImGuiTableFlags_Borders | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+                                          ImGuiTableFlags_SizingFixedFit))
+      return;
+    ImGui::TableSetupScrollFreeze(1, 1);
+    ImGui::TableSetupColumn(T("dash.area"));
+    for (const std::string& t : m.types) ImGui::TableSetupColumn(label(enums::lifeline_type, t));
+    ImGui::TableHeadersRow();
+    for (const Area& a : m.areas) {
+      if (!s.in_my_areas(a.id)) continue;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(a.name.empty() ? a.id.c_str() : a.name.c_str());
+      for (const std::string& t : m.types) {
+        ImGui::TableNextColumn();
+        const LifelineStatus* c = m.cell(a.id, t);
+        ImGui::PushID((a.id + "/" + t).c_str());
+        std::string text;
+        if (c) {
+          ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, (lifeline_color(c->status) & 0x00FFFFFF) | 0x60000000);
+          text = label_s(enums::lifeline_status, c->status);
+          if (c->affected.known()) text += " " + std::to_string(c->affected.value());
+          text += "\n" + (c->as_of ? hhmm(c->as_of->ms) : std::string("--:--")) + " " + c->source;
+        } else {
+          text = std::string(T("common.unknown")) + "\n ";
+        }
+        if (ImGui::Selectable(text.c_str(), form_.active() && form_.id() == lifeline_id(a.id, t), 0,
+                              ImVec2(ImGui::GetFontSize() * 9, 0)))
+          edit(s, a.id, t, c);
+        if (c && ImGui::IsItemHovered()) {
+          ImGui::BeginTooltip();
+          ImGui::Text("%s: %s   %s: %s", T("lifeline.affected"), c->affected.display(ui_lang()).c_str(), T("lifeline.peak"),
+                      c->peak_affected.display(ui_lang()).c_str());
+          ImGui::Text("%s  %s", stamp(c->as_of ? std::optional(c->as_of->ms) : std::nullopt).c_str(), c->source.c_str());
+          if (!c->restoration_estimate.empty())
+            ImGui::Text("%s: %s%s", T("lifeline.estimate"), c->restoration_estimate.c_str(),
+                        c->estimate_publishable ? "" : T("lifeline.not_publishable"));
+          ImGui::EndTooltip();
+        }
+        ImGui::PopID();
+      }
+    }
+    ImGui::EndTable();
+  }
+
+  void edit(Session& s, const std::string& area, const std::string& type, const LifelineStatus* current) {
+    area_ = area;
+    type_ = type;
+    const std::string id = lifeline_id(area, type);
+    if (!current) {
+      form_.start_new(id, {{"area_id", area}, {"lifeline_type", type}, {"as_of", format_iso_jst(s.now)},
+                           {"status", std::string("collecting")}});
+      return;
+    }
+    refresh_form(id, true);
+  }
+
+  void refresh_form(const std::string& id, bool start = false) {
+    if (!session_) return;
+    session_->reader->request<std::optional<EntityState>>(
+        "lifeline.open", [id](Db& db) { return load_state(db, EntityKind::Lifeline, id); },
+        [this, id, start](std::optional<EntityState> st) {
+          if (!st) return;
+          if (start)
+            form_.start_edit(id, *st);
+          else if (form_.active() && form_.id() == id)
+            form_.remote_update(*st);
+        });
+  }
+
+  std::shared_ptr<const LifelineMatrix> data_;
+  EntityForm form_{EntityKind::Lifeline};
+  std::string area_, type_;
+  Session* session_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Panel> make_lifelines_panel() { return std::make_unique<Lifelines>(); }
+
+}  // namespace honbu::console

@@ -1,0 +1,248 @@
+// 地図 Map: area polygons from a GeoJSON file (assets/map/, or any municipality's own),
+// coloured by lifeline status, with incident markers by priority. Pan by dragging, zoom
+// with the wheel; click a marker to open the incident. Drawn with ImGui's draw lists.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "console/panel.hpp"
+#include "console/panels/factories.hpp"
+#include "console/strings.hpp"
+#include "console/widgets.hpp"
+#include "model/geojson.hpp"
+#include "model/queries.hpp"
+
+namespace honbu::console {
+
+namespace {
+
+// Ear clipping: triangles of a simple polygon (area boundaries may be concave).
+std::vector<ImVec2> triangulate(const std::vector<ImVec2>& poly) {
+  std::vector<ImVec2> tris;
+  std::vector<int> idx(poly.size());
+  for (size_t i = 0; i < poly.size(); ++i) idx[i] = static_cast<int>(i);
+  double area = 0;
+  for (size_t i = 0; i < poly.size(); ++i) {
+    const ImVec2& a = poly[i];
+    const ImVec2& b = poly[(i + 1) % poly.size()];
+    area += static_cast<double>(a.x) * b.y - static_cast<double>(b.x) * a.y;
+  }
+  if (area < 0) std::reverse(idx.begin(), idx.end());
+  auto cross = [](ImVec2 a, ImVec2 b, ImVec2 c) { return (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x); };
+  auto inside = [&](ImVec2 p, ImVec2 a, ImVec2 b, ImVec2 c) {
+    return cross(a, b, p) >= 0 && cross(b, c, p) >= 0 && cross(c, a, p) >= 0;
+  };
+  int guard = static_cast<int>(idx.size()) * static_cast<int>(idx.size());
+  while (idx.size() > 3 && guard-- > 0) {
+    bool cut = false;
+    for (size_t i = 0; i < idx.size(); ++i) {
+      const ImVec2 a = poly[static_cast<size_t>(idx[(i + idx.size() - 1) % idx.size()])];
+      const ImVec2 b = poly[static_cast<size_t>(idx[i])];
+      const ImVec2 c = poly[static_cast<size_t>(idx[(i + 1) % idx.size()])];
+      if (cross(a, b, c) <= 0) continue;  // reflex corner
+      bool empty = true;
+      for (int j : idx) {
+        const ImVec2 p = poly[static_cast<size_t>(j)];
+        if ((p.x == a.x && p.y == a.y) || (p.x == b.x && p.y == b.y) || (p.x == c.x && p.y == c.y)) continue;
+        if (inside(p, a, b, c)) {
+          empty = false;
+          break;
+        }
+      }
+      if (!empty) continue;
+      tris.insert(tris.end(), {a, b, c});
+      idx.erase(idx.begin() + static_cast<long>(i));
+      cut = true;
+      break;
+    }
+    if (!cut) break;  // degenerate: draw what we have
+  }
+  if (idx.size() == 3)
+    tris.insert(tris.end(), {poly[static_cast<size_t>(idx[0])], poly[static_cast<size_t>(idx[1])],
+                             poly[static_cast<size_t>(idx[2])]});
+  return tris;
+}
+
+// The worst status of an area's lifelines, for its colour.
+int severity(std::string_view status) {
+  if (status == "disrupted") return 5;
+  if (status == "restoring") return 4;
+  if (status == "partial") return 3;
+  if (status == "collecting") return 2;
+  if (status == "unknown" || status.empty()) return 1;
+  return 0;  // no damage / restored
+}
+
+class MapPanel : public Panel {
+ public:
+  std::string_view id() const override { return "map"; }
+  std::string_view title_key() const override { return "panel.map"; }
+
+  void on_changes(Session& s, const ChangeSet& c) override {
+    if (!loaded_) load_map(s);
+    if (c.has(EntityKind::Lifeline) || c.has(EntityKind::Area))
+      s.reader->request<std::shared_ptr<const LifelineMatrix>>(
+          "map.lifelines", [](Db& db) { return std::make_shared<const LifelineMatrix>(lifeline_matrix(db)); },
+          [this](std::shared_ptr<const LifelineMatrix> m) { lifelines_ = std::move(m); });
+  }
+
+  void draw(Session& s) override {
+    if (!error_.empty()) {
+      ImGui::TextColored(to_vec4(colors::kRed), "%s", error_.c_str());
+      return;
+    }
+    if (!map_) {
+      ImGui::TextDisabled("%s", T("common.loading"));
+      return;
+    }
+    ImGui::TextUnformatted(T("map.color_by"));
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+    std::string all = T("map.all_lifelines");
+    if (ImGui::BeginCombo("##type", type_.empty() ? all.c_str() : label(enums::lifeline_type, type_))) {
+      if (ImGui::Selectable(all.c_str(), type_.empty())) type_.clear();
+      for (const Label& l : enums::lifeline_type.values)
+        if (ImGui::Selectable(std::string(l.text(ui_lang())).c_str(), type_ == l.code)) type_ = std::string(l.code);
+      ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    ImGui::Checkbox(T("map.show_incidents"), &show_incidents_);
+    ImGui::SameLine();
+    if (ImGui::SmallButton(T("map.reset_view"))) fitted_ = false;
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", T("map.hint"));
+
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const ImVec2 size = ImGui::GetContentRegionAvail();
+    if (size.x < 50 || size.y < 50) return;
+    ImGui::InvisibleButton("canvas", size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+    const bool hovered = ImGui::IsItemHovered();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->PushClipRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), true);
+    dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(20, 40, 60, 255));
+
+    const double k = std::cos((map_->min_lat + map_->max_lat) / 2 * M_PI / 180.0);
+    if (!fitted_) {
+      const double w = (map_->max_lon - map_->min_lon) * k, h = map_->max_lat - map_->min_lat;
+      scale_ = std::min(size.x / std::max(w, 1e-9), size.y / std::max(h, 1e-9)) * 0.92;
+      center_lon_ = (map_->min_lon + map_->max_lon) / 2;
+      center_lat_ = (map_->min_lat + map_->max_lat) / 2;
+      fitted_ = true;
+    }
+    auto to_screen = [&](double lon, double lat) {
+      return ImVec2(origin.x + size.x / 2 + static_cast<float>((lon - center_lon_) * k * scale_),
+                    origin.y + size.y / 2 - static_cast<float>((lat - center_lat_) * scale_));
+    };
+    // Pan and zoom (around the mouse).
+    if (hovered && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
+      const ImVec2 d = ImGui::GetIO().MouseDelta;
+      center_lon_ -= d.x / (k * scale_);
+      center_lat_ += d.y / scale_;
+    }
+    if (hovered && ImGui::GetIO().MouseWheel != 0) {
+      const ImVec2 m = ImGui::GetIO().MousePos;
+      const double mlon = center_lon_ + (m.x - origin.x - size.x / 2) / (k * scale_);
+      const double mlat = center_lat_ - (m.y - origin.y - size.y / 2) / scale_;
+      const double f = ImGui::GetIO().MouseWheel > 0 ? 1.25 : 0.8;
+      scale_ *= f;
+      center_lon_ = mlon - (mlon - center_lon_) / f;
+      center_lat_ = mlat - (mlat - center_lat_) / f;
+    }
+
+    for (const AreaShape& a : map_->areas) {
+      const ImU32 fill = (area_color(a.area_id) & 0x00FFFFFF) | 0xA0000000;
+      const bool mine = s.in_my_areas(a.area_id);
+      for (const auto& ring : a.rings) {
+        std::vector<ImVec2> pts;
+        pts.reserve(ring.size());
+        for (const LonLat& p : ring) pts.push_back(to_screen(p.lon, p.lat));
+        const std::vector<ImVec2> tris = triangulate(pts);
+        for (size_t i = 0; i + 2 < tris.size(); i += 3) dl->AddTriangleFilled(tris[i], tris[i + 1], tris[i + 2], fill);
+        dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), mine ? IM_COL32(255, 255, 255, 200) : IM_COL32(160, 160, 160, 120),
+                        ImDrawFlags_Closed, mine ? 2.0f : 1.0f);
+      }
+      // Label at the ring's centroid.
+      if (!a.rings.empty()) {
+        double cx = 0, cy = 0;
+        for (const LonLat& p : a.rings[0]) cx += p.lon, cy += p.lat;
+        cx /= static_cast<double>(a.rings[0].size());
+        cy /= static_cast<double>(a.rings[0].size());
+        const std::string name = s.master->area_name(a.area_id);
+        const ImVec2 c = to_screen(cx, cy);
+        const ImVec2 ts = ImGui::CalcTextSize(name.c_str());
+        dl->AddText(ImVec2(c.x - ts.x / 2, c.y - ts.y / 2), IM_COL32_WHITE, name.c_str());
+      }
+    }
+
+    // Incident markers (the incidents panel's filter applies), urgent ones on top.
+    const IncidentRow* hovered_incident = nullptr;
+    if (show_incidents_) {
+      const auto rows = s.incidents;
+      const ImVec2 mouse = ImGui::GetIO().MousePos;
+      for (int pass = 4; pass >= 0; --pass)
+        for (const IncidentRowPtr& r : *rows) {
+          if (r->priority_rank != pass || !r->lat || !r->lon) continue;
+          const ImVec2 p = to_screen(*r->lon, *r->lat);
+          const float rad = pass == 0 ? 6.0f : 4.5f;
+          dl->AddCircleFilled(p, rad, priority_color(r->priority));
+          dl->AddCircle(p, rad, IM_COL32(0, 0, 0, 200));
+          const float dx = mouse.x - p.x, dy = mouse.y - p.y;
+          if (hovered && dx * dx + dy * dy <= (rad + 2) * (rad + 2)) hovered_incident = r.get();
+        }
+    }
+    dl->PopClipRect();
+    if (hovered_incident) {
+      ImGui::BeginTooltip();
+      ImGui::Text("[%s] %s", label(enums::priority, hovered_incident->priority), hovered_incident->title.c_str());
+      ImGui::Text("%s  %s", hhmm(hovered_incident->received_at).c_str(), hovered_incident->place.c_str());
+      ImGui::TextDisabled("%s", T("map.click_to_open"));
+      ImGui::EndTooltip();
+      if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 16) {
+        s.selection.incident_id = hovered_incident->id;
+        s.selection.focus_panel = "incidents";
+      }
+    }
+  }
+
+ private:
+  void load_map(Session& s) {
+    loaded_ = true;
+    std::string path = s.assets_dir + "/map/minato-demo.geojson";
+    if (const char* env = std::getenv("HONBU_MAP"); env && *env) path = env;
+    try {
+      map_ = std::make_shared<AreaMap>(load_area_map(path));
+    } catch (const std::exception& e) {
+      error_ = std::string(T("map.load_error")) + ": " + e.what();
+    }
+  }
+
+  ImU32 area_color(const std::string& area) const {
+    if (!lifelines_) return colors::kGrey;
+    int worst = -1;
+    std::string status;
+    for (const std::string& t : lifelines_->types) {
+      if (!type_.empty() && t != type_) continue;
+      const LifelineStatus* c = lifelines_->cell(area, t);
+      const std::string st = c ? c->status : std::string();
+      if (severity(st) > worst) {
+        worst = severity(st);
+        status = st;
+      }
+    }
+    return lifeline_color(status);
+  }
+
+  std::shared_ptr<AreaMap> map_;
+  std::shared_ptr<const LifelineMatrix> lifelines_;
+  std::string error_, type_;
+  bool loaded_ = false, fitted_ = false, show_incidents_ = true;
+  double scale_ = 1, center_lon_ = 0, center_lat_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Panel> make_map_panel() { return std::make_unique<MapPanel>(); }
+
+}  // namespace honbu::console

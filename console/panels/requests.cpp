@@ -1,0 +1,149 @@
+// 要請・タスク Requests and tasks: create, assign, track; linked to an incident or a shelter.
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "console/form.hpp"
+#include "console/panel.hpp"
+#include "console/panels/factories.hpp"
+#include "console/strings.hpp"
+#include "console/widgets.hpp"
+#include "model/queries.hpp"
+
+namespace honbu::console {
+
+namespace {
+
+class Requests : public Panel {
+ public:
+  std::string_view id() const override { return "requests"; }
+  std::string_view title_key() const override { return "panel.requests"; }
+
+  void on_changes(Session& s, const ChangeSet& c) override {
+    session_ = &s;
+    if (!c.has(EntityKind::Request)) return;
+    s.reader->request<std::shared_ptr<const std::vector<ResourceRequest>>>(
+        "requests",
+        [](Db& db) {
+          auto v = list_all<ResourceRequest>(db);
+          // Open first (by priority), then the rest, newest first.
+          auto rank = [](const ResourceRequest& r) {
+            const bool closed = r.status == "done" || r.status == "cancelled";
+            const int p = r.priority == "life" ? 0 : r.priority == "high" ? 1 : r.priority == "medium" ? 2 : 3;
+            return std::pair(closed ? 1 : 0, p);
+          };
+          std::stable_sort(v.begin(), v.end(), [&](const auto& a, const auto& b) {
+            if (rank(a) != rank(b)) return rank(a) < rank(b);
+            return a.id > b.id;
+          });
+          return std::make_shared<const std::vector<ResourceRequest>>(std::move(v));
+        },
+        [this](std::shared_ptr<const std::vector<ResourceRequest>> v) {
+          data_ = std::move(v);
+          if (form_.active() && !form_.creating()) reload(form_.id(), false);
+        });
+  }
+
+  void start_new(Session& s) override {
+    form_.start_new("", {{"kind", std::string("supplies")}, {"status", std::string("open")},
+                         {"priority", std::string("medium")}, {"requested_by", s.master->branch_name(s.branch_id)}});
+  }
+
+  void draw(Session& s) override {
+    if (!data_) {
+      ImGui::TextDisabled("%s", T("common.loading"));
+      return;
+    }
+    if (action_button("request.new", T("request.new_button"))) start_new(s);
+    ImGui::SameLine();
+    ImGui::Checkbox(T("request.open_only"), &open_only_);
+    const float form_w = form_.active() ? ImGui::GetContentRegionAvail().x * 0.42f : 0.0f;
+    ImGui::BeginChild("list", ImVec2(ImGui::GetContentRegionAvail().x - form_w, 0));
+    if (ImGui::BeginTable("rq", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
+                                       ImGuiTableFlags_Resizable)) {
+      ImGui::TableSetupScrollFreeze(0, 1);
+      ImGui::TableSetupColumn(T("incident.c_priority"));
+      ImGui::TableSetupColumn(T("request.c_kind"));
+      ImGui::TableSetupColumn(T("request.c_title"), ImGuiTableColumnFlags_WidthStretch);
+      ImGui::TableSetupColumn(T("request.c_from_to"));
+      ImGui::TableSetupColumn(T("request.c_assignee"));
+      ImGui::TableSetupColumn(T("request.c_status"));
+      ImGui::TableSetupColumn(T("request.c_link"));
+      ImGui::TableHeadersRow();
+      for (const ResourceRequest& r : *data_) {
+        const bool closed = r.status == "done" || r.status == "cancelled";
+        if (open_only_ && closed) continue;
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::PushID(r.id.c_str());
+        ImGui::PushStyleColor(ImGuiCol_Text, priority_color(r.priority));
+        if (ImGui::Selectable(label(enums::priority, r.priority), form_.active() && form_.id() == r.id,
+                              ImGuiSelectableFlags_SpanAllColumns))
+          reload(r.id, true);
+        ImGui::PopStyleColor();
+        ImGui::PopID();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(label(enums::request_kind, r.kind));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(r.title.c_str());
+        ImGui::TableNextColumn();
+        ImGui::Text("%s → %s", r.requested_by.c_str(), r.addressed_to.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(r.assignee.c_str());
+        ImGui::TableNextColumn();
+        if (r.due_at && !closed && r.due_at->ms < s.now)
+          ImGui::TextColored(to_vec4(colors::kRed), "%s %s", label(enums::request_status, r.status), T("request.overdue"));
+        else
+          ImGui::TextUnformatted(label(enums::request_status, r.status));
+        ImGui::TableNextColumn();
+        if (!r.shelter_id.empty()) ImGui::TextUnformatted(s.master->shelter_name(r.shelter_id).c_str());
+        else if (!r.incident_id.empty()) ImGui::TextDisabled("%s", T("request.incident_linked"));
+      }
+      ImGui::EndTable();
+    }
+    ImGui::EndChild();
+    if (form_.active()) {
+      ImGui::SameLine();
+      ImGui::BeginChild("form", ImVec2(0, 0), true);
+      ImGui::TextUnformatted(form_.creating() ? T("request.new") : T("request.edit"));
+      auto refs = [&](std::string_view field) {
+        std::vector<std::pair<std::string, std::string>> out;
+        if (field == "shelter_id")
+          for (const Shelter& sh : s.master->shelters) out.emplace_back(sh.id, sh.name);
+        if (field == "incident_id") {
+          const auto rows = s.incidents;
+          for (size_t i = 0; i < rows->size() && i < 200; ++i)
+            out.emplace_back((*rows)[i]->id, "[" + label_s(enums::priority, (*rows)[i]->priority) + "] " + (*rows)[i]->title);
+        }
+        return out;
+      };
+      if (form_.draw(s, {}, refs)) form_.save(s);
+      ImGui::EndChild();
+    }
+  }
+
+ private:
+  void reload(const std::string& id, bool start) {
+    if (!session_) return;
+    session_->reader->request<std::optional<EntityState>>(
+        "request.open", [id](Db& db) { return load_state(db, EntityKind::Request, id); },
+        [this, id, start](std::optional<EntityState> st) {
+          if (!st) return;
+          if (start)
+            form_.start_edit(id, *st);
+          else if (form_.active() && form_.id() == id)
+            form_.remote_update(*st);
+        });
+  }
+
+  std::shared_ptr<const std::vector<ResourceRequest>> data_;
+  EntityForm form_{EntityKind::Request};
+  Session* session_ = nullptr;
+  bool open_only_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<Panel> make_requests_panel() { return std::make_unique<Requests>(); }
+
+}  // namespace honbu::console

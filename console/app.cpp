@@ -30,7 +30,13 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   strings().set_lang(lang);
 
   panels_ = make_panels();
+  // First start: the panels each role works in all day (the rest are one Ctrl+digit away).
+  const std::vector<std::string_view> hq_default = {"dashboard", "incidents", "map", "reports", "chronology", "sync"};
+  const std::vector<std::string_view> branch_default = {"dashboard", "reports", "incidents", "shelters", "lifelines",
+                                                        "chronology"};
+  const auto& defaults = options_.role == sync::Role::Hq ? hq_default : branch_default;
   for (auto& p : panels_) {
+    p->open = std::find(defaults.begin(), defaults.end(), p->id()) != defaults.end();
     auto it = settings_.open_panels.find(std::string(p->id()));
     if (it != settings_.open_panels.end()) p->open = it->second;
     if (!options_.only_panel.empty()) p->open = p->id() == options_.only_panel;
@@ -144,14 +150,11 @@ void App::frame() {
   shortcuts();
   menu_bar();
 
-  std::vector<Panel*> visible;
+  std::vector<Panel*> open;
   for (auto& p : panels_)
-    if (p->for_role(session_)) visible.push_back(p.get());
+    if (p->for_role(session_) && p->open) open.push_back(p.get());
   int index = 0;
-  for (Panel* p : visible) {
-    if (p->open) panel_window(*p, index, static_cast<int>(visible.size()));
-    ++index;
-  }
+  for (Panel* p : open) panel_window(*p, index++, static_cast<int>(open.size()));
   if (show_help_) help_window();
   status_bar();
   session_.selection.focus_panel.clear();

@@ -115,7 +115,7 @@ Fields EntityForm::normalized(std::vector<Problem>* problems) const {
 bool EntityForm::field_widget(Session&, const FieldSpec& f, const RefChoices& refs) {
   std::string& t = text_[std::string(f.name)];
   const std::string id = std::string("##") + std::string(f.name);
-  ImGui::SetNextItemWidth(-FLT_MIN);
+  ImGui::SetNextItemWidth(inline_width_ != 0 ? inline_width_ : -FLT_MIN);
   if (!focus_field_.empty() && focus_field_ == f.name) {
     ImGui::SetKeyboardFocusHere();
     focus_field_.clear();
@@ -246,6 +246,33 @@ bool EntityForm::fields(Session& s, const std::vector<std::string_view>& fields,
   }
   ImGui::EndTable();
   ImGui::PopID();
+  return enter;
+}
+
+bool EntityForm::fields_inline(Session& s, const std::vector<std::pair<std::string_view, float>>& list) {
+  if (!active_) return false;
+  const EntitySpec& es = spec(kind_);
+  bool enter = false, first = true;
+  for (const auto& [name, em] : list) {
+    const FieldSpec* f = es.field(name);
+    if (!f) continue;
+    if (!first) ImGui::SameLine();
+    first = false;
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted(std::string(f->label(ui_lang())).c_str());
+    ImGui::SameLine();
+    ImGui::PushID(f->name.data(), f->name.data() + f->name.size());
+    ImGui::PushItemWidth(em < 0 ? -FLT_MIN : ImGui::GetFontSize() * em);
+    inline_width_ = em < 0 ? -FLT_MIN : ImGui::GetFontSize() * em;
+    field_widget(s, *f, {});
+    inline_width_ = 0;
+    ImGui::PopItemWidth();
+    if (ImGui::IsItemFocused() && enter_pressed()) enter = true;
+    ImGui::PopID();
+  }
+  for (const auto& [name, em] : list)
+    for (const Problem& p : problems_)
+      if (p.field == name) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
   return enter;
 }
 

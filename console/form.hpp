@@ -49,6 +49,8 @@ class EntityForm {
   void begin_frame();
   bool fields(Session& s, const std::vector<std::string_view>& fields, const RefChoices& refs = {});
   bool actions(bool enter);
+  // Fields side by side on one line, each `em` font-heights wide (a compact entry line).
+  bool fields_inline(Session& s, const std::vector<std::pair<std::string_view, float>>& fields_and_widths);
   // Sends the changes to the agent; on success the form closes (or resets for a new entry
   // when `keep_open`), on refusal the problems show.
   void save(Session& s, bool keep_open = false, std::function<void(const LocalResult&)> after = {});
@@ -79,6 +81,7 @@ class EntityForm {
   int section_ = 0;
   std::string focus_field_;
   bool single_line_ = false;
+  float inline_width_ = 0;  // fields_inline(): the width for the widget being drawn
 };
 
 // The text shown for a stored value in a form ("" for null).

@@ -143,6 +143,11 @@ int launch(LaunchOptions& o) {
       const char* user = std::getenv("USER");
       o.operator_name = user && *user ? user : "operator";
     }
+    // No screen: say so before starting anything (no node, no demo processes).
+    if (!o.headless && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
+      std::fprintf(stderr, "honbu: %s\n", no_display_help().c_str());
+      return 3;
+    }
     std::unique_ptr<DemoCity> city;
     if (o.demo) city = start_demo(o);
     if (o.node.role.empty() || o.node.keys_path.empty() || o.node.allowlist_path.empty())

@@ -141,8 +141,15 @@ Db::Db(const std::string& path, OpenMode mode) : path_(path) {
     exec("PRAGMA foreign_keys=OFF");  // ops may reference entities that have not arrived yet
     // Reads through a 64 MiB page cache and a memory map instead of a pread() per page:
     // the op log and typed tables are read on every apply.
-    exec("PRAGMA cache_size=-65536");
-    exec("PRAGMA mmap_size=268435456");
+    if (mode == OpenMode::ReadOnly) {
+      // Readers (the console's view, tools) scan whole tables: a memory map would keep every
+      // page they touched resident (a 270 MB file counted as 385 MB of the console's memory).
+      exec("PRAGMA cache_size=-16384");
+      exec("PRAGMA mmap_size=0");
+    } else {
+      exec("PRAGMA cache_size=-65536");
+      exec("PRAGMA mmap_size=268435456");
+    }
     exec("PRAGMA temp_store=MEMORY");
     // Debian builds SQLite with SECURE_DELETE; nothing here is ever deleted for privacy, and
     // zeroing freed space on every row rewrite costs measurable time on the apply path.

@@ -410,12 +410,19 @@ constexpr std::string_view kV5 = R"sql(
 CREATE INDEX chronology_number ON chronology(node_label, number);
 )sql";
 
+// Schema 6: quarantined ops found by a partial index. Opening a store looks for them, and
+// without it read the whole op log (1,000,000 ops: 270 MB touched on every start).
+constexpr std::string_view kV6 = R"sql(
+CREATE INDEX ops_quarantined ON ops(hlc) WHERE state = 1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
     {3, 1, "op signatures, peer vectors", kV3},
     {4, 1, "op chain digests", kV4},
     {5, 1, "chronology number index", kV5},
+    {6, 1, "quarantined ops index", kV6},
 };
 
 bool has_meta(Db& db) {

@@ -67,7 +67,10 @@ class Chronology : public Panel {
       entry_.focus("content");
       focus_entry_ = false;
     }
-    bool enter = entry_.fields(s, {"at", "from_org", "to_org", "medium", "category", "content", "action", "team", "state"});
+    bool enter = entry_.fields_inline(s, {{"at", 9}, {"from_org", 8}, {"to_org", 8}, {"medium", 6}, {"category", 7}});
+    enter = entry_.fields_inline(s, {{"content", -1}}) || enter;
+    enter = entry_.fields_inline(s, {{"action", 20}, {"team", 7}, {"state", 6}}) || enter;
+    ImGui::SameLine();
     if (entry_.actions(enter)) save_entry(s);
   }
 

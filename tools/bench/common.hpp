@@ -20,5 +20,7 @@ std::unique_ptr<Store> fresh_store(const std::string& path, const std::string& n
 // Each part of `honbu-bench`: prints its figures, returns the exit status.
 int bench_store(const std::string& dir, double scale, const std::string& only, bool keep);
 int bench_sync(const std::string& dir, double scale, const std::string& only);
+int bench_ui(const std::string& dir, double scale, const std::string& assets_dir);
+int bench_ui_startup(const std::string& db, const std::string& dir, const std::string& assets_dir, int expect);
 
 }  // namespace honbu::bench

@@ -29,10 +29,21 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("--scale", sync_scale, "fraction of the full sizes");
   sync_cmd->add_option("--only", sync_only, "latency, catchup or scale")->check(CLI::IsMember({"latency", "catchup", "scale"}));
   sync_cmd->add_option("--dir", dir, "scratch directory");
+  auto* ui_cmd = app.add_subcommand("ui", "console frame times, remote op -> screen, start-up, memory");
+  double ui_scale = 1.0;
+  std::string assets = std::string(HONBU_SOURCE_DIR) + "/assets";
+  ui_cmd->add_option("--scale", ui_scale, "fraction of the full sizes");
+  ui_cmd->add_option("--dir", dir, "scratch directory (the big database is kept there for the next run)");
+  ui_cmd->add_option("--assets", assets, "assets directory (string tables)");
+  std::string startup_db;
+  int expect = 0;
+  ui_cmd->add_option("--startup", startup_db, "(internal) measure start-up over this database in this process");
+  ui_cmd->add_option("--expect", expect, "(internal) incidents the list must show");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*store) return bench_store(dir, scale, only, keep);
     if (*sync_cmd) return bench_sync(dir, sync_scale, sync_only);
+    if (*ui_cmd) return startup_db.empty() ? bench_ui(dir, ui_scale, assets) : bench_ui_startup(startup_db, dir, assets, expect);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-bench: %s\n", e.what());
     return 1;

@@ -54,6 +54,7 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   session_.assets_dir = options_.assets_dir;
   session_.data_dir = options_.data_dir;
   session_.keys_path = options_.keys_path;
+  session_.prefs = &settings_.values;
   session_.allowlist_path = options_.allowlist_path;
   session_.status = agent_.status();
   session_.node_id = session_.status.node_id;
@@ -93,6 +94,11 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
 
 App::~App() {
   save_settings();
+  // The layout file name points into this App: save the layout now and let the ImGui
+  // context (which outlives us) forget it.
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.IniFilename && !ini_path_.empty()) ImGui::SaveIniSettingsToDisk(ini_path_.c_str());
+  io.IniFilename = nullptr;
   // The listener points at our reader: take it away before the reader goes.
   agent_.run([](Store& s) {
     s.set_commit_listener(nullptr);
@@ -140,6 +146,7 @@ void App::frame() {
   session_.now = wall_now_ms();
   session_.status = agent_.status();
   session_.wareki = settings_.wareki;
+  set_wareki(settings_.wareki);
   begin_actions_frame();
   for (const auto& e : agent_.take_events())
     if (e.kind == sync::Event::Kind::Refused || e.kind == sync::Event::Kind::AuthFailed ||

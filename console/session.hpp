@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <future>
 #include <memory>
 #include <optional>
@@ -82,6 +83,8 @@ struct Session {
   std::shared_ptr<const std::vector<IncidentRowPtr>> incidents = std::make_shared<std::vector<IncidentRowPtr>>();
   std::size_t incidents_total = 0;
   bool wareki = false;
+  // Per-panel choices kept between runs (settings.json "values"), e.g. a panel's filter.
+  std::map<std::string, std::string>* prefs = nullptr;
   std::string assets_dir, data_dir, keys_path, allowlist_path;
   bool hq() const { return role == sync::Role::Hq; }
   bool in_my_areas(const std::string& area) const;

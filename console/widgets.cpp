@@ -104,8 +104,19 @@ void tri_total_text(const TriTotal& t, bool hectares) {
     ImGui::TextUnformatted(s.c_str());
 }
 
+namespace {
+bool g_wareki = false;
+}
+void set_wareki(bool on) { g_wareki = on; }
+
 std::string stamp(std::optional<TimeMs> t) {
   if (!t) return T("common.time_unknown");
+  if (ui_lang() == Lang::Ja && g_wareki) {
+    // 「令和8年12月2日 3時21分現在」: the era date, then the time of the usual stamp.
+    const std::string s = format_as_of_ja(*t);
+    const size_t day = s.find("日");
+    return format_wareki(*t) + " " + (day == std::string::npos ? s : s.substr(day + std::string("日").size()));
+  }
   return ui_lang() == Lang::Ja ? format_as_of_ja(*t) : format_as_of_en(*t);
 }
 

@@ -5,6 +5,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "console/form.hpp"
 #include "console/panel.hpp"
@@ -25,7 +26,8 @@ class Incidents : public Panel {
   void on_changes(Session& s, const ChangeSet& c) override {
     if (first_) {
       first_ = false;
-      if (!s.hq()) filter_.areas = s.areas;  // a branch opens on its own areas
+      load_filter(s);
+      if (!s.hq() && filter_.areas.empty()) filter_.areas = s.areas;  // a branch opens on its own areas
       s.reader->set_incident_view(filter_);
     }
     // The incident being edited changed elsewhere: bring the form the news.
@@ -112,7 +114,39 @@ class Incidents : public Panel {
     }
     ImGui::SameLine();
     ImGui::TextDisabled("%zu / %zu", s.incidents->size(), s.incidents_total);
-    if (changed) s.reader->set_incident_view(filter_);
+    if (changed) {
+      s.reader->set_incident_view(filter_);
+      save_filter(s);
+    }
+  }
+
+  // The filter and sort survive a restart (settings "incidents.filter").
+  void save_filter(Session& s) {
+    if (!s.prefs) return;
+    nlohmann::json j{{"statuses", filter_.statuses}, {"priorities", filter_.priorities},
+                     {"categories", filter_.categories}, {"areas", filter_.areas},
+                     {"verifications", filter_.verifications}, {"text", filter_.text},
+                     {"sort", static_cast<int>(filter_.sort)}, {"descending", filter_.descending}};
+    (*s.prefs)["incidents.filter"] = j.dump();
+  }
+  void load_filter(Session& s) {
+    if (!s.prefs) return;
+    auto it = s.prefs->find("incidents.filter");
+    if (it == s.prefs->end()) return;
+    try {
+      const auto j = nlohmann::json::parse(it->second);
+      filter_.statuses = j.value("statuses", std::vector<std::string>{});
+      filter_.priorities = j.value("priorities", std::vector<std::string>{});
+      filter_.categories = j.value("categories", std::vector<std::string>{});
+      filter_.areas = j.value("areas", std::vector<std::string>{});
+      filter_.verifications = j.value("verifications", std::vector<std::string>{});
+      filter_.text = j.value("text", std::string());
+      const int sort = j.value("sort", 0);
+      if (sort >= 0 && sort <= static_cast<int>(IncidentFilter::Sort::Title)) filter_.sort = static_cast<IncidentFilter::Sort>(sort);
+      filter_.descending = j.value("descending", false);
+    } catch (const nlohmann::json::exception&) {
+      // a damaged setting: start unfiltered
+    }
   }
 
   void table(Session& s) {
@@ -138,6 +172,7 @@ class Incidents : public Panel {
         // Received: newest first is what people mean by "descending" there; flip the arrow.
         if (filter_.sort == Sort::ReceivedAt) filter_.descending = !filter_.descending;
         s.reader->set_incident_view(filter_);
+        save_filter(s);
       }
       specs->SpecsDirty = false;
     }

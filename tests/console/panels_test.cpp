@@ -168,3 +168,26 @@ TEST(ConsolePanels, ARemoteChangeShowsWithin100Ms) {
   // Urgent first: the new life-threatening incident sorts to the top.
   EXPECT_EQ(app.session().incidents->front()->priority_rank, 0);
 }
+
+TEST(ConsolePanels, LanguageAndOpenPanelsSurviveARestart) {
+  ConsoleNode node;
+  auto opts = node.options();
+  opts.persist = true;
+  {
+    Headless h;
+    App app(*node.agent, opts, nullptr);
+    settle(h, app);
+    app.set_lang(Lang::En);
+    app.panel("shelters")->open = true;
+    app.panel("map")->open = false;
+  }  // saved on the way out
+  strings().set_lang(Lang::Ja);
+  {
+    Headless h;
+    App app(*node.agent, opts, nullptr);
+    EXPECT_EQ(ui_lang(), Lang::En);
+    EXPECT_TRUE(app.panel("shelters")->open);
+    EXPECT_FALSE(app.panel("map")->open);
+  }
+  strings().set_lang(Lang::Ja);
+}

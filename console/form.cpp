@@ -5,6 +5,7 @@
 
 #include "console/strings.hpp"
 #include "console/widgets.hpp"
+#include "model/queries.hpp"
 #include "model/time.hpp"
 
 namespace honbu::console {
@@ -88,6 +89,27 @@ void EntityForm::remote_update(const EntityState& fresh) {
       theirs_[name] = now;  // both changed it: keep the user's text, show theirs
     }
   }
+}
+
+void EntityForm::open(Session& s, const std::string& id) {
+  if (active_ && id_ == id) return;
+  const EntityKind kind = kind_;
+  s.reader->request<std::optional<EntityState>>(
+      std::string(spec(kind).name) + ".open", [kind, id](Db& db) { return load_state(db, kind, id); },
+      [this, id](std::optional<EntityState> st) {
+        if (st && !st->deleted) start_edit(id, *st);
+      });
+}
+
+void EntityForm::refresh(Session& s) {
+  if (!active_ || creating_) return;
+  const EntityKind kind = kind_;
+  const std::string id = id_;
+  s.reader->request<std::optional<EntityState>>(
+      std::string(spec(kind).name) + ".refresh", [kind, id](Db& db) { return load_state(db, kind, id); },
+      [this, id](std::optional<EntityState> st) {
+        if (st && active_ && id_ == id) remote_update(*st);
+      });
 }
 
 Fields EntityForm::normalized(std::vector<Problem>* problems) const {

@@ -39,6 +39,11 @@ class EntityForm {
 
   // A newer state of the entity being edited arrived (from sync or another window).
   void remote_update(const EntityState& fresh);
+
+  // Through the reader (the UI thread reads nothing itself): open `id` for editing, or bring
+  // the entity being edited up to date (a no-op unless it is still the one open).
+  void open(Session& s, const std::string& id);
+  void refresh(Session& s);
   bool has_conflicts() const { return !theirs_.empty(); }
 
   // Draws the listed fields (all when empty). Returns true when the user asked to save (the

@@ -5,7 +5,6 @@
 // control), lets both sides keep writing, heals the link, reports how long convergence
 // took, and prints HQ's situation summary in Japanese or English.
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,13 +15,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <zmq.hpp>
 
 #include "model/db.hpp"
 #include "model/demo.hpp"
 #include "model/paths.hpp"
 #include "model/summary.hpp"
-#include "sync/keys.hpp"
+#include "sync/node_process.hpp"
 
 using namespace honbu;
 using json = nlohmann::json;
@@ -33,28 +31,13 @@ namespace {
 
 struct DemoProcess {
   std::string node, branch, role, dir;
-  pid_t pid = -1;
+  sync::NodeProcess process;
 };
 
-std::string self_dir() { return fs::read_symlink("/proc/self/exe").parent_path().string(); }
-
-// Asks a running node over its control socket; empty on no answer.
-std::string ctl(const std::string& dir, const std::string& command) {
-  zmq::context_t ctx;
-  zmq::socket_t req(ctx, zmq::socket_type::req);
-  req.set(zmq::sockopt::linger, 0);
-  req.set(zmq::sockopt::rcvtimeo, 3000);
-  req.connect("ipc://" + dir + "/control.sock");
-  req.send(zmq::buffer(command));
-  zmq::message_t reply;
-  if (!req.recv(reply)) return {};
-  return reply.to_string();
-}
-
 json status(const DemoProcess& p) {
-  const std::string s = ctl(p.dir, "status");
+  const auto s = p.process.ctl({"status"}, 3000);
   try {
-    return s.empty() ? json() : json::parse(s);
+    return s ? json::parse(*s) : json();
   } catch (const json::exception&) {
     return json();
   }
@@ -110,77 +93,33 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG")) : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
-  const std::string node_bin = self_dir() + "/honbu-node";
 
   std::vector<DemoProcess> nodes;
   auto stop_all = [&] {
-    for (auto& p : nodes)
-      if (p.pid > 0) ::kill(p.pid, SIGTERM);
-    for (auto& p : nodes)
-      if (p.pid > 0) ::waitpid(p.pid, nullptr, 0), p.pid = -1;
+    for (auto& p : nodes) p.process.stop();
   };
   try {
     const fs::path root = fs::path(data_dir) / "demo";
     // The demo folder holds only demo data (dataset EXERCISE:demo): start it afresh.
     fs::remove_all(root);
     fs::create_directories(root / "keys");
-    nodes = {{"hq", "hq", "hq", (root / "hq").string()},
-             {"kita", "kita", "branch", (root / "kita").string()},
-             {"minami", "minami", "branch", (root / "minami").string()}};
-    // Keys for the three nodes and one allow-list that binds them to their roles and areas.
-    sync::AllowList allow;
-    const std::map<std::string, std::vector<std::string>> areas = {
-        {"kita", {"kitayama", "uenodai", "sakuragaoka"}}, {"minami", {"minamihama", "oono", "kawabe"}}};
-    for (const auto& p : nodes) {
-      sync::NodeKeys k = sync::generate_keys(p.node);
-      sync::save_secret_keys(k, (root / "keys" / (p.node + ".key")).string());
-      sync::AllowEntry e;
-      e.node_id = p.node;
-      sync::role_from_name(p.role, e.role);
-      if (p.role == "branch") {
-        e.branch_id = p.branch;
-        e.areas = areas.at(p.node);
-      }
-      e.keys = k.public_keys();
-      allow.upsert(e);
-    }
-    const std::string allow_path = (root / "keys" / "allowlist.yaml").string();
-    allow.save(allow_path);
-
+    const sync::Site site = sync::make_site(root.string(), sync::demo_site_nodes());
+    for (const char* id : {"hq", "kita", "minami"})
+      nodes.push_back({id, id, std::string(id) == "hq" ? "hq" : "branch", (root / id).string(), {}});
     auto spawn = [&](DemoProcess& p, const std::vector<std::string>& extra) {
-      fs::create_directories(p.dir);
-      std::vector<std::string> args = {node_bin, "run", "--data-dir", p.dir, "--role", p.role,
-                                       "--keys", (root / "keys" / (p.node + ".key")).string(),
-                                       "--allowlist", allow_path, "--dataset", kDemoDataset,
-                                       "--demo-branch", p.branch, "--lost-after-ms", "2000"};
+      std::vector<std::string> args = {"--role", p.role, "--keys", site.key_paths.at(p.node), "--allowlist",
+                                       site.allowlist, "--dataset", kDemoDataset, "--demo-branch", p.branch,
+                                       "--lost-after-ms", "2000"};
       args.insert(args.end(), extra.begin(), extra.end());
-      p.pid = ::fork();
-      if (p.pid == 0) {
-        const std::string log = p.dir + "/node.log";
-        std::FILE* f = std::fopen(log.c_str(), "w");
-        if (f) {
-          ::dup2(::fileno(f), STDOUT_FILENO);
-          ::dup2(::fileno(f), STDERR_FILENO);
-        }
-        std::vector<char*> argv2;
-        for (auto& a : args) argv2.push_back(a.data());
-        argv2.push_back(nullptr);
-        ::execv(node_bin.c_str(), argv2.data());
-        std::_Exit(127);
-      }
+      p.process = sync::NodeProcess(p.dir, args, p.dir + "/node.log");
     };
 
     std::printf(ja ? "デモ: 本部と2支所を別々のプロセス(honbu-node)として起動します (%s)\n"
                    : "Demo: starting HQ and two branch offices as separate honbu-node processes (%s)\n",
                 root.c_str());
     spawn(nodes[0], {"--listen", "tcp://127.0.0.1:*"});
-    std::string hq_endpoint;
-    if (!wait_for([&] {
-          json s = status(nodes[0]);
-          hq_endpoint = s.is_null() ? "" : s.value("listen", "");
-          return !hq_endpoint.empty();
-        }, 15s))
-      throw Error("HQ node did not start (see " + nodes[0].dir + "/node.log)");
+    const std::string hq_endpoint = nodes[0].process.wait_listen_endpoint(15s);
+    if (hq_endpoint.empty()) throw Error("HQ node did not start (see " + nodes[0].dir + "/node.log)");
     spawn(nodes[1], {"--peer", "hq@" + hq_endpoint});
     spawn(nodes[2], {"--peer", "hq@" + hq_endpoint});
     std::printf(ja ? "  本部 %s で待受、北部支所・南部支所が接続 (CURVE 暗号化)\n"
@@ -194,11 +133,11 @@ int main(int argc, char** argv) {
     std::printf(ja ? "\n北部支所を本部から %d 秒間切り離します (リンク制御)。その間も両側で入力を続けます…\n"
                    : "\nCutting the north branch off HQ for %d s (link control); both sides keep writing...\n",
                 cut_seconds);
-    ctl(nodes[1].dir, "partition hq " + std::to_string(cut_seconds));
+    nodes[1].process.ctl({"partition", "hq", std::to_string(cut_seconds)});
     const auto cut_at = std::chrono::steady_clock::now();
     for (int i = 0; i < 3; ++i) {
-      ctl(nodes[1].dir, "write-demo");
-      ctl(nodes[0].dir, "write-demo");
+      nodes[1].process.ctl({"write-demo"});
+      nodes[0].process.ctl({"write-demo"});
       std::this_thread::sleep_for(std::chrono::milliseconds(cut_seconds * 250));
     }
     for (const auto& p : nodes) print_peers(p, ja);

@@ -31,9 +31,8 @@ class Incidents : public Panel {
       s.reader->set_incident_view(filter_);
     }
     // The incident being edited changed elsewhere: bring the form the news.
-    if (form_.active() && !form_.creating() &&
-        (c.everything || std::find(c.incident_ids.begin(), c.incident_ids.end(), form_.id()) != c.incident_ids.end()))
-      reload_edited(s);
+    if (c.everything || std::find(c.incident_ids.begin(), c.incident_ids.end(), form_.id()) != c.incident_ids.end())
+      form_.refresh(s);
   }
 
   void start_new(Session& s) override {
@@ -49,7 +48,7 @@ class Incidents : public Panel {
   void draw(Session& s) override {
     if (s.selection.incident_id != opened_from_selection_ && !s.selection.incident_id.empty()) {
       opened_from_selection_ = s.selection.incident_id;
-      open(s, s.selection.incident_id);
+      form_.open(s, s.selection.incident_id);
     }
     toolbar(s);
     const float form_w = form_.active() ? ImGui::GetContentRegionAvail().x * 0.42f : 0.0f;
@@ -189,7 +188,7 @@ class Incidents : public Panel {
         ImGui::PushStyleColor(ImGuiCol_Text, priority_color(r.priority));
         if (ImGui::Selectable(label(enums::priority, r.priority), selected,
                               ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
-          open(s, r.id);
+          form_.open(s, r.id);
         ImGui::PopStyleColor();
         ImGui::PopID();
         ImGui::TableNextColumn();
@@ -213,25 +212,6 @@ class Incidents : public Panel {
       }
     }
     ImGui::EndTable();
-  }
-
-  void open(Session& s, const std::string& id) {
-    if (form_.active() && form_.id() == id) return;
-    const std::string want = id;
-    s.reader->request<std::optional<EntityState>>(
-        "incident.open", [want](Db& db) { return load_state(db, EntityKind::Incident, want); },
-        [this, want](std::optional<EntityState> st) {
-          if (st && !st->deleted) form_.start_edit(want, *st);
-        });
-  }
-
-  void reload_edited(Session& s) {
-    const std::string want = form_.id();
-    s.reader->request<std::optional<EntityState>>(
-        "incident.reload", [want](Db& db) { return load_state(db, EntityKind::Incident, want); },
-        [this, want](std::optional<EntityState> st) {
-          if (st && form_.active() && form_.id() == want) form_.remote_update(*st);
-        });
   }
 
   IncidentFilter filter_;

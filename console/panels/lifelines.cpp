@@ -23,12 +23,10 @@ class Lifelines : public Panel {
     if (c.has(EntityKind::Lifeline) || c.has(EntityKind::Area))
       s.reader->request<std::shared_ptr<const LifelineMatrix>>(
           "lifelines", [](Db& db) { return std::make_shared<const LifelineMatrix>(lifeline_matrix(db)); },
-          [this](std::shared_ptr<const LifelineMatrix> m) {
+          [this, &s](std::shared_ptr<const LifelineMatrix> m) {
             data_ = std::move(m);
-            if (form_.active() && !form_.creating())
-              if (auto it = data_->cells.find(form_.id()); it != data_->cells.end()) refresh_form(it->first);
+            form_.refresh(s);
           });
-    session_ = &s;
   }
 
   void draw(Session& s) override {
@@ -109,26 +107,12 @@ class Lifelines : public Panel {
                            {"status", std::string("collecting")}});
       return;
     }
-    refresh_form(id, true);
-  }
-
-  void refresh_form(const std::string& id, bool start = false) {
-    if (!session_) return;
-    session_->reader->request<std::optional<EntityState>>(
-        "lifeline.open", [id](Db& db) { return load_state(db, EntityKind::Lifeline, id); },
-        [this, id, start](std::optional<EntityState> st) {
-          if (!st) return;
-          if (start)
-            form_.start_edit(id, *st);
-          else if (form_.active() && form_.id() == id)
-            form_.remote_update(*st);
-        });
+    form_.open(s, id);
   }
 
   std::shared_ptr<const LifelineMatrix> data_;
   EntityForm form_{EntityKind::Lifeline};
   std::string area_, type_;
-  Session* session_ = nullptr;
 };
 
 }  // namespace

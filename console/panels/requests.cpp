@@ -20,7 +20,6 @@ class Requests : public Panel {
   std::string_view title_key() const override { return "panel.requests"; }
 
   void on_changes(Session& s, const ChangeSet& c) override {
-    session_ = &s;
     if (!c.has(EntityKind::Request)) return;
     s.reader->request<std::shared_ptr<const std::vector<ResourceRequest>>>(
         "requests",
@@ -38,9 +37,9 @@ class Requests : public Panel {
           });
           return std::make_shared<const std::vector<ResourceRequest>>(std::move(v));
         },
-        [this](std::shared_ptr<const std::vector<ResourceRequest>> v) {
+        [this, &s](std::shared_ptr<const std::vector<ResourceRequest>> v) {
           data_ = std::move(v);
-          if (form_.active() && !form_.creating()) reload(form_.id(), false);
+          form_.refresh(s);
         });
   }
 
@@ -79,7 +78,7 @@ class Requests : public Panel {
         ImGui::PushStyleColor(ImGuiCol_Text, priority_color(r.priority));
         if (ImGui::Selectable(label(enums::priority, r.priority), form_.active() && form_.id() == r.id,
                               ImGuiSelectableFlags_SpanAllColumns))
-          reload(r.id, true);
+          form_.open(s, r.id);
         ImGui::PopStyleColor();
         ImGui::PopID();
         ImGui::TableNextColumn();
@@ -123,22 +122,8 @@ class Requests : public Panel {
   }
 
  private:
-  void reload(const std::string& id, bool start) {
-    if (!session_) return;
-    session_->reader->request<std::optional<EntityState>>(
-        "request.open", [id](Db& db) { return load_state(db, EntityKind::Request, id); },
-        [this, id, start](std::optional<EntityState> st) {
-          if (!st) return;
-          if (start)
-            form_.start_edit(id, *st);
-          else if (form_.active() && form_.id() == id)
-            form_.remote_update(*st);
-        });
-  }
-
   std::shared_ptr<const std::vector<ResourceRequest>> data_;
   EntityForm form_{EntityKind::Request};
-  Session* session_ = nullptr;
   bool open_only_ = true;
 };
 

@@ -27,7 +27,6 @@ class Shelters : public Panel {
   std::string_view title_key() const override { return "panel.shelters"; }
 
   void on_changes(Session& s, const ChangeSet& c) override {
-    session_ = &s;
     if (!c.has(EntityKind::Shelter) && !c.has(EntityKind::ShelterSupply)) return;
     s.reader->request<std::shared_ptr<const SheltersData>>(
         "shelters",
@@ -37,9 +36,9 @@ class Shelters : public Panel {
           for (const Shelter& sh : d->totals.shelters) d->supplies[sh.id] = shelter_supplies(db, sh.id);
           return std::shared_ptr<const SheltersData>(std::move(d));
         },
-        [this](std::shared_ptr<const SheltersData> d) {
+        [this, &s](std::shared_ptr<const SheltersData> d) {
           data_ = std::move(d);
-          if (form_.active() && !form_.creating()) reload(form_.id(), false);
+          form_.refresh(s);
         });
   }
 
@@ -94,7 +93,7 @@ class Shelters : public Panel {
       ImGui::TableNextColumn();
       ImGui::PushID(sh.id.c_str());
       if (ImGui::Selectable(sh.name.c_str(), form_.active() && form_.id() == sh.id, ImGuiSelectableFlags_SpanAllColumns))
-        reload(sh.id, true);
+        form_.open(s, sh.id);
       ImGui::PopID();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(s.master->area_name(sh.area_id).c_str());
@@ -220,22 +219,8 @@ class Shelters : public Panel {
     ImGui::EndDisabled();
   }
 
-  void reload(const std::string& id, bool start) {
-    if (!session_) return;
-    session_->reader->request<std::optional<EntityState>>(
-        "shelter.open", [id](Db& db) { return load_state(db, EntityKind::Shelter, id); },
-        [this, id, start](std::optional<EntityState> st) {
-          if (!st) return;
-          if (start)
-            form_.start_edit(id, *st);
-          else if (form_.active() && form_.id() == id)
-            form_.remote_update(*st);
-        });
-  }
-
   std::shared_ptr<const SheltersData> data_;
   EntityForm form_{EntityKind::Shelter};
-  Session* session_ = nullptr;
   bool open_only_ = false;
   std::map<std::string, int> delivery_;
   std::string new_item_, free_item_;

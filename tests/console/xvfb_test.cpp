@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include "support/process.hpp"
 #include <stb/stb_image.h>
 
 #include <array>
@@ -28,22 +30,8 @@ std::string find_xvfb() {
   return {};
 }
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-};
-
-Outcome run(const std::string& cmd) {
-  Outcome r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using honbu::testing::Outcome;
+Outcome run(const std::string& cmd) { return honbu::testing::run_command(cmd); }
 
 // An Xvfb server on a display number of its own; killed when the test ends.
 struct Xvfb {

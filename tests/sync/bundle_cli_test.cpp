@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/process.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -27,22 +29,8 @@ namespace {
 const std::string kNode = HONBU_BINARY_DIR "/tools/honbu-node";
 const std::string kKeys = HONBU_BINARY_DIR "/tools/honbu-keys";
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-};
-
-Outcome run(const std::string& cmd) {
-  Outcome r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using honbu::testing::Outcome;
+Outcome run(const std::string& cmd) { return honbu::testing::run_command(cmd); }
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
@@ -219,6 +207,12 @@ TEST(BundleCli, ImportGoesThroughTheRunningNode) {
                    site.allow + " " + file);
   ASSERT_EQ(in.status, 0) << in.out;
   EXPECT_TRUE(contains(in.out, "60 applied")) << in.out;
-  Outcome st = run(kNode + " ctl --data-dir " + site.data("hq") + " status");
+  // The node's published status follows within a moment (it is refreshed every 100 ms).
+  Outcome st;
+  for (int i = 0; i < 30; ++i) {
+    st = run(kNode + " ctl --data-dir " + site.data("hq") + " status");
+    if (contains(st.out, "\"kita\": 60")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   EXPECT_TRUE(contains(st.out, "\"kita\": 60")) << st.out;
 }

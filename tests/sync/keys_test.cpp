@@ -4,6 +4,8 @@
 #include "sync/keys.hpp"
 
 #include <gtest/gtest.h>
+
+#include "support/process.hpp"
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -350,22 +352,8 @@ TEST(AllowList, LoadNamesTheFile) {
 
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-};
-
-Outcome run(const std::string& cmd) {
-  Outcome r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using honbu::testing::Outcome;
+Outcome run(const std::string& cmd) { return honbu::testing::run_command(cmd); }
 
 const std::string kTool = HONBU_BINARY_DIR "/tools/honbu-keys";
 

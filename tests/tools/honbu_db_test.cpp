@@ -1,5 +1,7 @@
 // honbu-db and honbu-demo as a user runs them: real child processes, real files.
 #include <gtest/gtest.h>
+
+#include "support/process.hpp"
 #include <sys/wait.h>
 
 #include <array>
@@ -13,23 +15,8 @@ using honbu::testing::TempDir;
 
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-};
-
-// Runs a command line (arguments are quoted by the caller), capturing stdout and stderr.
-Outcome run(const std::string& cmd) {
-  Outcome r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using honbu::testing::Outcome;
+Outcome run(const std::string& cmd) { return honbu::testing::run_command(cmd); }
 
 const std::string kDb = HONBU_DB_TOOL;
 const std::string kDemo = HONBU_DEMO_TOOL;

@@ -16,6 +16,7 @@
 
 #include "sync/agent.hpp"
 #include "sync/node.hpp"
+#include "sync/node_process.hpp"
 #include "tools/bench/common.hpp"
 
 namespace honbu::bench {
@@ -187,54 +188,6 @@ double rss_mib(pid_t pid) {
   return 0;
 }
 
-std::string self_dir() {
-  return std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
-}
-
-// honbu-node as a child process; stopped with SIGTERM (then SIGKILL) when destroyed.
-struct NodeProcess {
-  pid_t pid = -1;
-  NodeProcess(const std::vector<std::string>& args, const std::string& log) {
-    pid = ::fork();
-    if (pid == 0) {
-      std::freopen(log.c_str(), "w", stdout);
-      std::freopen(log.c_str(), "a", stderr);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~NodeProcess() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      int st;
-      if (::waitpid(pid, &st, WNOHANG) == pid) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ::kill(pid, SIGKILL);
-    int st;
-    ::waitpid(pid, &st, 0);
-  }
-};
-
-// The endpoint a honbu-node reports in its status.json once it listens.
-std::string wait_listen_endpoint(const std::string& data_dir, std::chrono::seconds timeout) {
-  std::string found;
-  wait_until([&] {
-    std::ifstream f(data_dir + "/status.json");
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    const size_t at = text.find("\"listen\": \"");
-    if (at == std::string::npos) return false;
-    const size_t start = at + 11, end = text.find('"', start);
-    found = text.substr(start, end - start);
-    return !found.empty();
-  }, timeout);
-  return found;
-}
-
 // One HQ process and `branches - 1` branch processes (real honbu-node), each branch writing one
 // クロノロ entry every period_ms; one more branch runs here and watches the ops arrive: the
 // lag from an op's commit at its branch (its HLC time) to its commit here, through HQ.
@@ -256,27 +209,25 @@ void bench_scale(const std::string& dir, int branches, int seconds, int period_m
   for (int b = 0; b < branches; ++b) add("b" + std::to_string(b), sync::Role::Branch);
   const std::string allowlist = dir + "/allowlist.yaml";
   allow.save(allowlist);
-  const std::string node = self_dir() + "/honbu-node";
   auto node_args = [&](const std::string& id, const std::string& role) {
     std::filesystem::create_directories(dir + "/" + id);
     sync::save_secret_keys(keys[id], dir + "/" + id + ".key");
-    return std::vector<std::string>{node, "run", "--data-dir", dir + "/" + id, "--role", role,
-                                    "--keys", dir + "/" + id + ".key", "--allowlist", allowlist};
+    return std::vector<std::string>{"--role", role, "--keys", dir + "/" + id + ".key", "--allowlist", allowlist};
   };
   auto hq_args = node_args("hq", "hq");
   hq_args.insert(hq_args.end(), {"--listen", "tcp://127.0.0.1:*"});
-  NodeProcess hq(hq_args, dir + "/hq/node.log");
-  const std::string endpoint = wait_listen_endpoint(dir + "/hq", std::chrono::seconds(10));
+  sync::NodeProcess hq(dir + "/hq", hq_args, dir + "/hq/node.log");
+  const std::string endpoint = hq.wait_listen_endpoint(std::chrono::seconds(10));
   if (endpoint.empty()) {
     std::printf("  scale: HQ did not start (see %s/hq/node.log)\n", dir.c_str());
     return;
   }
-  std::vector<std::unique_ptr<NodeProcess>> procs;
+  std::vector<std::unique_ptr<sync::NodeProcess>> procs;
   for (int b = 0; b + 1 < branches; ++b) {
     const std::string id = "b" + std::to_string(b);
     auto args = node_args(id, "branch");
     args.insert(args.end(), {"--peer", "hq@" + endpoint, "--trickle-ms", std::to_string(period_ms)});
-    procs.push_back(std::make_unique<NodeProcess>(args, dir + "/" + id + "/node.log"));
+    procs.push_back(std::make_unique<sync::NodeProcess>(dir + "/" + id, args, dir + "/" + id + "/node.log"));
   }
 
   // The observer, in this process.
@@ -313,14 +264,14 @@ void bench_scale(const std::string& dir, int branches, int seconds, int period_m
   }).get();
 
   std::vector<pid_t> pids;
-  for (auto& p : procs) pids.push_back(p->pid);
+  for (auto& p : procs) pids.push_back(p->pid());
   auto cpu_of = [&](const std::vector<pid_t>& v) {
     double t = 0;
     for (pid_t p : v) t += process_cpu_seconds(p);
     return t;
   };
   std::this_thread::sleep_for(std::chrono::milliseconds(period_ms));  // every branch has written once
-  const double hq_cpu0 = process_cpu_seconds(hq.pid), branches_cpu0 = cpu_of(pids);
+  const double hq_cpu0 = process_cpu_seconds(hq.pid()), branches_cpu0 = cpu_of(pids);
   {
     std::lock_guard lock(mu);
     measuring = true;
@@ -334,10 +285,10 @@ void bench_scale(const std::string& dir, int branches, int seconds, int period_m
     lags = lag_ms;
   }
   const double wall = ms_since(t0) / 1000.0;
-  const double hq_cpu = process_cpu_seconds(hq.pid) - hq_cpu0, branches_cpu = cpu_of(pids) - branches_cpu0;
+  const double hq_cpu = process_cpu_seconds(hq.pid()) - hq_cpu0, branches_cpu = cpu_of(pids) - branches_cpu0;
   double rss_sum = 0;
   for (pid_t p : pids) rss_sum += rss_mib(p);
-  const double hq_rss = rss_mib(hq.pid);
+  const double hq_rss = rss_mib(hq.pid());
   observer->run([](Store& s) {
     s.set_commit_listener(nullptr);
     return 0;

@@ -54,39 +54,38 @@ std::string iso(TimeMs t) { return format_iso_jst(t); }
 
 std::vector<DemoNode> demo_nodes() { return {{"hq", "hq"}, {"kita", "kita"}, {"minami", "minami"}}; }
 
+std::vector<MasterRecord> demo_master_records(bool with_hq_state, TimeMs quake) {
+  std::vector<MasterRecord> out;
+  struct B {
+    const char *id, *name, *en, *kind, *node;
+    int stale;
+  };
+  for (const B& b : {B{"hq", "みなと市役所(本庁)", "City Hall", "hq", "hq", 60},
+                     B{"kita", "北部支所", "North branch", "branch", "kita", 60},
+                     B{"minami", "南部支所", "South branch", "branch", "minami", 60},
+                     B{"higashi", "東出張所", "East sub-office", "sub_office", "", 60}}) {
+    Fields f{{"name", b.name}, {"name_en", b.en}, {"branch_kind", b.kind}, {"stale_after_min", std::int64_t{b.stale}}};
+    if (*b.node) f["node_id"] = b.node;
+    out.push_back({EntityKind::Branch, b.id, f});
+  }
+  for (const DemoArea& a : kAreas)
+    out.push_back({EntityKind::Area, a.id,
+                   {{"name", a.name}, {"kana", a.kana}, {"branch_id", a.branch}, {"municipality_code", "149993"},
+                    {"households", std::int64_t{a.households}}, {"population", std::int64_t{a.households * 23 / 10}},
+                    {"lat", a.lat}, {"lon", a.lon}}});
+  if (with_hq_state)
+    out.push_back({EntityKind::HqState, std::string(kHqStateId),
+                   {{"state", "countermeasures"}, {"activation_level", "level3"},
+                    {"established_at", iso(quake + 8 * kMin)}, {"disaster_name", "みなと湾北部地震"},
+                    {"occurred_at", iso(quake)}, {"prefecture", "神奈川県"}, {"municipality", "みなと市"},
+                    {"municipality_code", "149993"}, {"note", "震度6強(中央町)。全職員参集(第3配備)。"}}});
+  return out;
+}
+
 void fill_demo_master_data(Store& s, TimeMs now) {
-  const TimeMs quake = now - 185 * kMin;
   const std::string who = "防災課 佐藤";
   s.batch([&] {
-    struct B {
-      const char *id, *name, *en, *kind, *node;
-      int stale;
-    };
-    for (const B& b : {B{"hq", "みなと市役所(本庁)", "City Hall", "hq", "hq", 60},
-                       B{"kita", "北部支所", "North branch", "branch", "kita", 60},
-                       B{"minami", "南部支所", "South branch", "branch", "minami", 60},
-                       B{"higashi", "東出張所", "East sub-office", "sub_office", "", 60}}) {
-      Fields f{{"name", b.name}, {"name_en", b.en}, {"branch_kind", b.kind},
-               {"stale_after_min", std::int64_t{b.stale}}};
-      if (*b.node) f["node_id"] = b.node;
-      must(s.put(EntityKind::Branch, b.id, f, who), "branch");
-    }
-    for (const DemoArea& a : kAreas)
-      must(s.put(EntityKind::Area, a.id,
-                 {{"name", a.name}, {"kana", a.kana}, {"branch_id", a.branch},
-                  {"municipality_code", "149993"}, {"households", std::int64_t{a.households}},
-                  {"population", std::int64_t{a.households * 23 / 10}}, {"lat", a.lat},
-                  {"lon", a.lon}},
-                 who),
-           "area");
-    must(s.put(EntityKind::HqState, kHqStateId,
-               {{"state", "countermeasures"}, {"activation_level", "level3"},
-                {"established_at", iso(quake + 8 * kMin)}, {"disaster_name", "みなと湾北部地震"},
-                {"occurred_at", iso(quake)}, {"prefecture", "神奈川県"},
-                {"municipality", "みなと市"}, {"municipality_code", "149993"},
-                {"note", "震度6強(中央町)。全職員参集(第3配備)。"}},
-               who),
-         "hq state");
+    for (const MasterRecord& r : demo_master_records(true, now - 185 * kMin)) must(s.put(r.kind, r.id, r.fields, who), "master data");
   });
 }
 

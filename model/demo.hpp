@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "model/schema.hpp"
 #include "model/time.hpp"
+#include "model/value.hpp"
 
 namespace honbu {
 
@@ -24,6 +26,13 @@ inline constexpr const char* kDemoDataset = "EXERCISE:demo";
 
 // Master data every node shares (areas, branches, HQ state). Written by HQ.
 void fill_demo_master_data(Store& hq, TimeMs now);
+// The same as records (drills write them at their HQ node; a drill's HQ state is its own).
+struct MasterRecord {
+  EntityKind kind;
+  std::string id;
+  Fields fields;
+};
+std::vector<MasterRecord> demo_master_records(bool with_hq_state, TimeMs quake);
 // What one node records during the first hours after the quake (incidents, lifelines,
 // reports, shelters, chronology, requests). `now` is the current time; the quake struck
 // about three hours earlier.

@@ -416,6 +416,25 @@ constexpr std::string_view kV6 = R"sql(
 CREATE INDEX ops_quarantined ON ops(hlc) WHERE state = 1;
 )sql";
 
+// Schema 7: drill message cards (状況付与票) for EXERCISE datasets.
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE drill_messages (
+  id TEXT PRIMARY KEY,
+  card TEXT,
+  to_node TEXT,
+  from_role TEXT,
+  medium TEXT,
+  content TEXT,
+  delivered_at TEXT,
+  answered_at TEXT,
+  answered_by TEXT,
+  response TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
@@ -423,6 +442,7 @@ constexpr Migration kMigrations[] = {
     {4, 1, "op chain digests", kV4},
     {5, 1, "chronology number index", kV5},
     {6, 1, "quarantined ops index", kV6},
+    {7, 1, "drill message cards", kV7},
 };
 
 bool has_meta(Db& db) {

@@ -260,6 +260,17 @@ std::vector<EntitySpec> build_specs() {
                 count("staff_target", "配備目標", "Staff target"),
                 enumf("building", "建物", "Building", enums::building_safety),
                 long_text("note", "備考", "Note")}});
+  // A drill's inject card (状況付与票) as it reaches a player: written by the drill engine at
+  // the target node, answered there. Never in ACTUAL data (the store refuses it).
+  s.push_back({EntityKind::DrillMessage, "drill_message", "drill_messages", "状況付与票", "Drill message", false,
+               {text("card", "カード番号", "Card no.", true, M::FirstWins),
+                text("to_node", "宛先", "To", true, M::FirstWins),
+                text("from_role", "発信者", "From", false, M::FirstWins),
+                enumf("medium", "手段", "Medium", enums::medium, false, M::FirstWins),
+                long_text("content", "内容", "Content", M::FirstWins),
+                time("delivered_at", "付与時刻(訓練)", "Delivered (drill time)", true, M::FirstWins),
+                time("answered_at", "対応時刻", "Answered at"), text("answered_by", "対応者", "Answered by"),
+                long_text("response", "対応内容", "Response")}});
   for (EntitySpec& e : s) {
     for (size_t i = 0; i < e.fields.size(); ++i) e.by_name.emplace_back(e.fields[i].name, static_cast<int>(i));
     std::sort(e.by_name.begin(), e.by_name.end());
@@ -316,7 +327,8 @@ std::span<const EntityKind> all_kinds() {
       EntityKind::Area,         EntityKind::Branch,          EntityKind::HqState,
       EntityKind::Incident,     EntityKind::Lifeline,        EntityKind::BranchReport,
       EntityKind::Shelter,      EntityKind::ShelterSupply,   EntityKind::Request,
-      EntityKind::Chronology,   EntityKind::EvacuationOrder, EntityKind::OfficeStatus};
+      EntityKind::Chronology,   EntityKind::EvacuationOrder, EntityKind::OfficeStatus,
+      EntityKind::DrillMessage};
   return kKinds;
 }
 

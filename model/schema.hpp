@@ -29,6 +29,7 @@ enum class EntityKind : std::uint8_t {
   Chronology,       // クロノロ entry; grow-only, corrections are new entries
   EvacuationOrder,  // 避難情報 発令/解除 record; grow-only
   OfficeStatus,     // 自庁舎状況 (power, fuel, comms, staff) per branch
+  DrillMessage,     // 状況付与票: a drill's message card to a player (EXERCISE datasets only)
 };
 
 enum class FieldType : std::uint8_t {

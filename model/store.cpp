@@ -215,6 +215,9 @@ LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
   ValidateOptions vo;
   vo.creating = !current;
   r.problems = normalize_and_validate(s, id, fields, vo);
+  if (kind == EntityKind::DrillMessage && !is_exercise_dataset(dataset_))
+    r.problems.push_back({"", "exercise_only", "状況付与票は訓練データセットでのみ使えます",
+                          "drill messages exist only in EXERCISE datasets"});
   if (current && current->deleted)
     r.problems.push_back({"", "deleted", "この" + std::string(s.ja) + "は削除されています",
                           "this " + std::string(s.en) + " has been deleted"});
@@ -356,6 +359,8 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
   };
   if (op.dataset != dataset_)
     return refuse("op for dataset " + op.dataset + " offered to a " + dataset_ + " database");
+  if (op.kind == EntityKind::DrillMessage && !is_exercise_dataset(dataset_))
+    return refuse("drill messages exist only in EXERCISE datasets; this database is " + dataset_);
   if (!is_valid_node_id(op.origin) || op.seq == 0 || op.seq > (1ULL << 62))
     return refuse("malformed origin or seq");
 
@@ -653,7 +658,9 @@ std::vector<PeerRecord> Store::peers() {
 
 // [SECTION] Op log
 
-Op Store::read_op_row(Statement& s) const {
+Op Store::read_op_row(Statement& s) const { return op_from_row(s, path()); }
+
+Op op_from_row(Statement& s, std::string_view where) {
   // Columns: n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator,
   // schema_version, [state, sig, prev]
   Op op;
@@ -663,7 +670,7 @@ Op Store::read_op_row(Statement& s) const {
   op.dataset = s.column_text(4);
   const std::string kind = s.column_text(5);
   auto k = kind_from_name(kind);
-  if (!k) throw StoreError(path() + ": op " + op.origin + "#" + std::to_string(op.seq) +
+  if (!k) throw StoreError(std::string(where) + ": op " + op.origin + "#" + std::to_string(op.seq) +
                            " has unknown kind \"" + kind + "\"");
   op.kind = *k;
   op.entity_id = s.column_text(6);

@@ -211,4 +211,8 @@ class Store {
   std::function<void(std::int64_t)> on_commit_;
 };
 
+// An op from a row of `SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields,
+// base, operator, schema_version, state, sig, prev FROM ops` (`where` names the file in errors).
+Op op_from_row(Statement& s, std::string_view where);
+
 }  // namespace honbu

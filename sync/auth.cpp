@@ -100,6 +100,16 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
     case EntityKind::Request:
     case EntityKind::ShelterSupply:
       return allow();
+
+    case EntityKind::DrillMessage:
+      // A drill card is written (and answered) at the node it is addressed to.
+      if (op.entity_id.empty()) return refuse("drill message without an id");
+      if (const auto it = op.fields.find("to_node"); it != op.fields.end()) {
+        const std::string* to = as_text(it->second);
+        if (!to || *to != e.node_id)
+          return refuse("branch " + e.node_id + " may write drill messages only addressed to itself");
+      }
+      return allow();
   }
   return refuse("unknown kind of entity: refused for branch " + e.node_id);
 }

@@ -97,7 +97,14 @@ void NodeProcess::kill9() {
 }
 
 std::optional<std::string> NodeProcess::ctl(const std::vector<std::string>& words, int timeout_ms) const {
-  const std::string path = data_dir_ + "/control.sock";
+  return node_ctl(data_dir_, words, timeout_ms);
+}
+
+std::optional<std::string> node_ctl(const std::string& data_dir, const std::vector<std::string>& words, int timeout_ms) {
+  return node_ctl_socket(data_dir + "/control.sock", words, timeout_ms);
+}
+
+std::optional<std::string> node_ctl_socket(const std::string& path, const std::vector<std::string>& words, int timeout_ms) {
   if (!std::filesystem::exists(path)) return std::nullopt;
   zmq::context_t ctx;
   zmq::socket_t req(ctx, zmq::socket_type::req);

@@ -49,6 +49,13 @@ class NodeProcess {
   pid_t pid_ = -1;
 };
 
+// Asks the node whose data directory is `data_dir` over its control socket; nullopt if it
+// does not answer within `timeout_ms`. (Any thread; it does not touch a NodeProcess.)
+std::optional<std::string> node_ctl(const std::string& data_dir, const std::vector<std::string>& words, int timeout_ms = 5000);
+// The same over any control socket of that kind (a drill's: <drill dir>/drill.sock).
+std::optional<std::string> node_ctl_socket(const std::string& socket_path, const std::vector<std::string>& words,
+                                           int timeout_ms = 5000);
+
 // Keys and one allow-list for a set of nodes, written under `root` (for demos and drills).
 struct SiteNode {
   std::string id;

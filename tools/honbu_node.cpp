@@ -30,6 +30,7 @@
 #include <zmq.hpp>
 
 #include "model/demo.hpp"
+#include "model/drill/apply.hpp"
 #include "model/paths.hpp"
 #include "model/queries.hpp"
 #include "sync/bundle.hpp"
@@ -272,6 +273,37 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
           });
           return "ok " + std::to_string(last);
         }).get();
+      } else if (verb == "inject" && w.size() >= 2) {
+        // A drill's inject: written here, as a person at this node would (see model/drill/).
+        reply = agent.run([&](Store& s) {
+          try {
+            std::string who;
+            const drill::InjectWrite iw = drill::inject_write_from_json(w[1], &who);
+            const LocalResult r = drill::write_inject(s, iw, who);
+            if (!r.ok) return "error: " + describe(r.problems, Lang::En);
+            return "ok " + r.op.origin + " " + std::to_string(r.op.seq);
+          } catch (const std::exception& e) {
+            return std::string("error: ") + e.what();
+          }
+        }).get();
+      } else if (verb == "wait" && w.size() >= 4) {
+        // `wait ORIGIN SEQ MS`: reply once this node holds ORIGIN's op SEQ (or "timeout").
+        const std::string origin = w[1];
+        const std::uint64_t seq = std::strtoull(w[2].c_str(), nullptr, 10);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::atoi(w[3].c_str()));
+        reply = "timeout";
+        do {
+          const bool held = agent.run([&](Store& s) {
+            const VersionVector v = s.version_vector();
+            auto it = v.find(origin);
+            return it != v.end() && it->second >= seq;
+          }).get();
+          if (held) {
+            reply = "ok";
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        } while (std::chrono::steady_clock::now() < deadline);
       } else if (verb == "export" && w.size() >= 3) {
         const NodeKeys keys = load_secret_keys(cfg.keys_path);
         const std::string since = w.size() > 3 ? w[3] : "";

@@ -91,8 +91,9 @@ TEST(Migrations, NewerIncompatibleFileIsRefusedUntouched) {
     o.dataset = "ACTUAL";
     Store::open(o);
     Db db(path, OpenMode::ReadWrite);
-    db.exec("UPDATE meta SET value = '9' WHERE key = 'schema_version'");
-    db.exec("UPDATE meta SET value = '7' WHERE key = 'compatible_version'");
+    // Two schemas ahead, and it says code before the next schema must not use it.
+    db.exec("UPDATE meta SET value = '" + std::to_string(kSchemaVersion + 2) + "' WHERE key = 'schema_version'");
+    db.exec("UPDATE meta SET value = '" + std::to_string(kSchemaVersion + 1) + "' WHERE key = 'compatible_version'");
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
   const auto before = std::filesystem::last_write_time(path);

@@ -1,0 +1,487 @@
+#include "model/drill/scenario.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "model/op.hpp"
+
+namespace honbu::drill {
+
+namespace {
+
+template <class E>
+struct Name {
+  E value;
+  std::string_view name;
+};
+
+constexpr Name<InjectKind> kInjectKinds[] = {
+    {InjectKind::Incident, "incident"},       {InjectKind::IncidentUpdate, "incident_update"},
+    {InjectKind::Lifeline, "lifeline"},       {InjectKind::BranchReport, "branch_report"},
+    {InjectKind::Shelter, "shelter"},         {InjectKind::Request, "request"},
+    {InjectKind::Evacuation, "evacuation"},   {InjectKind::HqState, "hq_state"},
+    {InjectKind::Message, "message"},         {InjectKind::Chronology, "chronology"},
+    {InjectKind::Partition, "partition"},     {InjectKind::Heal, "heal"},
+    {InjectKind::Outage, "outage"},           {InjectKind::Degrade, "degrade"},
+    {InjectKind::Bundle, "bundle"}};
+
+constexpr Name<ActionKind> kActionKinds[] = {
+    {ActionKind::IncidentVerified, "incident_verified"}, {ActionKind::IncidentStatus, "incident_status"},
+    {ActionKind::IncidentAssigned, "incident_assigned"}, {ActionKind::Evacuation, "evacuation_order"},
+    {ActionKind::BranchReport, "branch_report"},         {ActionKind::ChronologyEntry, "chronology"},
+    {ActionKind::ShelterOpen, "shelter_open"},           {ActionKind::RequestMade, "request"},
+    {ActionKind::MessageAnswered, "message_answered"},   {ActionKind::HqStateSet, "hq_state"},
+    {ActionKind::LifelineUpdated, "lifeline_updated"}};
+
+bool parse_uint(std::string_view s, long long& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size() && out >= 0;
+}
+
+bool inject_bound(ActionKind a) {
+  return a == ActionKind::IncidentVerified || a == ActionKind::IncidentStatus || a == ActionKind::IncidentAssigned ||
+         a == ActionKind::MessageAnswered || a == ActionKind::LifelineUpdated;
+}
+
+}  // namespace
+
+std::string_view inject_kind_name(InjectKind k) {
+  for (const auto& n : kInjectKinds)
+    if (n.value == k) return n.name;
+  return "?";
+}
+std::string_view inject_kind_label(InjectKind k, Lang lang) {
+  static constexpr struct {
+    InjectKind k;
+    std::string_view ja, en;
+  } kLabels[] = {{InjectKind::Incident, "事案通報", "New incident"},
+                 {InjectKind::IncidentUpdate, "続報", "Incident update"},
+                 {InjectKind::Lifeline, "ライフライン", "Lifeline"},
+                 {InjectKind::BranchReport, "支所報告", "Branch report"},
+                 {InjectKind::Shelter, "避難所", "Shelter"},
+                 {InjectKind::Request, "要請", "Request"},
+                 {InjectKind::Evacuation, "避難情報", "Evacuation order"},
+                 {InjectKind::HqState, "本部体制", "HQ state"},
+                 {InjectKind::Message, "状況付与", "Message card"},
+                 {InjectKind::Chronology, "クロノロ", "Chronology"},
+                 {InjectKind::Partition, "通信途絶", "Partition"},
+                 {InjectKind::Heal, "通信回復", "Link restored"},
+                 {InjectKind::Outage, "拠点停止", "Node outage"},
+                 {InjectKind::Degrade, "回線不安定", "Flaky link"},
+                 {InjectKind::Bundle, "USB搬送", "Bundle (USB)"}};
+  for (const auto& l : kLabels)
+    if (l.k == k) return lang == Lang::Ja ? l.ja : l.en;
+  return inject_kind_name(k);
+}
+
+std::string inject_summary(const Inject& i, Lang lang) {
+  if (!i.text.empty()) return i.text;
+  auto text = [&](const char* k) -> std::string {
+    auto it = i.data.find(k);
+    if (it == i.data.end() || is_null(it->second)) return {};
+    if (const std::string* t = as_text(it->second)) return *t;
+    return debug_string(it->second);
+  };
+  for (const char* k : {"title", "content", "name"})
+    if (std::string v = text(k); !v.empty()) return v;
+  switch (i.kind) {
+    case InjectKind::Lifeline:
+      return text("area_id") + " " + std::string(enums::lifeline_type.text(text("lifeline_type"), lang)) + " → " +
+             std::string(enums::lifeline_status.text(text("status"), lang)) +
+             (text("affected").empty() ? "" : " (" + text("affected") + ")");
+    case InjectKind::BranchReport:
+      return text("branch_id") + (lang == Lang::Ja ? " 第" + (text("report_no").empty() ? "1" : text("report_no")) + "報"
+                                                   : " report " + (text("report_no").empty() ? "1" : text("report_no")));
+    case InjectKind::Evacuation:
+      return text("area_id") + " " + std::string(enums::evacuation_level.text(text("level"), lang));
+    case InjectKind::HqState:
+      return std::string(enums::hq_state.text(text("state"), lang));
+    case InjectKind::Shelter:
+      return i.ref + (text("evacuees").empty() ? "" : (lang == Lang::Ja ? " 避難者 " : " evacuees ") + text("evacuees"));
+    case InjectKind::Bundle:
+      return i.from_node + " → " + i.to_node;
+    default: {
+      std::string n;
+      for (const std::string& x : i.nodes) n += (n.empty() ? "" : ", ") + x;
+      return n;
+    }
+  }
+}
+
+std::optional<InjectKind> inject_kind_from_name(std::string_view name) {
+  for (const auto& n : kInjectKinds)
+    if (n.name == name) return n.value;
+  return std::nullopt;
+}
+std::string_view action_kind_name(ActionKind k) {
+  for (const auto& n : kActionKinds)
+    if (n.value == k) return n.name;
+  return "?";
+}
+std::optional<ActionKind> action_kind_from_name(std::string_view name) {
+  for (const auto& n : kActionKinds)
+    if (n.name == name) return n.value;
+  return std::nullopt;
+}
+
+std::optional<SimMinutes> parse_offset(std::string_view t) {
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  if (t.starts_with("発災")) t.remove_prefix(std::string_view("発災").size());
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  if (t.empty()) return std::nullopt;
+  long long a = 0, b = 0, c = 0;
+  if (t.find(':') != std::string_view::npos) {
+    // h:mm or h:mm:ss
+    const size_t p1 = t.find(':');
+    const size_t p2 = t.find(':', p1 + 1);
+    if (!parse_uint(t.substr(0, p1), a)) return std::nullopt;
+    const std::string_view mm = t.substr(p1 + 1, p2 == std::string_view::npos ? std::string_view::npos : p2 - p1 - 1);
+    if (mm.size() != 2 || !parse_uint(mm, b) || b > 59) return std::nullopt;
+    if (p2 != std::string_view::npos) {
+      const std::string_view ss = t.substr(p2 + 1);
+      if (ss.size() != 2 || !parse_uint(ss, c) || c > 59) return std::nullopt;
+    }
+    return static_cast<double>(a) * 60 + static_cast<double>(b) + static_cast<double>(c) / 60.0;
+  }
+  // "90", "90m", "1h30m", "2h"
+  SimMinutes total = 0;
+  size_t i = 0;
+  bool any = false;
+  while (i < t.size()) {
+    size_t j = i;
+    while (j < t.size() && t[j] >= '0' && t[j] <= '9') ++j;
+    if (j == i) return std::nullopt;
+    long long n = 0;
+    if (!parse_uint(t.substr(i, j - i), n)) return std::nullopt;
+    if (j == t.size()) {
+      if (any) return std::nullopt;  // "1h30" is ambiguous: say "1h30m"
+      return static_cast<double>(n);
+    }
+    if (t[j] == 'h') total += static_cast<double>(n) * 60;
+    else if (t[j] == 'm') total += static_cast<double>(n);
+    else return std::nullopt;
+    any = true;
+    i = j + 1;
+  }
+  return total;
+}
+
+std::string format_offset(SimMinutes m) {
+  const long long secs = std::llround(m * 60);
+  const long long h = secs / 3600, mm = (secs / 60) % 60, ss = secs % 60;
+  char b[32];
+  if (ss)
+    std::snprintf(b, sizeof b, "+%lld:%02lld:%02lld", h, mm, ss);
+  else
+    std::snprintf(b, sizeof b, "+%lld:%02lld", h, mm);
+  return b;
+}
+
+const DrillNode* Scenario::node(std::string_view id) const {
+  for (const DrillNode& n : nodes)
+    if (n.id == id) return &n;
+  return nullptr;
+}
+
+const Inject* Scenario::inject(std::string_view card) const {
+  for (const Inject& i : injects)
+    if (i.card == card) return &i;
+  return nullptr;
+}
+
+std::string Scenario::hq() const {
+  for (const DrillNode& n : nodes)
+    if (n.role == "hq") return n.id;
+  return {};
+}
+
+std::string inject_entity_id(std::string_view card) { return "d-" + std::string(card); }
+
+std::optional<InjectWrite> inject_write_raw(const Scenario& s, const Inject& i, TimeMs when);
+
+std::string inject_origin(const Scenario& s, const Inject& i) {
+  if (!i.origin.empty()) return i.origin;
+  if (!i.target.empty()) return i.target;
+  return s.hq();
+}
+
+namespace {
+// YAML says `level: 4`; the schema says an evacuation level is a code ("4"): text fields get
+// numbers as text, as a person typing them would.
+void coerce_to_schema(InjectWrite& w) {
+  const EntitySpec& es = spec(w.kind);
+  for (auto& [name, v] : w.fields) {
+    const FieldSpec* f = es.field(name);
+    if (!f) continue;
+    const bool textual = f->type == FieldType::Text || f->type == FieldType::LongText || f->type == FieldType::Enum ||
+                         f->type == FieldType::Ref || f->type == FieldType::Time;
+    if (!textual) continue;
+    if (auto n = as_int(v)) v = std::to_string(*n);
+    else if (auto d = std::get_if<double>(&v)) v = std::to_string(*d);
+  }
+}
+}  // namespace
+
+std::optional<InjectWrite> inject_write(const Scenario& s, const Inject& i, TimeMs when) {
+  auto w = inject_write_raw(s, i, when);
+  if (w) coerce_to_schema(*w);
+  return w;
+}
+
+std::optional<InjectWrite> inject_write_raw(const Scenario& s, const Inject& i, TimeMs when) {
+  InjectWrite w;
+  w.fields = i.data;
+  const std::string now = format_iso_jst(when);
+  auto dflt = [&](const char* k, Value v) {
+    if (!w.fields.count(k)) w.fields.emplace(k, std::move(v));
+  };
+  switch (i.kind) {
+    case InjectKind::Incident:
+      w.kind = EntityKind::Incident;
+      w.id = inject_entity_id(i.card);
+      dflt("received_at", now);
+      dflt("verification", std::string("unverified"));
+      dflt("status", std::string("received"));
+      dflt("priority", std::string("medium"));
+      if (!i.medium.empty()) {
+        // The card's medium as the incident's channel (a word said at the desk: a staff report).
+        const std::string ch = i.medium == "system" ? "system" : i.medium == "verbal" ? "staff" : i.medium;
+        dflt("channel", ch);
+      }
+      if (!i.from_role.empty()) dflt("reporter", i.from_role);
+      if (!i.text.empty()) dflt("description", i.text);
+      return w;
+    case InjectKind::IncidentUpdate:
+      w.kind = EntityKind::Incident;
+      w.id = inject_entity_id(i.ref);
+      if (!i.text.empty()) dflt("description", i.text);
+      return w;
+    case InjectKind::Lifeline: {
+      w.kind = EntityKind::Lifeline;
+      const std::string* area = as_text(w.fields["area_id"]);
+      const std::string* type = as_text(w.fields["lifeline_type"]);
+      w.id = lifeline_id(area ? *area : "", type ? *type : "");
+      dflt("as_of", now);
+      if (!i.from_role.empty()) dflt("source", i.from_role);
+      return w;
+    }
+    case InjectKind::BranchReport: {
+      w.kind = EntityKind::BranchReport;
+      const std::string* b = as_text(w.fields["branch_id"]);
+      const auto no = as_int(w.fields["report_no"]).value_or(1);
+      w.fields["report_no"] = no;
+      w.id = branch_report_id(b ? *b : "", no);
+      dflt("as_of", now);
+      dflt("report_type", std::string("preliminary"));
+      dflt("reporter", i.from_role.empty() ? std::string(inject_origin(s, i)) : i.from_role);
+      return w;
+    }
+    case InjectKind::Shelter:
+      w.kind = EntityKind::Shelter;
+      // `ref`: an earlier shelter inject's card, or the id of a shelter in the master data.
+      w.id = i.ref.empty() ? inject_entity_id(i.card) : s.inject(i.ref) ? inject_entity_id(i.ref) : i.ref;
+      dflt("checked_at", now);
+      if (i.ref.empty()) {
+        dflt("shelter_type", std::string("designated"));
+        dflt("open_state", std::string("open"));
+      }
+      return w;
+    case InjectKind::Request:
+      w.kind = EntityKind::Request;
+      w.id = inject_entity_id(i.card);
+      dflt("kind", std::string("supplies"));
+      dflt("status", std::string("open"));
+      if (!i.text.empty()) dflt("description", i.text);
+      if (!i.from_role.empty()) dflt("requested_by", i.from_role);
+      return w;
+    case InjectKind::Evacuation:
+      w.kind = EntityKind::EvacuationOrder;
+      w.id = inject_entity_id(i.card);
+      dflt("action", std::string("issue"));
+      dflt("at", now);
+      return w;
+    case InjectKind::HqState:
+      w.kind = EntityKind::HqState;
+      w.id = std::string(kHqStateId);
+      return w;
+    case InjectKind::Chronology:
+      w.kind = EntityKind::Chronology;
+      w.id = inject_entity_id(i.card);
+      dflt("at", now);
+      dflt("state", std::string("pending"));
+      if (!i.text.empty()) dflt("content", i.text);
+      if (!i.from_role.empty()) dflt("from_org", i.from_role);
+      if (!i.medium.empty()) dflt("medium", i.medium);
+      w.fields["node_label"] = inject_origin(s, i);
+      w.fields["number"] = std::int64_t{1};  // placeholder: the node's own next number
+      w.chronology_number = true;
+      return w;
+    case InjectKind::Message:
+      w.kind = EntityKind::DrillMessage;
+      w.id = inject_entity_id(i.card);
+      w.fields["card"] = i.card;
+      w.fields["to_node"] = i.target;
+      if (!i.from_role.empty()) w.fields["from_role"] = i.from_role;
+      if (!i.medium.empty()) w.fields["medium"] = i.medium;
+      w.fields["content"] = i.text;
+      w.fields["delivered_at"] = now;
+      return w;
+    case InjectKind::Partition:
+    case InjectKind::Heal:
+    case InjectKind::Outage:
+    case InjectKind::Degrade:
+    case InjectKind::Bundle:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::vector<MasterRecord> master_records(const Scenario& s) {
+  std::vector<MasterRecord> out = demo_master_records(false, s.start);
+  auto find = [&](EntityKind k, const std::string& id) -> MasterRecord* {
+    for (MasterRecord& r : out)
+      if (r.kind == k && r.id == id) return &r;
+    return nullptr;
+  };
+  for (const DrillNode& n : s.nodes) {
+    if (n.role != "branch") continue;
+    MasterRecord* b = find(EntityKind::Branch, n.branch);
+    if (!b) {
+      out.push_back({EntityKind::Branch, n.branch, {{"name", n.name.empty() ? n.branch : n.name}, {"branch_kind", std::string("branch")},
+                                                    {"stale_after_min", std::int64_t{60}}}});
+      b = &out.back();
+    } else if (!n.name.empty()) {
+      b->fields["name"] = n.name;
+    }
+    b->fields["node_id"] = n.id;
+    for (const std::string& a : n.areas)
+      if (MasterRecord* area = find(EntityKind::Area, a)) area->fields["branch_id"] = n.branch;
+  }
+  return out;
+}
+
+std::vector<ScenarioProblem> check(const Scenario& s) {
+  std::vector<ScenarioProblem> out;
+  auto bad = [&](int line, std::string msg) { out.push_back({line, std::move(msg)}); };
+  if (!is_valid_node_id(s.name)) bad(0, "name \"" + s.name + "\" must be 1-64 letters, digits, '-', '_' or '.' (it names the drill's dataset)");
+  if (s.duration <= 0) bad(0, "duration must be more than 0 (e.g. \"3:00\")");
+  if (s.start == 0) bad(0, "start (the simulated time of the disaster) is missing");
+  int hq = 0;
+  std::set<std::string> ids;
+  for (const DrillNode& n : s.nodes) {
+    if (!is_valid_node_id(n.id)) bad(n.line, "node id \"" + n.id + "\" must be 1-64 letters, digits, '-', '_' or '.'");
+    if (!ids.insert(n.id).second) bad(n.line, "node " + n.id + " is listed twice");
+    if (n.role == "hq") ++hq;
+    else if (n.role != "branch" && n.role != "relay") bad(n.line, "node " + n.id + ": role must be hq, branch or relay, not " + n.role);
+    if (n.role == "branch" && n.branch.empty()) bad(n.line, "branch node " + n.id + " needs `branch:` (the office it reports for)");
+  }
+  {  // the areas are the demo city's (its map and master data)
+    std::set<std::string> areas;
+    for (const MasterRecord& r : demo_master_records(false, 0))
+      if (r.kind == EntityKind::Area) areas.insert(r.id);
+    std::string list;
+    for (const std::string& a : areas) list += (list.empty() ? "" : ", ") + a;
+    for (const DrillNode& n : s.nodes)
+      for (const std::string& a : n.areas)
+        if (!areas.count(a)) bad(n.line, "node " + n.id + ": area " + a + " is not an area of the demo city (" + list + ")");
+  }
+  for (const DrillNode& n : s.nodes)
+    for (const std::string& p : n.peers)
+      if (!s.node(p)) bad(n.line, "node " + n.id + ": peer " + p + " is not in `nodes`");
+  if (hq != 1) bad(0, "a scenario needs exactly one node with role hq (found " + std::to_string(hq) + ")");
+  auto known_node = [&](int line, const std::string& id, const std::string& what) {
+    if (!id.empty() && !s.node(id)) bad(line, what + ": no node " + id + " in `nodes`");
+  };
+  std::set<std::string> cards, exp_ids;
+  auto check_expect = [&](const Expectation& e, const Inject* inj) {
+    if (!exp_ids.insert(e.id).second) bad(e.line, "expected action " + e.id + " is listed twice");
+    known_node(e.line, e.by, "expected action " + e.id);
+    if (!e.within && !e.deadline) bad(e.line, "expected action " + e.id + " needs `within` (minutes) or `deadline` (+h:mm)");
+    if (inject_bound(e.action) && e.card.empty())
+      bad(e.line, "expected action " + e.id + " (" + std::string(action_kind_name(e.action)) + ") needs the inject it is about (`card`)");
+    if (!e.card.empty() && !s.inject(e.card)) bad(e.line, "expected action " + e.id + ": no inject with card " + e.card);
+    if (e.within && !inj && e.card.empty())
+      bad(e.line, "expected action " + e.id + ": `within` counts from an inject; give `card` or use `deadline`");
+    if (e.action == ActionKind::Evacuation && e.area.empty()) bad(e.line, "expected action " + e.id + " needs `area`");
+    if (e.action == ActionKind::BranchReport && e.branch.empty()) bad(e.line, "expected action " + e.id + " needs `branch`");
+    if (e.action == ActionKind::ChronologyEntry && e.contains.empty()) bad(e.line, "expected action " + e.id + " needs `contains`");
+    if (e.action == ActionKind::ShelterOpen && e.shelter.empty()) bad(e.line, "expected action " + e.id + " needs `shelter`");
+    if (e.action == ActionKind::HqStateSet && e.state.empty()) bad(e.line, "expected action " + e.id + " needs `state`");
+    if (e.action == ActionKind::IncidentStatus && e.status.empty()) bad(e.line, "expected action " + e.id + " needs `status`");
+  };
+  for (const Inject& i : s.injects) {
+    const std::string what = "inject " + i.card;
+    if (i.card.empty()) bad(i.line, "an inject needs `card` (its card number)");
+    else if (!cards.insert(i.card).second) bad(i.line, what + ": card number used twice");
+    if (i.at < 0 || i.at > s.duration) bad(i.line, what + ": at " + format_offset(i.at) + " is outside the drill (0 to " + format_offset(s.duration) + ")");
+    known_node(i.line, i.target, what + " target");
+    known_node(i.line, i.origin, what + " origin");
+    for (const std::string& n : i.nodes) known_node(i.line, n, what);
+    switch (i.kind) {
+      case InjectKind::Partition:
+      case InjectKind::Outage:
+      case InjectKind::Degrade:
+        if (i.nodes.empty()) bad(i.line, what + ": `nodes` (which nodes) is missing");
+        if (!i.for_minutes && i.kind != InjectKind::Partition) bad(i.line, what + ": `for` (minutes) is missing");
+        for (const std::string& n : i.nodes)
+          if (i.kind == InjectKind::Outage && s.node(n) && s.node(n)->role == "hq")
+            bad(i.line, what + ": an outage of HQ is not supported (the trainer's console runs there)");
+        break;
+      case InjectKind::Heal:
+        if (i.nodes.empty()) bad(i.line, what + ": `nodes` (which partition ends) is missing");
+        break;
+      case InjectKind::Bundle:
+        known_node(i.line, i.from_node, what + " from");
+        known_node(i.line, i.to_node, what + " to");
+        if (i.from_node.empty() || i.to_node.empty()) bad(i.line, what + ": a bundle needs `from_node` and `to_node`");
+        break;
+      case InjectKind::Message:
+        if (i.text.empty()) bad(i.line, what + ": a message needs `text` (what the card says)");
+        if (i.target.empty()) bad(i.line, what + ": a message needs `target` (who receives the card)");
+        break;
+      case InjectKind::IncidentUpdate:
+        if (i.ref.empty() || !s.inject(i.ref)) bad(i.line, what + ": `ref` must name an earlier incident inject's card");
+        break;
+      case InjectKind::Lifeline:
+        if (!i.data.count("area_id") || !i.data.count("lifeline_type"))
+          bad(i.line, what + ": a lifeline inject needs data.area_id and data.lifeline_type");
+        break;
+      case InjectKind::BranchReport:
+        if (!i.data.count("branch_id")) bad(i.line, what + ": a branch report needs data.branch_id");
+        break;
+      case InjectKind::Shelter:
+        if (i.ref.empty() && !i.data.count("name")) bad(i.line, what + ": a shelter inject needs `ref` (an existing shelter id) or data.name");
+        break;
+      case InjectKind::Evacuation:
+        if (!i.data.count("area_id") || !i.data.count("level"))
+          bad(i.line, what + ": an evacuation inject needs data.area_id and data.level");
+        break;
+      default:
+        break;
+    }
+    for (const Expectation& e : i.expect) check_expect(e, &i);
+  }
+  for (const Expectation& e : s.expected) check_expect(e, nullptr);
+  // Partitions and heals pair up by node.
+  return out;
+}
+
+std::vector<std::pair<SimMinutes, const Inject*>> schedule(const Scenario& s, std::uint64_t seed) {
+  std::vector<std::pair<SimMinutes, const Inject*>> out;
+  std::mt19937_64 rng(seed);
+  for (const Inject& i : s.injects) {
+    // Draw for every inject (jittered or not) so that one jitter does not move the others.
+    const double u = static_cast<double>(rng() % 1000000) / 1000000.0;
+    out.emplace_back(std::min(s.duration, i.at + u * i.jitter_minutes), &i);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+}  // namespace honbu::drill

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "console/replay_host.hpp"
 #include "console/strings.hpp"
 #include "console/widgets.hpp"
 #include "model/queries.hpp"
 #include "model/time.hpp"
+#include "sync/drill/engine.hpp"
 
 namespace honbu::console {
 
@@ -31,19 +33,24 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
 
   panels_ = make_panels();
   // First start: the panels each role works in all day (the rest are one Ctrl+digit away).
-  const std::vector<std::string_view> hq_default = {"dashboard", "incidents", "map", "reports", "chronology", "sync"};
+  std::vector<std::string_view> hq_default = {"dashboard", "incidents", "map", "reports", "chronology", "sync"};
+  if (options_.drill) hq_default = {"drill", "messages", "dashboard", "incidents", "map", "chronology"};
+  if (options_.replay) hq_default = {"replay", "dashboard", "incidents", "map", "lifelines", "chronology"};
   const std::vector<std::string_view> branch_default = {"dashboard", "reports", "incidents", "shelters", "lifelines",
                                                         "chronology"};
   const auto& defaults = options_.role == sync::Role::Hq ? hq_default : branch_default;
+  // Drill and replay sessions have their own layout file (their panels differ).
+  const std::string layout = options_.drill ? "console-layout-drill.ini" : options_.replay ? "console-layout-replay.ini"
+                                                                                          : "console-layout.ini";
   for (auto& p : panels_) {
     p->open = std::find(defaults.begin(), defaults.end(), p->id()) != defaults.end();
     auto it = settings_.open_panels.find(std::string(p->id()));
-    if (it != settings_.open_panels.end()) p->open = it->second;
+    if (it != settings_.open_panels.end() && !options_.drill && !options_.replay) p->open = it->second;
     if (!options_.only_panel.empty()) p->open = p->id() == options_.only_panel;
   }
 
   reader_ = std::make_unique<Reader>(options_.db_path, wake_);
-  commands_ = std::make_unique<Commands>(&agent_);
+  commands_ = std::make_unique<Commands>(&agent_, options_.read_only);
   session_.agent = &agent_;
   session_.reader = reader_.get();
   session_.commands = commands_.get();
@@ -56,11 +63,14 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   session_.keys_path = options_.keys_path;
   session_.prefs = &settings_.values;
   session_.allowlist_path = options_.allowlist_path;
+  session_.drill = options_.drill;
+  session_.replay = options_.replay;
   session_.status = agent_.status();
   session_.node_id = session_.status.node_id;
   session_.dataset = session_.status.dataset;
   session_.exercise = is_exercise_dataset(session_.dataset);
-  session_.now = wall_now_ms();
+  session_.wall = wall_now_ms();
+  session_.now = options_.clock ? options_.clock() : session_.wall;
 
   reader_->on_changes = [this](const ChangeSet& c) {
     if (c.has(EntityKind::Area) || c.has(EntityKind::Branch) || c.has(EntityKind::Shelter)) load_master();
@@ -85,7 +95,7 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   agent_.set_wake(wake_);
 
   if (options_.persist) {
-    ini_path_ = options_.data_dir + "/console-layout.ini";
+    ini_path_ = options_.data_dir + "/" + layout;
     ImGui::GetIO().IniFilename = ini_path_.c_str();
   } else {
     ImGui::GetIO().IniFilename = nullptr;
@@ -143,10 +153,13 @@ void App::load_master() {
 bool App::busy() const { return commands_->in_flight() > 0 || reader_->busy(); }
 
 void App::frame() {
-  session_.now = wall_now_ms();
+  session_.wall = wall_now_ms();
+  session_.now = options_.clock ? options_.clock() : session_.wall;
+  session_.clock_line = clock_line();
   session_.status = agent_.status();
   session_.wareki = settings_.wareki;
   set_wareki(settings_.wareki);
+  set_read_only(options_.read_only);
   begin_actions_frame();
   for (const auto& e : agent_.take_events())
     if (e.kind == sync::Event::Kind::Refused || e.kind == sync::Event::Kind::AuthFailed ||
@@ -166,10 +179,25 @@ void App::frame() {
   status_bar();
   session_.selection.focus_panel.clear();
 
-  if (session_.now - last_settings_save_ > 10'000) {  // filters and open panels survive a crash
-    last_settings_save_ = session_.now;
+  if (session_.wall - last_settings_save_ > 10'000) {  // filters and open panels survive a crash
+    last_settings_save_ = session_.wall;
     save_settings();
   }
+}
+
+std::string App::clock_line() const {
+  // Everyone at a drill (or its replay) sees the scenario's clock, not the wall's.
+  std::string when = format_hhmm_jst(session_.now);
+  if (options_.drill) {
+    const drill::EngineStatus c = options_.drill->clock();
+    std::string state = c.finished ? T("drill.finished") : c.paused ? T("drill.paused") : T("drill.running");
+    if (!c.finished && !c.paused)
+      state += c.speed == 0 ? std::string(" ") + T("drill.speed_max") : " ×" + std::to_string(static_cast<int>(c.speed));
+    return std::string(T("drill.sim_time")) + " " + when + " (" + drill::format_offset(c.now) + ")  " + state;
+  }
+  if (options_.replay)
+    return std::string(T("replay.banner")) + " " + when + " (" + drill::format_offset(options_.replay->at()) + ")";
+  return {};
 }
 
 void App::panel_window(Panel& p, int index, int count) {
@@ -296,7 +324,7 @@ void App::status_bar() {
       ImGui::TextColored(to_vec4(colors::kRed), "| %s", reader_->last_error().c_str());
     }
     const auto& notices = commands_->notices();
-    if (!notices.empty() && session_.now - notices.back().at < 15'000) {
+    if (!notices.empty() && session_.wall - notices.back().at < 15'000) {
       ImGui::SameLine();
       const auto& n = notices.back();
       ImGui::TextColored(to_vec4(n.error ? colors::kRed : colors::kGreen), "| %s", n.text.c_str());

@@ -27,6 +27,10 @@ struct AppOptions {
   std::optional<Lang> lang;        // default: settings, then $LANG
   std::string only_panel;          // show just this panel (screenshots)
   bool persist = true;             // read and write settings / window layout in data_dir
+  std::function<TimeMs()> clock;   // the situation's time (a drill's simulated clock); default: wall
+  bool read_only = false;          // a replay: nothing can be written
+  drill::DrillEngine* drill = nullptr;
+  ReplayHost* replay = nullptr;
 };
 
 class App {
@@ -52,6 +56,7 @@ class App {
 
  private:
   void load_master();
+  std::string clock_line() const;
   void menu_bar();
   void status_bar();
   void shortcuts();

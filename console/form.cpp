@@ -134,7 +134,7 @@ Fields EntityForm::normalized(std::vector<Problem>* problems) const {
   return f;
 }
 
-bool EntityForm::field_widget(Session&, const FieldSpec& f, const RefChoices& refs) {
+bool EntityForm::field_widget(Session& s, const FieldSpec& f, const RefChoices& refs) {
   std::string& t = text_[std::string(f.name)];
   const std::string id = std::string("##") + std::string(f.name);
   ImGui::SetNextItemWidth(inline_width_ != 0 ? inline_width_ : -FLT_MIN);
@@ -176,7 +176,7 @@ bool EntityForm::field_widget(Session&, const FieldSpec& f, const RefChoices& re
       bool changed = ImGui::InputTextWithHint(id.c_str(), "2026-12-01 13:45", &t);
       ImGui::SameLine();
       if (ImGui::SmallButton((std::string(T("common.now")) + id + "n").c_str())) {
-        const std::string iso = format_iso_jst(wall_now_ms());
+        const std::string iso = format_iso_jst(s.now);
         t = iso.substr(0, 10) + " " + iso.substr(11, 5);
         changed = true;
       }
@@ -302,6 +302,12 @@ bool EntityForm::actions(bool enter) {
   if (!active_) return false;
   for (const Problem& p : problems_)
     if (p.field.empty()) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
+  if (read_only()) {
+    ImGui::TextDisabled("%s", T("form.read_only"));
+    ImGui::SameLine();
+    if (ImGui::Button(T("form.cancel"))) close();
+    return false;
+  }
   bool submit = enter;
   ImGui::BeginDisabled(saving_);
   if (ImGui::Button(saving_ ? T("form.saving") : T("form.save"))) submit = true;

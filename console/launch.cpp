@@ -10,10 +10,13 @@
 #include <thread>
 
 #include "console/app.hpp"
+#include "console/replay_host.hpp"
 #include "console/platform.hpp"
 #include "console/strings.hpp"
 #include "model/demo.hpp"
 #include "model/paths.hpp"
+#include "sync/drill/engine.hpp"
+#include "sync/drill/scenario_file.hpp"
 #include "sync/node_process.hpp"
 
 namespace honbu::console {
@@ -80,6 +83,95 @@ AppOptions app_options(const LaunchOptions& o, const sync::NodeHandle& node) {
   return a;
 }
 
+// A drill: the engine prepares its nodes; this console runs HQ's (o.node is set to it).
+std::unique_ptr<drill::DrillEngine> prepare_drill(LaunchOptions& o) {
+  drill::Scenario s = drill::load_scenario(o.drill);
+  drill::EngineOptions eo;
+  eo.speed = s.speed;
+  if (o.speed == "max") eo.speed = 0;
+  else if (!o.speed.empty()) {
+    eo.speed = std::atof(o.speed.c_str());
+    if (eo.speed < 1 || eo.speed > 60) throw Error("--speed must be 1..60 or max, not " + o.speed);
+  }
+  eo.seed = o.seed ? o.seed : s.seed;
+  if (!o.players.empty()) eo.players = drill::load_players(o.players);
+  eo.stop_nodes_at_end = false;  // the trainer reviews the drill after its end
+  eo.drill_dir = o.drill_dir;
+  if (eo.drill_dir.empty()) {
+    char stamp[32];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
+    eo.drill_dir = o.node.data_dir + "/drills/" + s.name + "-" + stamp;
+  }
+  const std::string hq = s.hq();
+  auto engine = std::make_unique<drill::DrillEngine>(std::move(s), eo);
+  o.node = engine->node_config(hq);
+  std::fprintf(stderr, "honbu: drill %s in %s\n", engine->scenario().name.c_str(), eo.drill_dir.c_str());
+  return engine;
+}
+
+WindowOptions window_options(const LaunchOptions& o) {
+  WindowOptions wo;
+  wo.visible = o.screenshot.empty();
+  if (!o.screenshot.empty()) {
+    wo.width = o.width;
+    wo.height = o.width * 9 / 16;
+  }
+  return wo;
+}
+
+// A replay: view only, on a scratch store the ReplayHost fills; going back in time makes a
+// fresh store, and a fresh App around it, between two frames.
+int run_replay(LaunchOptions& o) {
+  ReplayHost host(o.replay);
+  if (!o.replay_at.empty()) {
+    auto at = drill::parse_offset(o.replay_at);
+    if (!at) throw Error("--replay-at \"" + o.replay_at + "\" is not a time like +1:30");
+    host.seek(*at);
+  }
+  std::filesystem::create_directories(o.node.data_dir);
+  auto platform = std::make_unique<Platform>(window_options(o));
+  auto make_app = [&] {
+    AppOptions a;
+    a.db_path = host.db_path();
+    a.data_dir = o.node.data_dir;
+    a.assets_dir = o.assets_dir;
+    a.role = sync::Role::Hq;
+    a.branch_id = host.log().hq;
+    a.operator_name = o.operator_name;
+    if (!o.lang.empty()) a.lang = o.lang == "en" ? Lang::En : Lang::Ja;
+    a.only_panel = o.panel;
+    a.persist = o.screenshot.empty();
+    a.read_only = true;
+    a.replay = &host;
+    a.clock = [&host] { return host.sim_time(); };
+    return std::make_unique<App>(host.agent(), a, &Platform::wake);
+  };
+  auto app = make_app();
+  auto frame = [&] {
+    host.tick(wall_now_ms());
+    if (host.needs_rebuild()) {
+      app.reset();
+      host.rebuild();
+      app = make_app();
+    }
+    app->frame();
+    if (g_stop || app->quit_requested()) platform->close();
+  };
+  if (!o.screenshot.empty()) {
+    // Let the replay catch up with its start position before the picture.
+    for (int i = 0; i < 200 && host.held() == 0 && host.total_ops() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10)), host.tick(wall_now_ms());
+    platform->request_screenshot(o.screenshot);
+    platform->run(frame, [] { return true; }, o.frames);
+    std::printf("wrote %s\n", o.screenshot.c_str());
+  } else {
+    platform->run(frame, [&] { return app->busy() || host.playing || g_stop; });
+  }
+  app.reset();
+  return 0;
+}
+
 int run_headless(sync::NodeHandle& node) {
   std::printf("honbu --headless: node %s running (db %s%s). Ctrl+C stops it.\n", node.node_id.c_str(),
               node.db_path.c_str(),
@@ -129,6 +221,13 @@ void add_launch_options(CLI::App& app, LaunchOptions& o) {
   app.add_option("--panel", o.panel, "with --screenshot: show only this panel (dashboard, incidents, map, ...)");
   app.add_option("--frames", o.frames, "frames to render for --screenshot")->capture_default_str();
   app.add_option("--size", o.width, "window width for --screenshot")->capture_default_str();
+  app.add_option("--drill", o.drill, "run this drill scenario (YAML): this console is HQ and the trainer's desk");
+  app.add_option("--drill-dir", o.drill_dir, "drill: where its nodes, log and report go (default: <data dir>/drills/...)");
+  app.add_option("--speed", o.speed, "drill: clock speed 1..60 or max (default: the scenario's)");
+  app.add_option("--seed", o.seed, "drill: random seed (default: the scenario's)");
+  app.add_option("--players", o.players, "drill: scripted player actions (YAML), for demos and tests");
+  app.add_option("--replay", o.replay, "replay a finished drill (its directory), view only");
+  app.add_option("--replay-at", o.replay_at, "replay: start at this scenario time (+h:mm)");
 }
 
 int launch(LaunchOptions& o) {
@@ -148,12 +247,27 @@ int launch(LaunchOptions& o) {
       std::fprintf(stderr, "honbu: %s\n", no_display_help().c_str());
       return 3;
     }
+    if (!o.replay.empty()) return run_replay(o);
+    std::unique_ptr<drill::DrillEngine> engine;
+    if (!o.drill.empty()) {
+      if (o.demo) throw Error("--drill and --demo do not go together (a drill brings its own nodes)");
+      engine = prepare_drill(o);
+    }
+    // The drill's node processes stop with the console, whichever way it ends.
+    struct StopDrill {
+      drill::DrillEngine* e;
+      ~StopDrill() {
+        if (e) e->stop();
+      }
+    };
     std::unique_ptr<DemoCity> city;
     if (o.demo) city = start_demo(o);
     if (o.node.role.empty() || o.node.keys_path.empty() || o.node.allowlist_path.empty())
       throw Error("give --role, --keys and --allowlist (see honbu-keys), or try the demo: honbu --demo");
     std::filesystem::create_directories(o.node.data_dir);
     sync::NodeHandle node = sync::start_node(o.node);
+    StopDrill stop_drill{engine.get()};  // before the node goes (the engine writes through it)
+    if (engine) engine->start(node.agent.get());
     if (city) {
       node.agent->run([&](Store& s) {
         fill_demo_master_data(s, s.now());
@@ -164,21 +278,20 @@ int launch(LaunchOptions& o) {
     }
     if (o.headless) return run_headless(node);
 
-    WindowOptions wo;
-    wo.visible = o.screenshot.empty();
-    if (!o.screenshot.empty()) {
-      wo.width = o.width;
-      wo.height = o.width * 9 / 16;
-    }
     std::unique_ptr<Platform> platform;
     try {
-      platform = std::make_unique<Platform>(wo);
+      platform = std::make_unique<Platform>(window_options(o));
     } catch (const Error& e) {
       std::fprintf(stderr, "honbu: %s\n", e.what());
       return 3;
     }
     std::fprintf(stderr, "honbu: %s\n", platform->font_message().c_str());
-    App app(*node.agent, app_options(o, node), &Platform::wake);
+    AppOptions ao = app_options(o, node);
+    if (engine) {
+      ao.drill = engine.get();
+      ao.clock = [e = engine.get()] { return e->sim_time(); };
+    }
+    App app(*node.agent, ao, &Platform::wake);
     if (!o.screenshot.empty()) {
       platform->request_screenshot(o.screenshot);
       if (city) {

@@ -17,6 +17,11 @@ struct LaunchOptions {
   std::string screenshot, panel;
   int frames = 120, width = 1920, height = 1080;
   int demo_every_ms = 3000;
+  // A drill: this console is its HQ and the trainer's desk (honbu --drill scenarios/X.yaml).
+  std::string drill, drill_dir, players, speed;
+  std::uint64_t seed = 0;
+  std::string replay;  // a finished drill's directory, replayed view-only
+  std::string replay_at;  // where the replay starts (+h:mm)
 };
 
 void add_launch_options(CLI::App& app, LaunchOptions& o);

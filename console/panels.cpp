@@ -6,6 +6,10 @@ namespace honbu::console {
 
 std::vector<std::unique_ptr<Panel>> make_panels() {
   std::vector<std::unique_ptr<Panel>> v;
+  // Drill sessions only (hidden otherwise): the trainer's control, the players' cards, replay.
+  v.push_back(make_drill_panel());
+  v.push_back(make_replay_panel());
+  v.push_back(make_messages_panel());
   v.push_back(make_dashboard_panel());
   v.push_back(make_incidents_panel());
   v.push_back(make_map_panel());

@@ -33,6 +33,17 @@ void Commands::submit(std::string what, std::function<LocalResult(Store&)> fn,
                       std::function<void(const LocalResult&)> done) {
   Pending p;
   p.what = std::move(what);
+  if (read_only_) {
+    // A replay shows the past: nothing is written (and nothing typed is pretended saved).
+    std::promise<LocalResult> refused;
+    LocalResult r;
+    r.problems.push_back({"", "read_only", "再生中は記録できません(閲覧のみ)", "a replay is view only: nothing is saved"});
+    refused.set_value(std::move(r));
+    p.local = refused.get_future();
+    p.local_done = std::move(done);
+    pending_.push_back(std::move(p));
+    return;
+  }
   p.local = agent_->run([fn = std::move(fn)](Store& s) {
     try {
       return fn(s);

@@ -17,12 +17,18 @@
 #include "model/store.hpp"
 #include "sync/agent.hpp"
 
+namespace honbu::drill {
+class DrillEngine;
+}
+
 namespace honbu::console {
+
+class ReplayHost;
 
 // A write waiting for the agent thread. done() runs on the UI thread when it finished.
 class Commands {
  public:
-  explicit Commands(sync::Agent* agent) : agent_(agent) {}
+  explicit Commands(sync::Agent* agent, bool read_only = false) : agent_(agent), read_only_(read_only) {}
   // Runs `fn` on the agent (the store's thread); `done` gets its result on the UI thread.
   void submit(std::string what, std::function<LocalResult(Store&)> fn, std::function<void(const LocalResult&)> done);
   // Anything else to run on the agent thread (bundles, link control replies...).
@@ -47,6 +53,7 @@ class Commands {
     std::function<void(const std::string&)> other_done;
   };
   sync::Agent* agent_;
+  bool read_only_ = false;
   std::vector<Pending> pending_;
   std::vector<Notice> notices_;
 };
@@ -75,7 +82,10 @@ struct Session {
   std::string node_id, branch_id, dataset, operator_name;
   std::vector<std::string> areas;  // a branch's own areas (empty for HQ: all)
   bool exercise = false;
-  TimeMs now = 0;  // wall time of this frame
+  // The time of the situation: the wall clock, or in a drill (and its replay) the drill's
+  // simulated clock. Defaults ("now" buttons), ages and deadlines use it.
+  TimeMs now = 0;
+  TimeMs wall = 0;  // the real time of this frame (network ages, notices, saving)
   sync::AgentStatus status;  // a snapshot per frame
   Selection selection;
   std::shared_ptr<const MasterData> master = std::make_shared<MasterData>();
@@ -86,6 +96,9 @@ struct Session {
   // Per-panel choices kept between runs (settings.json "values"), e.g. a panel's filter.
   std::map<std::string, std::string>* prefs = nullptr;
   std::string assets_dir, data_dir, keys_path, allowlist_path;
+  drill::DrillEngine* drill = nullptr;  // the drill this trainer's console runs (honbu --drill)
+  ReplayHost* replay = nullptr;         // the drill being replayed (honbu --replay), view only
+  std::string clock_line;               // under the EXERCISE banner: the drill's clock
   bool hq() const { return role == sync::Role::Hq; }
   bool in_my_areas(const std::string& area) const;
 };

@@ -166,7 +166,11 @@ void banner(ImU32 color, const std::string& text) {
 }
 
 void session_banners(const Session& s) {
-  if (s.exercise) banner(colors::kExercise, std::string(T("banner.exercise")) + "  (" + s.dataset + ")");
+  // In a drill the banner carries its clock: everyone works on the scenario's time.
+  if (s.exercise && !s.clock_line.empty())
+    banner(colors::kExercise, std::string(T("banner.exercise_short")) + "  " + s.clock_line + "  / " + T("banner.exercise_note"));
+  else if (s.exercise)
+    banner(colors::kExercise, std::string(T("banner.exercise")) + "  (" + s.dataset + ")");
   std::string lost;
   for (const auto& p : s.status.peers)
     if (p.state == sync::PeerState::Lost || p.partitioned) lost += (lost.empty() ? "" : ", ") + p.node_id;
@@ -180,7 +184,14 @@ std::vector<std::string>& offered() {
 }
 }  // namespace
 
+namespace {
+bool g_read_only = false;
+}  // namespace
+void set_read_only(bool on) { g_read_only = on; }
+bool read_only() { return g_read_only; }
+
 bool action_button(const char* id, const char* text, bool small) {
+  if (g_read_only) return false;  // a replay: no actions at all (hidden, not disabled)
   offered().emplace_back(id);
   const std::string lbl = std::string(text) + "##" + id;
   return small ? ImGui::SmallButton(lbl.c_str()) : ImGui::Button(lbl.c_str());

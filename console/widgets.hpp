@@ -64,6 +64,9 @@ void problems_box(const std::vector<Problem>& problems);
 // were offered in each frame (tests check that a branch is never offered HQ actions).
 bool action_button(const char* id, const char* label, bool small = false);
 const std::vector<std::string>& actions_offered();  // this frame's, by id
+// A view-only session (a replay): action buttons are not drawn and forms have no save.
+void set_read_only(bool on);
+bool read_only();
 void begin_actions_frame();
 void help_marker(const char* text);
 

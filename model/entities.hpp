@@ -230,6 +230,19 @@ struct OfficeStatus {
   }
 };
 
+// A drill's inject card as its target node received it (EXERCISE datasets only).
+struct DrillMessage {
+  static constexpr EntityKind kKind = EntityKind::DrillMessage;
+  std::string id, card, to_node, from_role, medium, content, answered_by, response;
+  std::optional<Moment> delivered_at, answered_at;
+  template <class S, class V>
+  static void visit(S& x, V&& v) {
+    v("card", x.card), v("to_node", x.to_node), v("from_role", x.from_role), v("medium", x.medium);
+    v("content", x.content), v("delivered_at", x.delivered_at), v("answered_at", x.answered_at);
+    v("answered_by", x.answered_by), v("response", x.response);
+  }
+};
+
 // [SECTION] Conversions. Unset members (empty text, nullopt, unknown counts) are left out of
 // to_fields(); changed_fields() includes them as null so that clearing a field is an edit.
 

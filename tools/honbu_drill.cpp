@@ -199,14 +199,15 @@ int cmd_replay(const std::string& dir, const std::string& at_text) {
   const Scenario s = drill_scenario(dir);
   auto at = parse_offset(at_text);
   if (!at) throw Error("--at \"" + at_text + "\" is not a time like +1:30");
-  Replay r(hq_db_of(dir, log), dir + "/replay.db", log);
-  const std::size_t held = r.seek(*at);
+  Replay r(hq_db_of(dir, log), log);
+  auto store = Replay::open_scratch(dir + "/replay.db", log.dataset);
+  const std::size_t held = r.advance(*store, *at);
   std::printf("%s %s — %s %zu / %zu ops (訓練 / EXERCISE)\n", T("再生", "Replay at").c_str(), sim_clock(s, *at).c_str(),
               T("本部が保持していた操作", "HQ held").c_str(), held, r.total_ops());
   int delivered = 0;
   for (const LogEvent& e : log.events) delivered += e.type == "inject" && e.sim <= *at + 1e-9;
   std::printf("%s: %d / %zu\n", T("付与済み", "injects delivered").c_str(), delivered, s.injects.size());
-  std::printf("%s", situation_summary(r.store().db(), g_lang, s.start + static_cast<TimeMs>(*at * 60000)).c_str());
+  std::printf("%s", situation_summary(store->db(), g_lang, s.start + static_cast<TimeMs>(*at * 60000)).c_str());
   return 0;
 }
 

@@ -35,8 +35,10 @@ class Chronology : public Panel {
   void focus_search() override { focus_search_ = true; }
 
   void draw(Session& s) override {
-    entry_line(s);
-    ImGui::Separator();
+    if (!read_only()) {
+      entry_line(s);
+      ImGui::Separator();
+    }
     toolbar(s);
     list(s);
   }
@@ -54,11 +56,17 @@ class Chronology : public Panel {
     }
     entry_.start_new("", d);
     entry_.set_single_line(true);
+    auto_time_.clear();  // a fresh entry follows the clock again
     correcting_ = corrects ? corrects->node_label + "-" + std::to_string(corrects->number) : "";
   }
 
   void entry_line(Session& s) {
     if (!entry_.active()) start_entry(s);
+    // The time is "now" until someone types another one: it follows the clock.
+    const std::string iso = format_iso_jst(s.now);
+    const std::string now_text = iso.substr(0, 10) + " " + iso.substr(11, 5);
+    std::string& at = entry_.text("at");
+    if (at == auto_time_ || auto_time_.empty()) at = auto_time_ = now_text;
     ImGui::TextUnformatted(correcting_.empty() ? T("chrono.new_entry") : (std::string(T("chrono.correcting")) + " " + correcting_).c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("%s", T("chrono.entry_hint"));
@@ -169,7 +177,7 @@ class Chronology : public Panel {
                              {});
         }
         ImGui::TableNextColumn();
-        if (ImGui::SmallButton(T("chrono.correct"))) {
+        if (!read_only() && ImGui::SmallButton(T("chrono.correct"))) {
           start_entry(s, &e);
           focus_entry_ = true;
         }
@@ -186,6 +194,7 @@ class Chronology : public Panel {
         [this](std::shared_ptr<const ChronologyPage> p) { data_ = std::move(p); });
   }
 
+  std::string auto_time_;  // the entry's time while it follows the clock
   EntityForm entry_{EntityKind::Chronology};
   ChronologyFilter filter_;
   std::shared_ptr<const ChronologyPage> data_;

@@ -36,11 +36,11 @@ class Dashboard : public Panel {
     // Everything here is a summary of everything: any change, one query (coalesced).
     s.reader->request<std::shared_ptr<const DashboardData>>(
         "dashboard",
-        [](Db& db) {
+        [now = s.now](Db& db) {
           auto d = std::make_shared<DashboardData>();
           d->hq = get<HqState>(db, kHqStateId);
           d->totals = form4_totals(db);
-          d->freshness = branch_freshness(db, wall_now_ms());
+          d->freshness = branch_freshness(db, now);
           d->lifelines = lifeline_matrix(db);
           d->shelters = shelter_totals(db);
           d->requests = open_requests(db);
@@ -177,7 +177,7 @@ class Dashboard : public Panel {
       else if (f.branch.node_id == s.node_id)
         ImGui::TextDisabled("%s", T("dash.this_node"));
       else
-        age_text(heard, s.now, 5);
+        age_text(heard, s.wall, 5);
     }
     ImGui::EndTable();
   }

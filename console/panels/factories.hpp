@@ -17,5 +17,8 @@ std::unique_ptr<Panel> make_evacuation_panel();
 std::unique_ptr<Panel> make_requests_panel();
 std::unique_ptr<Panel> make_chronology_panel();
 std::unique_ptr<Panel> make_sync_panel();
+std::unique_ptr<Panel> make_drill_panel();
+std::unique_ptr<Panel> make_messages_panel();
+std::unique_ptr<Panel> make_replay_panel();
 
 }  // namespace honbu::console

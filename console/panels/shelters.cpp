@@ -179,7 +179,7 @@ class Shelters : public Panel {
         int& n = delivery_[sup.id];
         ImGui::InputInt("##n", &n, 0);
         ImGui::SameLine();
-        if (ImGui::SmallButton(T("shelter.record_delivery")) && n != 0) {
+        if (!read_only() && ImGui::SmallButton(T("shelter.record_delivery")) && n != 0) {
           const std::string id = sup.id, who = s.operator_name;
           const std::int64_t delta = n;
           n = 0;
@@ -204,7 +204,7 @@ class Shelters : public Panel {
     ImGui::SameLine();
     const std::string item = !free_item_.empty() ? free_item_ : new_item_;
     ImGui::BeginDisabled(item.empty());
-    if (ImGui::SmallButton(T("shelter.add_need"))) {
+    if (!read_only() && ImGui::SmallButton(T("shelter.add_need"))) {
       const std::string sid = shelter_supply_id(shelter, item), who = s.operator_name;
       const std::int64_t needed = new_needed_;
       s.commands->submit(T("shelter.needs"),

@@ -18,6 +18,7 @@ class SyncPanel : public Panel {
  public:
   std::string_view id() const override { return "sync"; }
   std::string_view title_key() const override { return "panel.sync"; }
+  bool for_role(const Session& s) const override { return s.replay == nullptr; }  // a replay has no links
 
   void on_changes(Session& s, const ChangeSet&) override {
     s.reader->request<std::shared_ptr<const std::vector<ConflictRow>>>(
@@ -68,7 +69,7 @@ class SyncPanel : public Panel {
       const std::string key = "sync.state_" + std::string(sync::peer_state_name(p.state));
       ImGui::TextColored(to_vec4(c), "%s%s", T(key), p.partitioned ? T("sync.cut_mark") : "");
       ImGui::TableNextColumn();
-      age_text(p.last_heard, s.now, 1);
+      age_text(p.last_heard, s.wall, 1);
       ImGui::TableNextColumn();
       ImGui::Text("%llu", static_cast<unsigned long long>(p.they_lack));
       ImGui::TableNextColumn();

@@ -6,37 +6,32 @@
 
 namespace honbu::drill {
 
-Replay::Replay(std::string hq_db, std::string scratch, DrillLog log)
-    : hq_db_(std::move(hq_db)), scratch_(std::move(scratch)), log_(std::move(log)) {
+Replay::Replay(std::string hq_db, DrillLog log) : hq_db_(std::move(hq_db)), log_(std::move(log)) {
+  if (!std::filesystem::exists(hq_db_)) throw Error("no HQ database at " + hq_db_ + " (is this a drill directory?)");
   Db db(hq_db_, OpenMode::ReadOnly);
   auto q = db.query("SELECT count(*) FROM ops");
   if (q->step()) total_ = static_cast<std::size_t>(q->column_int(0));
-  reset();
+}
+
+std::unique_ptr<Store> Replay::open_scratch(const std::string& path, const std::string& dataset) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  StoreOptions o;
+  o.path = path;
+  o.node_id = "replay";
+  o.dataset = dataset;
+  o.max_clock_drift_ms = INT64_MAX / 4;  // a replay is of the past: nothing is "ahead"
+  return Store::open(o);
 }
 
 SimMinutes Replay::end() const {
   SimMinutes m = 0;
   for (const LogEvent& e : log_.events) m = std::max(m, e.sim);
+  for (const ClockSegment& c : log_.clock) m = std::max(m, c.sim);
   return m;
 }
 
-void Replay::reset() {
-  store_.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(scratch_ + suffix);
-  StoreOptions o;
-  o.path = scratch_;
-  o.node_id = "replay";
-  o.dataset = log_.dataset;
-  o.max_clock_drift_ms = INT64_MAX / 4;  // a replay is of the past: nothing is "ahead"
-  store_ = Store::open(o);
-  applied_n_ = 0;
-  held_ = 0;
-}
-
-std::size_t Replay::seek(SimMinutes at) {
-  if (at < at_) reset();
-  at_ = at;
-  // The last wall instant the drill clock showed `at` or less.
+std::size_t Replay::advance(Store& s, SimMinutes at) {
+  // Up to the last wall instant the drill clock showed `at`.
   TimeMs until = 0;
   if (at >= end()) until = INT64_MAX;
   else if (auto w = log_.wall_at(at)) until = *w;
@@ -53,7 +48,7 @@ std::size_t Replay::seek(SimMinutes at) {
       ops.push_back(op_from_row(*q, hq_db_));
     }
     if (ops.empty()) break;
-    store_->apply_remote(ops);
+    s.apply_remote(ops);
     held_ += ops.size();
   }
   return held_;

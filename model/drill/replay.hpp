@@ -1,6 +1,8 @@
 // [SECTION] Replay of a finished drill: what HQ's database held at a moment of the drill —
 // the ops it had received by then (ops.received_at), applied in the order it received them
-// to a fresh store. View only: the replay store is a scratch file, never synced.
+// to a scratch store. View only: the scratch store is never synced, and the drill's own
+// files are only read.
+// Thread-safety: one thread at a time (the console calls it on its replay store's thread).
 #pragma once
 
 #include <memory>
@@ -13,27 +15,26 @@ namespace honbu::drill {
 
 class Replay {
  public:
-  // `hq_db`: HQ's database of the drill (read only); `scratch`: where the replayed state goes
-  // (overwritten).
-  Replay(std::string hq_db, std::string scratch, DrillLog log);
+  // `hq_db`: HQ's database of the drill (opened read-only for every step).
+  Replay(std::string hq_db, DrillLog log);
 
-  // Rebuilds the scratch store as HQ held it at scenario time `at` (forward moves add ops,
-  // backward ones start again). Returns the number of ops it holds.
-  std::size_t seek(SimMinutes at);
-  SimMinutes at() const { return at_; }
+  // A fresh, empty scratch store at `path` (an older one there is removed).
+  static std::unique_ptr<Store> open_scratch(const std::string& path, const std::string& dataset);
+
+  // Applies to `s` the ops HQ had received by scenario time `at` that it does not hold yet.
+  // Forward only: to go back, give a fresh scratch store and call restart() first.
+  // Returns the number of ops `s` now holds from the drill.
+  std::size_t advance(Store& s, SimMinutes at);
+  void restart() { applied_n_ = 0, held_ = 0; }
+
   SimMinutes end() const;  // scenario time the drill reached
   std::size_t total_ops() const { return total_; }
+  std::size_t held() const { return held_; }
   const DrillLog& log() const { return log_; }
-  Store& store() { return *store_; }
-  const std::string& scratch_path() const { return scratch_; }
 
  private:
-  void reset();
-
-  std::string hq_db_, scratch_;
+  std::string hq_db_;
   DrillLog log_;
-  std::unique_ptr<Store> store_;
-  SimMinutes at_ = -1;
   std::int64_t applied_n_ = 0;
   std::size_t held_ = 0, total_ = 0;
 };

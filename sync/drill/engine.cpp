@@ -321,6 +321,18 @@ EngineStatus DrillEngine::status() const {
   return s;
 }
 
+EngineStatus DrillEngine::clock() const {
+  std::lock_guard lock(mu_);
+  EngineStatus s;
+  s.now = started_ ? sim_now_locked() : 0;
+  s.speed = speed_;
+  s.paused = paused_;
+  s.finished = finished_;
+  s.started = started_;
+  s.last_error = last_error_;
+  return s;
+}
+
 DrillLog DrillEngine::log() const {
   std::lock_guard lock(mu_);
   return log_;

@@ -85,6 +85,9 @@ class DrillEngine {
   bool wait_finished(std::chrono::milliseconds timeout);
 
   EngineStatus status() const;
+  // Just the clock (cheap: for every frame of a console): now, speed, paused, finished.
+  EngineStatus clock() const;
+  TimeMs sim_time() const { return scenario_.start + static_cast<TimeMs>(clock().now * 60000.0); }
   DrillLog log() const;  // a copy, for evaluation
   const Scenario& scenario() const { return scenario_; }
   const std::string& dir() const { return options_.drill_dir; }

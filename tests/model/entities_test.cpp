@@ -247,6 +247,21 @@ OfficeStatus full_office() {
   return o;
 }
 
+DrillMessage full_drill_message() {
+  DrillMessage m;
+  m.id = "d-1101";
+  m.card = "1101";
+  m.to_node = "hq";
+  m.from_role = "神奈川県災害対策本部";
+  m.medium = "fax";
+  m.content = "被害状況の第1報を求む";
+  m.delivered_at = Moment{kT};
+  m.answered_at = Moment{kT + 60000};
+  m.answered_by = "防災課 佐藤";
+  m.response = "09:30 送付済";
+  return m;
+}
+
 // The checks every type must pass: to_fields names exactly the schema's fields, its values are
 // valid and in normal form, and from_fields reads back the same thing.
 template <class T>
@@ -315,6 +330,7 @@ TEST(EntitiesRoundTrip, ResourceRequest) { check_round_trip(full_request()); }
 TEST(EntitiesRoundTrip, ChronologyEntry) { check_round_trip(full_chronology()); }
 TEST(EntitiesRoundTrip, EvacuationOrder) { check_round_trip(full_order()); }
 TEST(EntitiesRoundTrip, OfficeStatus) { check_round_trip(full_office()); }
+TEST(EntitiesRoundTrip, DrillMessage) { check_round_trip(full_drill_message()); }
 
 TEST(EntitiesRoundTrip, IncidentMembersReadBack) {
   const Incident x = full_incident();

@@ -88,12 +88,42 @@ int main(int argc, char** argv) {
   ops->add_option("--origin", origin_filter, "only ops from this node");
   ops->add_option("--entity", entity_filter, "only ops on this entity id");
 
+  auto* schema = app.add_subcommand("schema", "list every kind of record with its fields and codes");
+  std::string schema_kind;
+  schema->add_option("kind", schema_kind, "just this kind (incident, lifeline, branch_report, ...)");
+
   CLI11_PARSE(app, argc, argv);
   const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG"))
                                       : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
 
   try {
+    if (*schema) {
+      // For people writing scenarios, CSV imports and integrations: field names and codes.
+      static constexpr const char* kTypes[] = {"text", "long text", "integer", "number", "count (or 未確認)",
+                                               "measure (or 未確認)", "yes/no", "date-time", "code", "id"};
+      static_assert(std::size(kTypes) == static_cast<size_t>(FieldType::Ref) + 1);
+      bool found = false;
+      for (EntityKind k : all_kinds()) {
+        const EntitySpec& es = spec(k);
+        if (!schema_kind.empty() && es.name != schema_kind) continue;
+        found = true;
+        std::printf("%s  (%s)\n", std::string(es.name).c_str(), std::string(ja ? es.ja : es.en).c_str());
+        for (const FieldSpec& f : es.fields) {
+          const auto t = static_cast<size_t>(f.type);
+          std::printf("  %-22s %-14s %s%s\n", std::string(f.name).c_str(), t < std::size(kTypes) ? kTypes[t] : "?",
+                      std::string(f.label(lang)).c_str(), f.required ? (ja ? " (必須)" : " (required)") : "");
+          if (f.enumeration) {
+            std::string codes;
+            for (const Label& l : f.enumeration->values)
+              codes += (codes.empty() ? "" : ", ") + std::string(l.code) + "=" + std::string(l.text(lang));
+            std::printf("  %-22s %s\n", "", codes.c_str());
+          }
+        }
+      }
+      if (!found) throw Error("no kind \"" + schema_kind + "\" (honbu-db schema lists them)");
+      return 0;
+    }
     if (*init) {
       StoreOptions o;
       o.path = target.path();

@@ -76,6 +76,7 @@ std::string kind_label(std::string_view kind, Lang lang) {
   if (auto k = inject_kind_from_name(kind)) return std::string(inject_kind_label(*k, lang));
   if (kind == "restart") return lang == Lang::Ja ? "拠点再起動" : "Node restarted";
   if (kind == "restored") return lang == Lang::Ja ? "回線安定" : "Link steady";
+  if (kind == "relink") return lang == Lang::Ja ? "一部の回線が回復" : "One link back";
   return std::string(kind);
 }
 

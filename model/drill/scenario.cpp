@@ -423,6 +423,9 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
     known_node(i.line, i.target, what + " target");
     known_node(i.line, i.origin, what + " origin");
     for (const std::string& n : i.nodes) known_node(i.line, n, what);
+    for (const std::string& n : i.with) known_node(i.line, n, what + " with");
+    if (!i.with.empty() && i.kind != InjectKind::Partition && i.kind != InjectKind::Heal)
+      bad(i.line, what + ": `with` is for partition and heal");
     switch (i.kind) {
       case InjectKind::Partition:
       case InjectKind::Outage:

@@ -89,7 +89,8 @@ struct Inject {
   InjectKind kind = InjectKind::Message;
   std::string target, origin, from_role, medium, text, ref;
   Fields data;                     // fields of data injects (codes or labels: normalised as input)
-  std::vector<std::string> nodes;  // partition / outage / degrade
+  std::vector<std::string> nodes;  // partition / outage / degrade / heal
+  std::vector<std::string> with;   // partition / heal: only the links to these (default: all)
   std::optional<SimMinutes> for_minutes;
   std::string from_node, to_node;  // bundle
   double jitter_minutes = 0;       // delivered at `at` + [0, jitter) by the seed

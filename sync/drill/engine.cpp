@@ -538,28 +538,48 @@ void DrillEngine::network(const Inject& inj, SimMinutes at) {
   e.card = inj.card;
   e.kind = kind;
   e.nodes = inj.nodes;
-  auto all_pairs = [&](bool on) {
-    for (const std::string& x : inj.nodes)
-      for (const auto& [y, n] : nodes_)
-        if (y != x) {
-          cut(x, y, on);
-          cut(y, x, on);
-        }
-  };
+  // The links an inject names: each of `nodes` with each of `with` (default: every other node).
+  std::vector<std::pair<std::string, std::string>> links;
+  for (const std::string& x : inj.nodes)
+    for (const auto& [y, n] : nodes_)
+      if (y != x && (inj.with.empty() || std::find(inj.with.begin(), inj.with.end(), y) != inj.with.end()))
+        links.emplace_back(x, y);
   switch (inj.kind) {
-    case InjectKind::Partition:
+    case InjectKind::Partition: {
       isolate(inj.nodes, true);
-      all_pairs(true);
+      for (const auto& [x, y] : links) cut(x, y, true), cut(y, x, true);
+      {
+        std::lock_guard lock(mu_);
+        cuts_[inj.card] = {inj.nodes, links};
+      }
       log_event(e);
       if (inj.for_minutes) {
         std::lock_guard lock(mu_);
-        timers_.emplace_back(at + *inj.for_minutes, [this, card = inj.card, nodes = inj.nodes] {
-          end_network(card, nodes, "heal");
-        });
+        timers_.emplace_back(at + *inj.for_minutes, [this, card = inj.card] { end_cut(card, "heal"); });
       }
       break;
+    }
     case InjectKind::Heal:
-      end_network(inj.card, inj.nodes, "heal");
+      if (inj.with.empty()) {
+        // Ends every cut that holds one of these nodes.
+        std::vector<std::string> ending;
+        {
+          std::lock_guard lock(mu_);
+          for (const auto& [card, c] : cuts_)
+            for (const std::string& n : inj.nodes)
+              if (std::find(c.nodes.begin(), c.nodes.end(), n) != c.nodes.end()) ending.push_back(card);
+        }
+        std::sort(ending.begin(), ending.end());
+        ending.erase(std::unique(ending.begin(), ending.end()), ending.end());
+        for (const std::string& card : ending) end_cut(card, "heal");
+      } else {
+        // One link comes back inside a bigger cut (a satellite phone, a relay): the cut goes on.
+        for (const auto& [x, y] : links) cut(x, y, false), cut(y, x, false);
+        e.kind = "relink";
+        e.nodes = inj.nodes;
+        e.nodes.insert(e.nodes.end(), inj.with.begin(), inj.with.end());
+        log_event(e);
+      }
       break;
     case InjectKind::Outage:
       isolate(inj.nodes, true);
@@ -663,14 +683,26 @@ void DrillEngine::isolate(const std::vector<std::string>& nodes, bool on) {
   }
 }
 
-void DrillEngine::end_network(const std::string& card, const std::vector<std::string>& nodes, const std::string& kind) {
+void DrillEngine::end_cut(const std::string& card, const std::string& kind) {
+  Cut c;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cuts_.find(card);
+    if (it == cuts_.end()) return;  // healed already
+    c = std::move(it->second);
+    cuts_.erase(it);
+  }
+  for (const auto& [x, y] : c.links) cut(x, y, false), cut(y, x, false);
+  end_network(card, c.nodes, kind, false);
+}
+
+void DrillEngine::end_network(const std::string& card, const std::vector<std::string>& nodes, const std::string& kind,
+                              bool relink) {
   isolate(nodes, false);
-  for (const std::string& x : nodes)
-    for (const auto& [y, n] : nodes_)
-      if (y != x) {
-        cut(x, y, false);
-        cut(y, x, false);
-      }
+  if (relink)
+    for (const std::string& x : nodes)
+      for (const auto& [y, n] : nodes_)
+        if (y != x) cut(x, y, false), cut(y, x, false);
   LogEvent e;
   e.type = "net";
   e.card = card;

@@ -106,7 +106,11 @@ class DrillEngine {
   void run_player(const PlayerAction& p);
   void network(const Inject& inj, SimMinutes at);
   void isolate(const std::vector<std::string>& nodes, bool on);
-  void end_network(const std::string& card, const std::vector<std::string>& nodes, const std::string& kind);
+  // The end of a network episode: logged, and a convergence watch starts (relink: heal every
+  // link of the nodes first).
+  void end_network(const std::string& card, const std::vector<std::string>& nodes, const std::string& kind,
+                   bool relink = true);
+  void end_cut(const std::string& card, const std::string& kind);
   bool nodes_agree();
   void watch_convergence(const std::string& card);
   std::optional<std::pair<std::string, std::uint64_t>> write_at(const std::string& node, const InjectWrite& w,
@@ -131,7 +135,12 @@ class DrillEngine {
   std::vector<std::pair<SimMinutes, std::string>> manual_;  // cards asked for by hand
   std::vector<std::pair<SimMinutes, std::function<void()>>> timers_;  // heals, restarts (scenario time)
   std::vector<double> arrivals_;
-  std::map<std::string, int> isolated_;  // nodes cut off or down now (how many episodes)
+  std::map<std::string, int> isolated_;
+  struct Cut {
+    std::vector<std::string> nodes;
+    std::vector<std::pair<std::string, std::string>> links;
+  };
+  std::map<std::string, Cut> cuts_;  // partitions in force, by card  // nodes cut off or down now (how many episodes)
   TimeMs last_work_wall_ = 0;
   double speed_ = 1;
   bool paused_ = false, started_ = false, finished_ = false, stop_ = false, jump_ = false, end_early_ = false;

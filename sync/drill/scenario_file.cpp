@@ -135,7 +135,7 @@ Inject read_inject(const YAML::Node& n, Problems& out) {
   i.card = str(n["card"]);
   const std::string what = "inject " + (i.card.empty() ? "(no card)" : i.card);
   known_keys(n,
-             {"card", "at", "jitter", "target", "origin", "from", "medium", "kind", "data", "text", "ref", "nodes", "for",
+             {"card", "at", "jitter", "target", "origin", "from", "medium", "kind", "data", "text", "ref", "nodes", "with", "for",
               "from_node", "to_node", "expect"},
              what, out);
   if (auto m = minutes_of(n["at"], what + " at", out)) i.at = *m;
@@ -154,6 +154,7 @@ Inject read_inject(const YAML::Node& n, Problems& out) {
   i.text = str(n["text"]);
   i.ref = str(n["ref"]);
   i.nodes = strings_of(n["nodes"]);
+  i.with = strings_of(n["with"]);
   i.for_minutes = minutes_of(n["for"], what + " for", out);
   i.from_node = str(n["from_node"]);
   i.to_node = str(n["to_node"]);

@@ -11,6 +11,7 @@
 
 #include "console/widgets.hpp"
 #include "console_fixture.hpp"
+#include "model/drill/apply.hpp"
 #include "model/queries.hpp"
 
 using namespace honbu;
@@ -40,10 +41,26 @@ TEST(ConsolePanels, EveryPanelAloneForHundredsOfFramesInBothLanguages) {
   std::vector<std::string> ids;
   for (const auto& p : make_panels()) ids.emplace_back(p->id());
   ASSERT_GE(ids.size(), 9u);
+  size_t skipped = 0;
   for (const std::string& id : ids) {
     SCOPED_TRACE(id);
     Headless h;
     App app(*node.agent, node.options(id), nullptr);
+    // The drill and replay panels exist only in those sessions (drill_console_test).
+    if (!app.panel(id)->for_role(app.session())) {
+      ++skipped;
+      continue;
+    }
+    if (id == "messages") {  // the demo city is EXERCISE data; hand its HQ one drill card
+      DrillMessage m;
+      m.card = "001-1";
+      m.to_node = node.agent->status().node_id;
+      m.from_role = "県危機管理課";
+      m.medium = "phone";
+      m.content = "北山地区で土砂崩れ、道路寸断との通報。被害状況を確認し報告されたい。";
+      m.delivered_at = Moment{wall_now_ms()};
+      node.agent->run([&](Store& s) { drill::write_inject(s, {EntityKind::DrillMessage, "msg-001-1", to_fields(m)}, "test"); }).get();
+    }
     settle(h, app);
     for (int i = 0; i < 120; ++i) {
       if (i == 60) app.set_lang(ui_lang() == Lang::Ja ? Lang::En : Lang::Ja);  // switch at run time
@@ -62,6 +79,7 @@ TEST(ConsolePanels, EveryPanelAloneForHundredsOfFramesInBothLanguages) {
       ASSERT_GT(vertices, 400) << id << " frame " << i << ": the panel drew almost nothing";
     }
   }
+  EXPECT_EQ(skipped, 2u) << "only drill and replay are mode-only panels (drill cards show on any EXERCISE data)";
 }
 
 TEST(ConsolePanels, AllPanelsTogetherForHqAndBranch) {

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -68,9 +69,13 @@ std::vector<PlayerAction> load_players(const std::string& path) {
   std::vector<PlayerAction> v;
   const YAML::Node list = root["players"] ? root["players"] : root;
   if (!list.IsSequence()) throw ScenarioError({{1, "expected a list of player actions (at, node, kind, card|id, data)"}}, path);
-  for (const auto& n : list) {
+  for (const auto& n : list) try {
     PlayerAction p;
     p.line = n.Mark().line + 1;
+    if (!n.IsMap()) {
+      out.push_back({p.line, "a player action is a map like {at: +0:10, node: hq, kind: chronology, data: {...}}"});
+      continue;
+    }
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string k = it->first.as<std::string>();
       if (k != "at" && k != "node" && k != "kind" && k != "id" && k != "card" && k != "data")
@@ -93,6 +98,8 @@ std::vector<PlayerAction> load_players(const std::string& path) {
         else p.data[it->first.as<std::string>()] = s;
       }
     v.push_back(std::move(p));
+  } catch (const YAML::Exception& e) {
+    out.push_back({e.mark.line + 1, "expected one value (text or a number) here, not a list or a map"});
   }
   if (!out.empty()) throw ScenarioError(std::move(out), path);
   std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
@@ -928,7 +935,13 @@ void DrillEngine::control_loop() {
     else if (verb == "resume") resume();
     else if (verb == "next") next();
     else if (verb == "end") end_now();
-    else if (verb == "speed" && w.size() > 1) set_speed(w[1] == "max" ? 0 : std::atof(w[1].c_str()));
+    else if (verb == "speed" && w.size() > 1) {
+      char* end = nullptr;
+      const double x = w[1] == "max" ? 0 : std::strtod(w[1].c_str(), &end);
+      if (w[1] != "max" && (end == w[1].c_str() || *end || x < 1 || x > 60))
+        reply = "error: speed is 1 to 60, or max (not \"" + w[1] + "\")";
+      else set_speed(x);
+    }
     else if (verb == "inject" && w.size() > 1) reply = inject_now(w[1]) ? "ok" : "error: no card " + w[1];
     else if (verb == "status") {
       const EngineStatus s = status();

@@ -20,11 +20,24 @@ using Problems = std::vector<ScenarioProblem>;
 
 int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
 
+// Reads one item (a node, an inject...) so that a list or a map where one value belongs is a
+// problem at its line, and the items after it are still read.
+template <class F>
+void guarded(Problems& out, const std::string& what, F&& read) {
+  try {
+    read();
+  } catch (const YAML::Exception& e) {
+    out.push_back({e.mark.line + 1, what + ": expected one value (text or a number) here, not a list or a map"});
+  }
+}
+
+std::string str(const YAML::Node& n) { return n && n.IsScalar() ? n.as<std::string>() : std::string(); }
+
 // Every key of a map must be one we know.
 void known_keys(const YAML::Node& n, std::initializer_list<std::string_view> keys, const std::string& what, Problems& out) {
   if (!n.IsMap()) return;
   for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
+    const std::string k = str(it->first);
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
       std::string list;
       for (std::string_view x : keys) list += (list.empty() ? "" : ", ") + std::string(x);
@@ -32,8 +45,6 @@ void known_keys(const YAML::Node& n, std::initializer_list<std::string_view> key
     }
   }
 }
-
-std::string str(const YAML::Node& n) { return n && n.IsScalar() ? n.as<std::string>() : std::string(); }
 
 std::optional<SimMinutes> minutes_of(const YAML::Node& n, const std::string& what, Problems& out) {
   if (!n) return std::nullopt;
@@ -359,25 +370,30 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
   }
   if (auto d = minutes_of(root["duration"], "duration", out)) s.duration = *d;
   if (const auto nodes = root["nodes"]; nodes && nodes.IsSequence()) {
-    for (const auto& n : nodes) {
-      DrillNode d;
-      d.line = line_of(n);
-      known_keys(n, {"id", "role", "name", "branch", "areas", "peers"}, "node " + str(n["id"]), out);
-      d.id = str(n["id"]);
-      if (n["role"]) d.role = str(n["role"]);
-      d.name = str(n["name"]);
-      d.branch = str(n["branch"]);
-      d.areas = strings_of(n["areas"]);
-      d.peers = strings_of(n["peers"]);
-      s.nodes.push_back(std::move(d));
-    }
+    for (const auto& n : nodes)
+      guarded(out, "node", [&] {
+        if (!n.IsMap()) {
+          out.push_back({line_of(n), "a node is a map like {id: kita, role: branch, branch: kita, areas: [...]}"});
+          return;
+        }
+        DrillNode d;
+        d.line = line_of(n);
+        known_keys(n, {"id", "role", "name", "branch", "areas", "peers"}, "node " + str(n["id"]), out);
+        d.id = str(n["id"]);
+        if (n["role"]) d.role = str(n["role"]);
+        d.name = str(n["name"]);
+        d.branch = str(n["branch"]);
+        d.areas = strings_of(n["areas"]);
+        d.peers = strings_of(n["peers"]);
+        s.nodes.push_back(std::move(d));
+      });
   } else {
     out.push_back({root["nodes"] ? line_of(root["nodes"]) : 1, "`nodes` (a list of the drill's nodes) is missing"});
   }
   if (const auto inj = root["injects"]) {
     if (!inj.IsSequence()) out.push_back({line_of(inj), "`injects` must be a list"});
     else
-      for (const auto& n : inj) s.injects.push_back(read_inject(n, out));
+      for (const auto& n : inj) guarded(out, "inject", [&] { s.injects.push_back(read_inject(n, out)); });
   }
   if (const auto m = root["msel"]) {
     s.msel = str(m);
@@ -396,7 +412,8 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
   if (const auto ex = root["expected"]) {
     if (!ex.IsSequence()) out.push_back({line_of(ex), "`expected` must be a list"});
     else
-      for (size_t k = 0; k < ex.size(); ++k) s.expected.push_back(read_expectation(ex[k], "", static_cast<int>(k), out));
+      for (size_t k = 0; k < ex.size(); ++k)
+        guarded(out, "expected", [&] { s.expected.push_back(read_expectation(ex[k], "", static_cast<int>(k), out)); });
   }
   if (out.empty()) {
     for (auto& p : check(s)) out.push_back(std::move(p));

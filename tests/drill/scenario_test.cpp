@@ -1,0 +1,239 @@
+// The scenario front end as a trainer meets it: every shipped file loads; a broken file is
+// refused with every problem at once, each naming the file and line; a MSEL spreadsheet with
+// Japanese headers reads like the YAML; the same seed gives the same schedule.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "support/temp_dir.hpp"
+#include "sync/drill/engine.hpp"
+#include "sync/drill/scenario_file.hpp"
+
+using namespace honbu;
+using namespace honbu::drill;
+using honbu::testing::TempDir;
+
+namespace {
+
+// The head of a small valid scenario: HQ and one branch.
+const std::string kHead = R"(honbu_scenario: 1
+name: unit
+title: 単体テスト
+hazard: earthquake
+start: 2026-12-01T09:00:00+09:00
+duration: "1:00"
+nodes:
+  - {id: hq, role: hq, name: 本部}
+  - {id: kita, role: branch, branch: kita, name: 北部支所, areas: [kitayama, uenodai]}
+)";
+
+std::vector<ScenarioProblem> problems_of(const std::string& text) {
+  try {
+    parse_scenario_yaml(text, "unit.yaml");
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("unit.yaml"), std::string::npos) << e.what();
+    return e.problems();
+  }
+  ADD_FAILURE() << "the scenario was accepted:\n" << text;
+  return {};
+}
+
+// The problem reported for `line`, or "" (so a test names the line it expects).
+std::string at_line(const std::vector<ScenarioProblem>& v, int line) {
+  for (const ScenarioProblem& p : v)
+    if (p.line == line) return p.message;
+  return "";
+}
+
+}  // namespace
+
+TEST(DrillScenario, EveryShippedScenarioLoadsAndValidates) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(HONBU_SOURCE_DIR "/scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(e.path().string());
+    try {
+      const Scenario s = load_scenario(e.path().string());
+      EXPECT_FALSE(s.injects.empty());
+      EXPECT_FALSE(s.hq().empty());
+      EXPECT_TRUE(check(s).empty());
+      ++n;
+    } catch (const ScenarioError& ex) {
+      ADD_FAILURE() << ex.what();
+    }
+  }
+  EXPECT_GE(n, 4) << "demo, shutochoka, typhoon and blackout ship";
+}
+
+TEST(DrillScenario, TheEarthquakeIsAsBigAsPromised) {
+  const Scenario s = load_scenario(HONBU_SOURCE_DIR "/scenarios/shutochoka.yaml");
+  EXPECT_GE(s.injects.size(), 60u);
+  EXPECT_DOUBLE_EQ(s.duration, 180);
+  int branches = 0;
+  for (const DrillNode& n : s.nodes) branches += n.role == "branch";
+  EXPECT_EQ(branches, 4);
+  // A branch is cut off for 40 minutes (a partition with for: 40, or one ended by a heal).
+  bool forty = false;
+  for (const Inject& i : s.injects)
+    if (i.kind == InjectKind::Partition && i.for_minutes && *i.for_minutes >= 40) forty = true;
+  EXPECT_TRUE(forty);
+}
+
+TEST(DrillScenario, EveryProblemAtOnceEachWithItsLine) {
+  const std::string text = kHead + R"(injects:
+  - card: "001"
+    at: "+0:01"
+    kind: incident
+    target: hq
+    data: {title: テスト, category: rescue, area_id: kitayama}
+    colour: red
+  - card: "002"
+    at: "+0:02"
+    kind: messag
+    target: hq
+    text: x
+  - card: "003"
+    at: "soon"
+    kind: message
+    target: hq
+    text: y
+)";
+  const auto v = problems_of(text);
+  std::string all;
+  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  ASSERT_EQ(v.size(), 3u) << all;
+  EXPECT_NE(at_line(v, 16).find("unknown field \"colour\""), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 19).find("messag"), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 23).find("soon"), std::string::npos) << all;
+}
+
+TEST(DrillScenario, ReferencesAndTimesAreChecked) {
+  const std::string text = kHead + R"(injects:
+  - {card: "001", at: "+0:05", kind: message, target: nowhere, text: x}
+  - {card: "002", at: "+2:00", kind: message, target: hq, text: y}
+  - {card: "002", at: "+0:10", kind: message, target: hq, text: z}
+  - {card: "004", at: "+0:10", kind: incident, target: hq, origin: kita, data: {title: 倒壊, category: rescue, area_id: minamihama}}
+  - {card: "005", at: "+0:20", kind: partition, target: hq}
+)";
+  const auto v = problems_of(text);
+  std::string all;
+  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  EXPECT_NE(at_line(v, 11).find("nowhere"), std::string::npos) << all;  // no such node
+  EXPECT_NE(at_line(v, 12), "") << all;                                  // after the end (1:00)
+  EXPECT_NE(at_line(v, 13).find("002"), std::string::npos) << all;      // card used twice
+  EXPECT_NE(at_line(v, 15), "") << all;                                  // partition of nobody
+}
+
+TEST(DrillScenario, DataIsCheckedByTheModelBeforeTheDrill) {
+  // A count that is not a number, an unknown category: the model's validation, with its
+  // field names, at the inject's line (not at 発災+0:10 in front of the players).
+  const std::string text = kHead + R"(injects:
+  - card: "001"
+    at: "+0:10"
+    kind: incident
+    target: hq
+    data: {title: 倒壊, category: volcano, area_id: kitayama, trapped: many}
+)";
+  const auto v = problems_of(text);
+  ASSERT_FALSE(v.empty());
+  std::string all;
+  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  EXPECT_NE(all.find("category"), std::string::npos) << all;
+  EXPECT_NE(all.find("trapped"), std::string::npos) << all;
+  for (const ScenarioProblem& p : v) EXPECT_GE(p.line, 11) << all;
+}
+
+TEST(DrillScenario, NotYamlAtAllIsAnErrorWithALine) {
+  const auto v = problems_of("honbu_scenario: 1\nname: [unclosed\n");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_GE(v[0].line, 2);
+  const auto w = problems_of("- just\n- a list\n");
+  ASSERT_FALSE(w.empty());
+}
+
+TEST(DrillScenario, MselSpreadsheetWithJapaneseHeaders) {
+  TempDir dir;
+  // As Excel saves it: a BOM, CRLF, a quoted field with a comma.
+  std::ofstream(dir.file("injects.csv"), std::ios::binary)
+      << "\xEF\xBB\xBF"
+         "カード番号,想定時刻,種別,宛先,発信元,発信者,手段,内容,件名,地区,分類,期待される対応,期限(分),担当\r\n"
+         "101,+0:05,事案,hq,kita,北部支所 田中,電話,\"上野台で火災、延焼のおそれ\",上野台 火災,uenodai,fire,incident_verified,10,hq\r\n"
+         "102,+0:20,メッセージ,hq,,県危機管理課,FAX,第1報を送られたい,,,,message_answered,15,hq\r\n";
+  std::ofstream(dir.file("s.yaml")) << kHead << "msel: injects.csv\ninjects: []\n";
+  const Scenario s = load_scenario(dir.file("s.yaml"));
+  ASSERT_EQ(s.injects.size(), 2u);
+  const Inject& a = *s.inject("101");
+  EXPECT_EQ(a.kind, InjectKind::Incident);
+  EXPECT_DOUBLE_EQ(a.at, 5);
+  EXPECT_EQ(a.origin, "kita");
+  EXPECT_EQ(a.medium, "phone");  // 電話, as a code
+  EXPECT_EQ(a.text, "上野台で火災、延焼のおそれ");
+  ASSERT_EQ(a.expect.size(), 1u);
+  EXPECT_EQ(a.expect[0].action, ActionKind::IncidentVerified);
+  EXPECT_DOUBLE_EQ(*a.expect[0].within, 10);
+  EXPECT_EQ(s.inject("102")->kind, InjectKind::Message);
+  EXPECT_EQ(s.inject("102")->expect.at(0).action, ActionKind::MessageAnswered);
+}
+
+TEST(DrillScenario, MselProblemsNameTheCsvRowAndColumn) {
+  TempDir dir;
+  std::ofstream(dir.file("injects.csv")) << "カード番号,想定時刻,種別,宛先,色\n"
+                                            "101,+0:05,メッセージ,hq,赤\n";
+  std::ofstream(dir.file("s.yaml")) << kHead << "msel: injects.csv\ninjects: []\n";
+  try {
+    load_scenario(dir.file("s.yaml"));
+    FAIL() << "an unknown column was accepted";
+  } catch (const ScenarioError& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("injects.csv:1"), std::string::npos) << w;
+    EXPECT_NE(w.find("色"), std::string::npos) << w;
+  }
+  std::ofstream(dir.file("injects.csv"), std::ios::trunc) << "カード番号,想定時刻,種別,宛先\n"
+                                                             "101,+0:05,メッセージ,hq\n"
+                                                             "102,いつか,メッセージ,hq\n";
+  try {
+    load_scenario(dir.file("s.yaml"));
+    FAIL() << "a bad time was accepted";
+  } catch (const ScenarioError& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("injects.csv:3"), std::string::npos) << w;
+    EXPECT_NE(w.find("いつか"), std::string::npos) << w;
+  }
+}
+
+TEST(DrillScenario, SameSeedSameScheduleOtherSeedOtherJitter) {
+  std::string text = kHead + "injects:\n";
+  for (int i = 1; i <= 20; ++i)
+    text += "  - {card: \"" + std::to_string(100 + i) + "\", at: \"+0:" + (i < 10 ? "0" : "") + std::to_string(i) +
+            "\", jitter: 5, kind: message, target: hq, text: カード}\n";
+  const Scenario s = parse_scenario_yaml(text, "unit.yaml");
+  auto times = [&](std::uint64_t seed) {
+    std::vector<std::pair<std::string, double>> v;
+    for (const auto& [at, inj] : schedule(s, seed)) v.emplace_back(inj->card, at);
+    return v;
+  };
+  EXPECT_EQ(times(7), times(7));
+  EXPECT_NE(times(7), times(8));
+  for (const auto& [at, inj] : schedule(s, 7)) {
+    EXPECT_GE(at, inj->at);
+    EXPECT_LT(at, inj->at + 5);
+  }
+}
+
+TEST(DrillScenario, ScriptedPlayersAreCheckedToo) {
+  TempDir dir;
+  std::ofstream(dir.file("p.yaml")) << "players:\n"
+                                       "  - {at: \"+0:04\", node: hq, kind: chronology, data: {content: 設置}}\n"
+                                       "  - {at: \"later\", node: hq, kind: chronology, data: {content: x}}\n"
+                                       "  - {at: \"+0:05\", node: hq, kind: chronology, dta: {content: x}}\n";
+  try {
+    load_players(dir.file("p.yaml"));
+    FAIL() << "a broken players file was accepted";
+  } catch (const ScenarioError& e) {
+    ASSERT_EQ(e.problems().size(), 2u) << e.what();
+    EXPECT_EQ(e.problems()[0].line, 3) << e.what();
+    EXPECT_EQ(e.problems()[1].line, 4) << e.what();
+  }
+}

@@ -81,7 +81,10 @@ class Drill : public Panel {
         expected();
         ImGui::EndTabItem();
       }
-      if (ImGui::BeginTabItem(T("drill.tab_report"))) {
+      // When the drill ends, the trainer's next step is the report: its tab comes forward once.
+      const bool just_ended = st.finished && !shown_report_;
+      shown_report_ = shown_report_ || st.finished;
+      if (ImGui::BeginTabItem(T("drill.tab_report"), nullptr, just_ended ? ImGuiTabItemFlags_SetSelected : 0)) {
         report(s, e, st);
         ImGui::EndTabItem();
       }
@@ -302,6 +305,7 @@ class Drill : public Panel {
   TimeMs last_eval_ = 0;
   std::string strengths_, improvements_, report_note_;
   std::future<std::string> writing_;
+  bool shown_report_ = false;
 };
 
 }  // namespace

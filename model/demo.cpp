@@ -77,8 +77,8 @@ std::vector<MasterRecord> demo_master_records(bool with_hq_state, TimeMs quake) 
     out.push_back({EntityKind::HqState, std::string(kHqStateId),
                    {{"state", "countermeasures"}, {"activation_level", "level3"},
                     {"established_at", iso(quake + 8 * kMin)}, {"disaster_name", "みなと湾北部地震"},
-                    {"occurred_at", iso(quake)}, {"prefecture", "神奈川県"}, {"municipality", "みなと市"},
-                    {"municipality_code", "149993"}, {"note", "震度6強(中央町)。全職員参集(第3配備)。"}}});
+                    {"occurred_at", iso(quake)}, {"prefecture", kDemoPrefecture}, {"municipality", kDemoMunicipality},
+                    {"municipality_code", kDemoMunicipalityCode}, {"note", "震度6強(中央町)。全職員参集(第3配備)。"}}});
   return out;
 }
 

@@ -23,6 +23,10 @@ struct DemoNode {
 // never reports, so the summary shows it as 未報告/未確認).
 std::vector<DemoNode> demo_nodes();
 inline constexpr const char* kDemoDataset = "EXERCISE:demo";
+// The demo city (fictional; its code passes the mod-11 check): drills are set there too.
+inline constexpr const char* kDemoPrefecture = "神奈川県";
+inline constexpr const char* kDemoMunicipality = "みなと市";
+inline constexpr const char* kDemoMunicipalityCode = "149993";
 
 // Master data every node shares (areas, branches, HQ state). Written by HQ.
 void fill_demo_master_data(Store& hq, TimeMs now);

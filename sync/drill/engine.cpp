@@ -199,7 +199,10 @@ void DrillEngine::start(sync::Agent* embedded_hq) {
   }
   Fields hq_state{{"state", std::string("none")},
                   {"disaster_name", scenario_.title.empty() ? scenario_.name : scenario_.title},
-                  {"occurred_at", format_iso_jst(scenario_.start)}};
+                  {"occurred_at", format_iso_jst(scenario_.start)},
+                  {"prefecture", std::string(kDemoPrefecture)},
+                  {"municipality", std::string(kDemoMunicipality)},
+                  {"municipality_code", std::string(kDemoMunicipalityCode)}};
   std::string err;
   write_at(hq, InjectWrite{EntityKind::HqState, std::string(kHqStateId), hq_state, false},
            std::string(kControllerOperator), &err);

@@ -17,10 +17,14 @@ double percentile(std::vector<double> v, double p);  // p in 0..100
 void remove_db(const std::string& path);              // the file and its -wal / -shm
 std::unique_ptr<Store> fresh_store(const std::string& path, const std::string& node);
 
+// Baseline: raw ZeroMQ DEALER/ROUTER over CURVE on loopback, round trip p50 (µs).
+double raw_rtt_p50_us(int n);
+
 // Each part of `honbu-bench`: prints its figures, returns the exit status.
 int bench_store(const std::string& dir, double scale, const std::string& only, bool keep);
 int bench_sync(const std::string& dir, double scale, const std::string& only);
 int bench_ui(const std::string& dir, double scale, const std::string& assets_dir);
+int bench_drill(const std::string& dir, const std::string& scenario, int runs);
 int bench_ui_startup(const std::string& db, const std::string& dir, const std::string& assets_dir, int expect);
 
 }  // namespace honbu::bench

@@ -2,6 +2,8 @@
 // (the machine is shared and absolute times drift). See docs/benchmarks.md.
 //   honbu-bench store [--scale F] [--only PART] [--dir D]
 //   honbu-bench sync  [--scale F] [--only PART] [--dir D]
+//   honbu-bench ui    [--scale F] [--dir D]
+//   honbu-bench drill [--scenario FILE] [--runs N] [--dir D]
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -39,10 +41,17 @@ int main(int argc, char** argv) {
   int expect = 0;
   ui_cmd->add_option("--startup", startup_db, "(internal) measure start-up over this database in this process");
   ui_cmd->add_option("--expect", expect, "(internal) incidents the list must show");
+  auto* drill_cmd = app.add_subcommand("drill", "a drill scenario at maximum speed: wall time, injects/s, arrival delay");
+  std::string scenario = std::string(HONBU_SOURCE_DIR) + "/scenarios/shutochoka.yaml";
+  int runs = 3;
+  drill_cmd->add_option("--scenario", scenario, "scenario file (default: the 首都直下 earthquake)");
+  drill_cmd->add_option("--runs", runs, "how many times to play it")->check(CLI::Range(1, 20));
+  drill_cmd->add_option("--dir", dir, "scratch directory");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*store) return bench_store(dir, scale, only, keep);
     if (*sync_cmd) return bench_sync(dir, sync_scale, sync_only);
+    if (*drill_cmd) return bench_drill(dir, scenario, runs);
     if (*ui_cmd) return startup_db.empty() ? bench_ui(dir, ui_scale, assets) : bench_ui_startup(startup_db, dir, assets, expect);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-bench: %s\n", e.what());

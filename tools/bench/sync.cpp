@@ -55,6 +55,8 @@ struct RawPair {
   }
 };
 
+}  // namespace
+
 double raw_rtt_p50_us(int n) {
   RawPair p;
   std::vector<double> lat;
@@ -73,6 +75,8 @@ double raw_rtt_p50_us(int n) {
   }
   return percentile(lat, 50);
 }
+
+namespace {
 
 double raw_throughput(int n) {
   RawPair p;

@@ -154,6 +154,13 @@ bool is_valid_municipality_code(std::string_view code) {
   return municipality_check_digit(code.substr(0, 5)) == code[5];
 }
 
+std::string utf8_ellipsis(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // continuation byte
+  return std::string(s.substr(0, cut)) + "…";
+}
+
 size_t utf8_length(std::string_view s) {
   size_t n = 0;
   for (char c : s)

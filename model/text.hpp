@@ -26,4 +26,7 @@ char municipality_check_digit(std::string_view first_five);  // '0'..'9'
 // Number of Unicode code points (for length limits that users can reason about).
 size_t utf8_length(std::string_view s);
 
+// s cut to at most max_bytes without splitting a character, with "…" when it was cut.
+std::string utf8_ellipsis(std::string_view s, size_t max_bytes);
+
 }  // namespace honbu

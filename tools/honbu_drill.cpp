@@ -14,6 +14,7 @@
 #include "model/drill/report.hpp"
 #include "model/paths.hpp"
 #include "model/summary.hpp"
+#include "model/text.hpp"
 #include "sync/drill/engine.hpp"
 #include "sync/drill/scenario_file.hpp"
 #include "sync/node_process.hpp"
@@ -46,11 +47,7 @@ void print_event(const Scenario& s, const LogEvent& e) {
   if (e.type == "inject") {
     const Inject* i = s.inject(e.card);
     std::string text = i ? (i->text.empty() ? std::string() : i->text) : std::string();
-    if (text.size() > 70) {  // cut at a character boundary (UTF-8 continuation bytes are 10xxxxxx)
-      size_t cut = 70;
-      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-      text = text.substr(0, cut) + "…";
-    }
+    text = utf8_ellipsis(text, 70);
     std::printf("%s  %s %-6s %-15s → %-8s %s%s\n", when.c_str(), T("付与", "inject").c_str(), e.card.c_str(),
                 e.kind.c_str(), e.node.c_str(), text.c_str(), e.detail.empty() ? "" : ("  [" + e.detail + "]").c_str());
   } else if (e.type == "arrived") {

@@ -6,6 +6,7 @@
 #include "model/errors.hpp"
 #include "model/labels.hpp"
 #include "model/schema.hpp"
+#include "model/text.hpp"
 
 namespace honbu::drill {
 
@@ -52,8 +53,7 @@ std::string describe_op(const LoggedOp& o) {
   for (const char* k : {"title", "content", "status", "verification", "state", "level", "report_no", "open_state", "team"}) {
     auto it = o.fields.find(k);
     if (it == o.fields.end() || is_null(it->second)) continue;
-    std::string v = debug_string(it->second);
-    if (v.size() > 60) v = v.substr(0, 60) + "…";
+    const std::string v = utf8_ellipsis(debug_string(it->second), 60);
     what += std::string(" ") + k + "=" + v;
   }
   return what;

@@ -368,7 +368,9 @@ std::vector<MasterRecord> master_records(const Scenario& s) {
 
 std::vector<ScenarioProblem> check(const Scenario& s) {
   std::vector<ScenarioProblem> out;
-  auto bad = [&](int line, std::string msg) { out.push_back({line, std::move(msg)}); };
+  auto bad = [&](int line, std::string msg) { out.push_back({line, std::move(msg), ""}); };
+  // An inject's or expectation's problem names its own file (the scenario, or its MSEL CSV).
+  auto bad_at = [&](const auto& item, std::string msg) { out.push_back({item.line, std::move(msg), item.source}); };
   if (!is_valid_node_id(s.name)) bad(0, "name \"" + s.name + "\" must be 1-64 letters, digits, '-', '_' or '.' (it names the drill's dataset)");
   if (s.duration <= 0) bad(0, "duration must be more than 0 (e.g. \"3:00\")");
   if (s.start == 0) bad(0, "start (the simulated time of the disaster) is missing");
@@ -395,75 +397,75 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
     for (const std::string& p : n.peers)
       if (!s.node(p)) bad(n.line, "node " + n.id + ": peer " + p + " is not in `nodes`");
   if (hq != 1) bad(0, "a scenario needs exactly one node with role hq (found " + std::to_string(hq) + ")");
-  auto known_node = [&](int line, const std::string& id, const std::string& what) {
-    if (!id.empty() && !s.node(id)) bad(line, what + ": no node " + id + " in `nodes`");
+  auto known_node = [&](const auto& item, const std::string& id, const std::string& what) {
+    if (!id.empty() && !s.node(id)) bad_at(item, what + ": no node " + id + " in `nodes`");
   };
   std::set<std::string> cards, exp_ids;
   auto check_expect = [&](const Expectation& e, const Inject* inj) {
-    if (!exp_ids.insert(e.id).second) bad(e.line, "expected action " + e.id + " is listed twice");
-    known_node(e.line, e.by, "expected action " + e.id);
-    if (!e.within && !e.deadline) bad(e.line, "expected action " + e.id + " needs `within` (minutes) or `deadline` (+h:mm)");
+    if (!exp_ids.insert(e.id).second) bad_at(e, "expected action " + e.id + " is listed twice");
+    known_node(e, e.by, "expected action " + e.id);
+    if (!e.within && !e.deadline) bad_at(e, "expected action " + e.id + " needs `within` (minutes) or `deadline` (+h:mm)");
     if (inject_bound(e.action) && e.card.empty())
-      bad(e.line, "expected action " + e.id + " (" + std::string(action_kind_name(e.action)) + ") needs the inject it is about (`card`)");
-    if (!e.card.empty() && !s.inject(e.card)) bad(e.line, "expected action " + e.id + ": no inject with card " + e.card);
+      bad_at(e, "expected action " + e.id + " (" + std::string(action_kind_name(e.action)) + ") needs the inject it is about (`card`)");
+    if (!e.card.empty() && !s.inject(e.card)) bad_at(e, "expected action " + e.id + ": no inject with card " + e.card);
     if (e.within && !inj && e.card.empty())
-      bad(e.line, "expected action " + e.id + ": `within` counts from an inject; give `card` or use `deadline`");
-    if (e.action == ActionKind::Evacuation && e.area.empty()) bad(e.line, "expected action " + e.id + " needs `area`");
-    if (e.action == ActionKind::BranchReport && e.branch.empty()) bad(e.line, "expected action " + e.id + " needs `branch`");
-    if (e.action == ActionKind::ChronologyEntry && e.contains.empty()) bad(e.line, "expected action " + e.id + " needs `contains`");
-    if (e.action == ActionKind::ShelterOpen && e.shelter.empty()) bad(e.line, "expected action " + e.id + " needs `shelter`");
-    if (e.action == ActionKind::HqStateSet && e.state.empty()) bad(e.line, "expected action " + e.id + " needs `state`");
-    if (e.action == ActionKind::IncidentStatus && e.status.empty()) bad(e.line, "expected action " + e.id + " needs `status`");
+      bad_at(e, "expected action " + e.id + ": `within` counts from an inject; give `card` or use `deadline`");
+    if (e.action == ActionKind::Evacuation && e.area.empty()) bad_at(e, "expected action " + e.id + " needs `area`");
+    if (e.action == ActionKind::BranchReport && e.branch.empty()) bad_at(e, "expected action " + e.id + " needs `branch`");
+    if (e.action == ActionKind::ChronologyEntry && e.contains.empty()) bad_at(e, "expected action " + e.id + " needs `contains`");
+    if (e.action == ActionKind::ShelterOpen && e.shelter.empty()) bad_at(e, "expected action " + e.id + " needs `shelter`");
+    if (e.action == ActionKind::HqStateSet && e.state.empty()) bad_at(e, "expected action " + e.id + " needs `state`");
+    if (e.action == ActionKind::IncidentStatus && e.status.empty()) bad_at(e, "expected action " + e.id + " needs `status`");
   };
   for (const Inject& i : s.injects) {
     const std::string what = "inject " + i.card;
-    if (i.card.empty()) bad(i.line, "an inject needs `card` (its card number)");
-    else if (!cards.insert(i.card).second) bad(i.line, what + ": card number used twice");
-    if (i.at < 0 || i.at > s.duration) bad(i.line, what + ": at " + format_offset(i.at) + " is outside the drill (0 to " + format_offset(s.duration) + ")");
-    known_node(i.line, i.target, what + " target");
-    known_node(i.line, i.origin, what + " origin");
-    for (const std::string& n : i.nodes) known_node(i.line, n, what);
-    for (const std::string& n : i.with) known_node(i.line, n, what + " with");
+    if (i.card.empty()) bad_at(i, "an inject needs `card` (its card number)");
+    else if (!cards.insert(i.card).second) bad_at(i, what + ": card number used twice");
+    if (i.at < 0 || i.at > s.duration) bad_at(i, what + ": at " + format_offset(i.at) + " is outside the drill (0 to " + format_offset(s.duration) + ")");
+    known_node(i, i.target, what + " target");
+    known_node(i, i.origin, what + " origin");
+    for (const std::string& n : i.nodes) known_node(i, n, what);
+    for (const std::string& n : i.with) known_node(i, n, what + " with");
     if (!i.with.empty() && i.kind != InjectKind::Partition && i.kind != InjectKind::Heal)
-      bad(i.line, what + ": `with` is for partition and heal");
+      bad_at(i, what + ": `with` is for partition and heal");
     switch (i.kind) {
       case InjectKind::Partition:
       case InjectKind::Outage:
       case InjectKind::Degrade:
-        if (i.nodes.empty()) bad(i.line, what + ": `nodes` (which nodes) is missing");
-        if (!i.for_minutes && i.kind != InjectKind::Partition) bad(i.line, what + ": `for` (minutes) is missing");
+        if (i.nodes.empty()) bad_at(i, what + ": `nodes` (which nodes) is missing");
+        if (!i.for_minutes && i.kind != InjectKind::Partition) bad_at(i, what + ": `for` (minutes) is missing");
         for (const std::string& n : i.nodes)
           if (i.kind == InjectKind::Outage && s.node(n) && s.node(n)->role == "hq")
-            bad(i.line, what + ": an outage of HQ is not supported (the trainer's console runs there)");
+            bad_at(i, what + ": an outage of HQ is not supported (the trainer's console runs there)");
         break;
       case InjectKind::Heal:
-        if (i.nodes.empty()) bad(i.line, what + ": `nodes` (which partition ends) is missing");
+        if (i.nodes.empty()) bad_at(i, what + ": `nodes` (which partition ends) is missing");
         break;
       case InjectKind::Bundle:
-        known_node(i.line, i.from_node, what + " from");
-        known_node(i.line, i.to_node, what + " to");
-        if (i.from_node.empty() || i.to_node.empty()) bad(i.line, what + ": a bundle needs `from_node` and `to_node`");
+        known_node(i, i.from_node, what + " from");
+        known_node(i, i.to_node, what + " to");
+        if (i.from_node.empty() || i.to_node.empty()) bad_at(i, what + ": a bundle needs `from_node` and `to_node`");
         break;
       case InjectKind::Message:
-        if (i.text.empty()) bad(i.line, what + ": a message needs `text` (what the card says)");
-        if (i.target.empty()) bad(i.line, what + ": a message needs `target` (who receives the card)");
+        if (i.text.empty()) bad_at(i, what + ": a message needs `text` (what the card says)");
+        if (i.target.empty()) bad_at(i, what + ": a message needs `target` (who receives the card)");
         break;
       case InjectKind::IncidentUpdate:
-        if (i.ref.empty() || !s.inject(i.ref)) bad(i.line, what + ": `ref` must name an earlier incident inject's card");
+        if (i.ref.empty() || !s.inject(i.ref)) bad_at(i, what + ": `ref` must name an earlier incident inject's card");
         break;
       case InjectKind::Lifeline:
         if (!i.data.count("area_id") || !i.data.count("lifeline_type"))
-          bad(i.line, what + ": a lifeline inject needs data.area_id and data.lifeline_type");
+          bad_at(i, what + ": a lifeline inject needs data.area_id and data.lifeline_type");
         break;
       case InjectKind::BranchReport:
-        if (!i.data.count("branch_id")) bad(i.line, what + ": a branch report needs data.branch_id");
+        if (!i.data.count("branch_id")) bad_at(i, what + ": a branch report needs data.branch_id");
         break;
       case InjectKind::Shelter:
-        if (i.ref.empty() && !i.data.count("name")) bad(i.line, what + ": a shelter inject needs `ref` (an existing shelter id) or data.name");
+        if (i.ref.empty() && !i.data.count("name")) bad_at(i, what + ": a shelter inject needs `ref` (an existing shelter id) or data.name");
         break;
       case InjectKind::Evacuation:
         if (!i.data.count("area_id") || !i.data.count("level"))
-          bad(i.line, what + ": an evacuation inject needs data.area_id and data.level");
+          bad_at(i, what + ": an evacuation inject needs data.area_id and data.level");
         break;
       default:
         break;

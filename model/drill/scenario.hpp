@@ -81,6 +81,7 @@ struct Expectation {
   double points = 1;
   std::string description;  // what the trainer wrote (shown in the report)
   int line = 0;
+  std::string source;  // the file of `line` when not the scenario (a MSEL CSV)
 };
 
 struct Inject {
@@ -96,6 +97,7 @@ struct Inject {
   double jitter_minutes = 0;       // delivered at `at` + [0, jitter) by the seed
   std::vector<Expectation> expect;
   int line = 0;
+  std::string source;  // the file of `line` when not the scenario (a MSEL CSV)
 };
 
 struct Scenario {
@@ -118,8 +120,11 @@ struct Scenario {
 
 // One problem in a scenario, as a trainer reads it: "scenarios/x.yaml:42: inject 1101: ...".
 struct ScenarioProblem {
+  ScenarioProblem() = default;
+  ScenarioProblem(int l, std::string m, std::string f = {}) : line(l), message(std::move(m)), file(std::move(f)) {}
   int line = 0;
   std::string message;
+  std::string file;  // when not the scenario file itself (its MSEL CSV)
 };
 
 // Checks what the file format cannot: references (targets, refs, areas of branches), times

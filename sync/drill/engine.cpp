@@ -405,12 +405,17 @@ bool DrillEngine::wait_held(const std::string& node, const std::string& origin, 
   // In short waits: the node answers one control request at a time (a heal must get through).
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   while (Clock::now() < deadline) {
+    bool cut_off = false;
     {
       std::lock_guard lock(mu_);
       if (stop_) return false;
+      cut_off = isolated_.count(node) || isolated_.count(origin);
     }
     if (n.down) return false;
-    const auto r = sync::node_ctl(n.dir, {"wait", origin, std::to_string(seq), "200"}, 5000);
+    // While a cut holds it back, ask seldom and briefly: the node's control socket serves one
+    // request at a time, and the drill's other writes there must not queue behind ours.
+    if (cut_off) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    const auto r = sync::node_ctl(n.dir, {"wait", origin, std::to_string(seq), cut_off ? "20" : "200"}, 5000);
     if (r && *r == "ok") return true;
     if (!r) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -203,7 +203,7 @@ void dry_run(const Scenario& s, Problems& out) {
     vo.creating = i.kind != InjectKind::IncidentUpdate && !(i.kind == InjectKind::Shelter && !i.ref.empty()) &&
                   i.kind != InjectKind::HqState;
     for (const Problem& p : normalize_and_validate(spec(w->kind), w->id, f, vo))
-      out.push_back({i.line, "inject " + i.card + ": " + (p.field.empty() ? "" : p.field + ": ") + p.en});
+      out.push_back({i.line, "inject " + i.card + ": " + (p.field.empty() ? "" : p.field + ": ") + p.en, i.source});
     const std::string origin = inject_origin(s, i);
     const sync::AllowEntry* e = allow.by_node(origin);
     if (!e) continue;  // reported by check()
@@ -213,7 +213,7 @@ void dry_run(const Scenario& s, Problems& out) {
     op.entity_id = w->id;
     op.fields = f;
     const sync::AuthDecision d = sync::may_write(*e, op);
-    if (!d.ok) out.push_back({i.line, "inject " + i.card + ": node " + origin + " may not write this: " + d.reason});
+    if (!d.ok) out.push_back({i.line, "inject " + i.card + ": node " + origin + " may not write this: " + d.reason, i.source});
   }
 }
 
@@ -262,7 +262,8 @@ std::vector<std::pair<int, std::vector<std::string>>> csv_rows(std::string_view 
 ScenarioError::ScenarioError(std::vector<ScenarioProblem> problems, const std::string& source)
     : Error([&] {
         std::string m = source + ": " + std::to_string(problems.size()) + " problem(s):";
-        for (const auto& p : problems) m += "\n  " + source + (p.line ? ":" + std::to_string(p.line) : "") + ": " + p.message;
+        for (const auto& p : problems)
+          m += "\n  " + (p.file.empty() ? source : p.file) + (p.line ? ":" + std::to_string(p.line) : "") + ": " + p.message;
         return m;
       }()),
       problems_(std::move(problems)) {}
@@ -298,6 +299,7 @@ void read_msel_csv(std::string_view text, const std::string& source, Scenario& s
       if (!cols[c].empty()) v[cols[c]] = cells[c];
     Inject i;
     i.line = line;
+    i.source = source;
     i.card = v["card"];
     const std::string what = source + " row " + std::to_string(r) + " (card " + i.card + ")";
     if (auto m = parse_offset(v["at"])) i.at = *m;
@@ -325,6 +327,7 @@ void read_msel_csv(std::string_view text, const std::string& source, Scenario& s
     if (!v["expect"].empty()) {
       Expectation e;
       e.line = line;
+      e.source = source;
       e.id = i.card + "-1";
       e.card = i.card;
       if (auto a = action_kind_from_name(v["expect"])) e.action = *a;
@@ -406,7 +409,7 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
       const std::string csv((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
       Problems msel;
       read_msel_csv(csv, path, s, msel);
-      for (auto& p : msel) out.push_back({p.line, path + ":" + std::to_string(p.line) + ": " + p.message});
+      for (auto& p : msel) out.push_back({p.line, p.message, path});
     }
   }
   if (const auto ex = root["expected"]) {

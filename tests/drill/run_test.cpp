@@ -147,7 +147,10 @@ TEST(DrillRun, TheBlackoutComesBackByBundleAndRelay) {
   for (const LogEvent& e : p.log.events)
     if (e.type == "net" && e.kind == "bundle") {
       ++bundles;
-      imported += e.detail.find("imported") != std::string::npos && e.detail.find("refused") == std::string::npos;
+      // "... imported F from N: 4 applied, 16 already here, 0 held back (clock ahead), 0 invalid, 0 refused"
+      std::smatch m;
+      const bool ok = std::regex_search(e.detail, m, std::regex(R"(: (\d+) applied.* 0 invalid, 0 refused)"));
+      imported += ok && std::stoi(m[1].str()) > 0;
     }
   EXPECT_GE(bundles, 1);
   EXPECT_EQ(imported, bundles) << "every bundle of the drill was imported";

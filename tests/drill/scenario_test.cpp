@@ -201,6 +201,17 @@ TEST(DrillScenario, MselProblemsNameTheCsvRowAndColumn) {
     EXPECT_NE(w.find("injects.csv:3"), std::string::npos) << w;
     EXPECT_NE(w.find("いつか"), std::string::npos) << w;
   }
+  // A row whose data the model refuses (found after reading) still names the CSV, not the YAML.
+  std::ofstream(dir.file("injects.csv"), std::ios::trunc) << "card,time,kind,target,title,area\n"
+                                                             "101,+0:05,request,hq,毛布,kitayama\n";
+  try {
+    load_scenario(dir.file("s.yaml"));
+    FAIL() << "a request with an area was accepted";
+  } catch (const ScenarioError& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("injects.csv:2: inject 101: area_id"), std::string::npos) << w;
+    EXPECT_EQ(w.find("s.yaml:2"), std::string::npos) << w;
+  }
 }
 
 TEST(DrillScenario, SameSeedSameScheduleOtherSeedOtherJitter) {

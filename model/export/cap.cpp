@@ -74,6 +74,15 @@ std::string count_ja(const TriCount& c, std::string_view unit) {
   return c.known() ? grouped(c.value()) + std::string(unit) : std::string("未確認");
 }
 
+// "対象 1,800世帯・4,140人。" with 未確認 for what is not known (never 0).
+std::string target_ja(const TriCount& households, const TriCount& persons) {
+  if (!households.known() && !persons.known()) return "対象世帯数・人数は未確認。";
+  return "対象 " +
+         (households.known() ? grouped(households.value()) + "世帯" : std::string("世帯数未確認")) +
+         "・" + (persons.known() ? grouped(persons.value()) + "人" : std::string("人数未確認")) +
+         "。";
+}
+
 const std::string* text_field(const Fields& f, std::string_view name) {
   auto it = f.find(name);
   return it == f.end() ? nullptr : as_text(it->second);
@@ -85,9 +94,12 @@ enum class MsgType { Alert, Update, Cancel };
 
 std::string_view msg_type_name(MsgType t) {
   switch (t) {
-    case MsgType::Alert: return "Alert";
-    case MsgType::Update: return "Update";
-    case MsgType::Cancel: return "Cancel";
+    case MsgType::Alert:
+      return "Alert";
+    case MsgType::Update:
+      return "Update";
+    case MsgType::Cancel:
+      return "Cancel";
   }
   return "Alert";
 }
@@ -128,7 +140,8 @@ struct Ctx {
     return (ec.exercise ? "【訓練】" : "") + std::string(h);
   }
   std::string description(std::string_view d) const {
-    return (ec.exercise ? "【訓練・EXERCISE】これは訓練です。実際の災害情報ではありません。\n" : "") +
+    return (ec.exercise ? "【訓練・EXERCISE】これは訓練です。実際の災害情報ではありません。\n"
+                        : "") +
            std::string(d);
   }
   std::string area_name(std::string_view id) const {
@@ -193,12 +206,15 @@ void evacuation_level_info(Message& m, std::string_view level) {
 
 std::vector<std::vector<Message>> evacuation_threads(Db& db, const Ctx& c) {
   std::map<std::string, std::vector<EvacuationOrder>, std::less<>> by_area;
-  for (EvacuationOrder& o : list_all<EvacuationOrder>(db)) by_area[o.area_id].push_back(std::move(o));
+  for (EvacuationOrder& o : list_all<EvacuationOrder>(db))
+    by_area[o.area_id].push_back(std::move(o));
   std::vector<std::vector<Message>> out;
   for (auto& [area_id, orders] : by_area) {
-    std::stable_sort(orders.begin(), orders.end(), [](const EvacuationOrder& a, const EvacuationOrder& b) {
-      return std::pair(a.at.value_or(Moment{}).ms, a.id) < std::pair(b.at.value_or(Moment{}).ms, b.id);
-    });
+    std::stable_sort(orders.begin(), orders.end(),
+                     [](const EvacuationOrder& a, const EvacuationOrder& b) {
+                       return std::pair(a.at.value_or(Moment{}).ms, a.id) <
+                              std::pair(b.at.value_or(Moment{}).ms, b.id);
+                     });
     const std::string name = c.area_name(area_id);
     std::string kana;
     if (auto it = c.areas.find(area_id); it != c.areas.end()) kana = it->second.kana;
@@ -232,13 +248,15 @@ std::vector<std::vector<Message>> evacuation_threads(Db& db, const Ctx& c) {
         evacuation_level_info(m, level);
         m.headline = c.headline("【警戒レベル" + level + "】" + name + "に" + name_ja + "を発令");
         d = c.who() + "は" + ja_time(m.sent) + "、" + place + "に" + name_ja + "（警戒レベル" +
-            level + "）を発令しました。";
+            level + "）を発令しました";
         if (!active_level.empty() && active_level != level)
-          d += "（それまでの" + std::string(enums::evacuation_level.text(active_level, Lang::Ja)) +
+          d += "（" + std::string(enums::evacuation_level.text(active_level, Lang::Ja)) +
                "（警戒レベル" + active_level + "）から切り替え）";
-        d += "対象 " + count_ja(o.households, "世帯") + "・" + count_ja(o.persons, "人") + "。";
-        if (o.households.known()) m.parameters.emplace_back("対象世帯数", std::to_string(o.households.value()));
-        if (o.persons.known()) m.parameters.emplace_back("対象人数", std::to_string(o.persons.value()));
+        d += "。" + target_ja(o.households, o.persons);
+        if (o.households.known())
+          m.parameters.emplace_back("対象世帯数", std::to_string(o.households.value()));
+        if (o.persons.known())
+          m.parameters.emplace_back("対象人数", std::to_string(o.persons.value()));
       }
       if (!o.note.empty()) d += "\n" + o.note;
       m.description = c.description(d);
@@ -268,7 +286,7 @@ struct Transition {
 };
 
 std::map<std::string, std::vector<Transition>, std::less<>> transitions(Db& db, EntityKind kind,
-                                                                       std::string_view field) {
+                                                                        std::string_view field) {
   std::map<std::string, std::vector<Transition>, std::less<>> out;
   auto q = db.query(
       "SELECT entity_id, hlc, origin, op_type, fields FROM ops WHERE kind = ? AND state = 0 "
@@ -322,7 +340,9 @@ TimeMs time_or(const Fields& f, std::string_view name, const Hlc& hlc) {
   return static_cast<TimeMs>(hlc.ms());
 }
 
-std::string version(const Transition& t) { return hex(t.hlc.packed) + "-" + token(t.origin); }
+std::string version(const Transition& t) {
+  return hex(t.hlc.packed) + "-" + token(t.origin);
+}
 
 std::vector<std::vector<Message>> shelter_threads(Db& db, const Ctx& c) {
   std::map<std::string, bool, std::less<>> live;
@@ -334,7 +354,8 @@ std::vector<std::vector<Message>> shelter_threads(Db& db, const Ctx& c) {
     bool open = false;
     for (const Transition& t : ts) {
       const bool opens = t.to == "open" || t.to == "permanent";
-      if (open == opens || (!opens && t.to == "unknown")) continue;  // 開設⇄常設, or 不明: no notice
+      if (open == opens || (!opens && t.to == "unknown"))
+        continue;  // 開設⇄常設, or 不明: no notice
       open = opens;
       const Shelter s = from_fields<Shelter>(id, t.snapshot);
       Message m;
@@ -357,7 +378,8 @@ std::vector<std::vector<Message>> shelter_threads(Db& db, const Ctx& c) {
         m.headline = c.headline(name + "（" + type_ja + "）を開設");
         d = c.who() + "は" + ja_time(m.sent) + "、" + name + "（" + where + "）を開設しました。";
         d += "収容人数 " + count_ja(s.capacity, "人") + "。";
-        if (s.capacity.known()) m.parameters.emplace_back("収容人数", std::to_string(s.capacity.value()));
+        if (s.capacity.known())
+          m.parameters.emplace_back("収容人数", std::to_string(s.capacity.value()));
       } else {
         m.responses = {"AllClear"};
         m.headline = c.headline(name + "（" + type_ja + "）を閉鎖");
@@ -400,7 +422,8 @@ std::vector<std::vector<Message>> hq_threads(Db& db, const Ctx& c) {
     m.event = "災害対策本部等の設置";
     m.certainty = "Observed";
     m.severity = "Minor";
-    const std::string org = c.who() + std::string(enums::hq_state.text(now_active ? t.to : active, Lang::Ja));
+    const std::string org =
+        c.who() + std::string(enums::hq_state.text(now_active ? t.to : active, Lang::Ja));
     std::string d;
     if (now_active) {
       m.type = active.empty() ? MsgType::Alert : MsgType::Update;
@@ -408,12 +431,14 @@ std::vector<std::vector<Message>> hq_threads(Db& db, const Ctx& c) {
                                         : static_cast<TimeMs>(t.hlc.ms());
       m.urgency = "Expected";
       m.headline = c.headline(org + "を設置");
-      d = c.who() + "は" + ja_time(m.sent) + "、" + std::string(enums::hq_state.text(t.to, Lang::Ja)) +
-          "を設置しました。";
+      d = c.who() + "は" + ja_time(m.sent) + "、" +
+          std::string(enums::hq_state.text(t.to, Lang::Ja)) + "を設置しました。";
       if (!active.empty())
         d += "（" + std::string(enums::hq_state.text(active, Lang::Ja)) + "から移行）";
       if (!h.activation_level.empty())
-        d += "配備体制: " + std::string(enums::activation_level.text(h.activation_level, Lang::Ja)) + "。";
+        d +=
+            "配備体制: " + std::string(enums::activation_level.text(h.activation_level, Lang::Ja)) +
+            "。";
       m.parameters.emplace_back("本部設置状況", std::string(enums::hq_state.text(t.to, Lang::Ja)));
     } else {
       m.type = MsgType::Cancel;
@@ -421,8 +446,8 @@ std::vector<std::vector<Message>> hq_threads(Db& db, const Ctx& c) {
       m.urgency = "Past";
       m.responses = {"AllClear"};
       m.headline = c.headline(org + "を廃止");
-      d = c.who() + "は" + ja_time(m.sent) + "、" + std::string(enums::hq_state.text(active, Lang::Ja)) +
-          "を廃止しました。";
+      d = c.who() + "は" + ja_time(m.sent) + "、" +
+          std::string(enums::hq_state.text(active, Lang::Ja)) + "を廃止しました。";
     }
     if (!h.disaster_name.empty()) d += "災害名: " + h.disaster_name + "。";
     m.description = c.description(d);
@@ -515,12 +540,24 @@ std::string xml_escape(std::string_view text) {
     const char ch = text[i];
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;  // kept (a bare CR would be read as a line end)
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;  // kept (a bare CR would be read as a line end)
       default:
         if (c < 0x20 && ch != '\t' && ch != '\n') break;  // not allowed in XML 1.0
         // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters either.
@@ -544,7 +581,9 @@ bool is_valid_cap_token(std::string_view s) {
   return is_valid_utf8(s);
 }
 
-std::string cap_file_name(const CapAlert& alert) { return token(alert.identifier) + ".xml"; }
+std::string cap_file_name(const CapAlert& alert) {
+  return token(alert.identifier) + ".xml";
+}
 
 std::vector<CapAlert> export_cap(Db& db, const CapOptions& o) {
   Ctx c;
@@ -558,7 +597,7 @@ std::vector<CapAlert> export_cap(Db& db, const CapOptions& o) {
   c.sender = o.sender.empty() ? "honbu-" + c.code : o.sender;
   if (!is_valid_cap_token(c.sender))
     throw CapError("CAP: sender \"" + c.sender + "\" must not contain spaces, commas, < or &");
-  c.sender_name = !o.sender_name.empty() ? o.sender_name
+  c.sender_name = !o.sender_name.empty()      ? o.sender_name
                   : c.ec.municipality.empty() ? std::string("災害対策本部")
                                               : c.ec.municipality + "災害対策本部";
   c.prefix = c.code;

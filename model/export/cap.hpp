@@ -42,11 +42,11 @@ struct CapTarget {
 
 struct CapOptions {
   CapSelection selection = CapSelection::Latest;
-  std::optional<CapTarget> only;   // none: every item of the kinds below
+  std::optional<CapTarget> only;  // none: every item of the kinds below
   bool evacuation = true, shelters = true, hq_state = true;
-  std::string sender;              // <sender>; default "honbu-<code>"; no spaces, commas, < or &
-  std::string sender_name;         // <senderName>; default "<市町村>災害対策本部"
-  std::string municipality_code;   // default: the HQ state's, else an area's (6 digits, checked)
+  std::string sender;                 // <sender>; default "honbu-<code>"; no spaces, commas, < or &
+  std::string sender_name;            // <senderName>; default "<市町村>災害対策本部"
+  std::string municipality_code;      // default: the HQ state's, else an area's (6 digits, checked)
   const AreaMap* area_map = nullptr;  // area polygons; none: areaDesc and geocode only
 };
 

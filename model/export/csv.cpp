@@ -91,15 +91,17 @@ std::string export_csv(Db& db, EntityKind kind, const CsvOptions& o) {
 
 std::span<const EntityKind> csv_export_kinds() {
   static constexpr EntityKind kKinds[] = {
-      EntityKind::Incident,      EntityKind::Lifeline, EntityKind::BranchReport,
-      EntityKind::Shelter,       EntityKind::ShelterSupply, EntityKind::Request,
-      EntityKind::Chronology,    EntityKind::EvacuationOrder, EntityKind::Area,
-      EntityKind::Branch,        EntityKind::OfficeStatus, EntityKind::HqState,
+      EntityKind::Incident,    EntityKind::Lifeline,        EntityKind::BranchReport,
+      EntityKind::Shelter,     EntityKind::ShelterSupply,   EntityKind::Request,
+      EntityKind::Chronology,  EntityKind::EvacuationOrder, EntityKind::Area,
+      EntityKind::Branch,      EntityKind::OfficeStatus,    EntityKind::HqState,
       EntityKind::DrillMessage};
   return kKinds;
 }
 
-std::string csv_file_name(EntityKind kind) { return std::string(spec(kind).table) + ".csv"; }
+std::string csv_file_name(EntityKind kind) {
+  return std::string(spec(kind).table) + ".csv";
+}
 
 // [SECTION] Reader
 
@@ -119,9 +121,11 @@ CsvDocument parse_csv(std::string_view text) {
         good = i + 1;
         ++line;
       }
-    doc.errors.push_back({line, 0, "not_utf8",
-                          "文字コードがUTF-8ではありません（Shift_JISで保存されていませんか。UTF-8で保存し直してください）",
-                          "the file is not UTF-8 (saved as Shift_JIS? save it again as CSV UTF-8)"});
+    doc.errors.push_back(
+        {line, 0, "not_utf8",
+         "文字コードがUTF-8ではありません（Shift_JISで保存されていませんか。UTF-"
+         "8で保存し直してください）",
+         "the file is not UTF-8 (saved as Shift_JIS? save it again as CSV UTF-8)"});
     return doc;
   }
   int line = 1;
@@ -167,18 +171,20 @@ CsvDocument parse_csv(std::string_view text) {
           return doc;
         }
         if (i < n && text[i] != ',' && !at_line_end(i)) {
-          doc.errors.push_back({line, col, "text_after_quote",
-                                "閉じる「\"」の後に文字があります（セル内の「\"」は「\"\"」と書きます）",
-                                "text follows the closing quote (write a quote inside a cell as \"\")"});
+          doc.errors.push_back(
+              {line, col, "text_after_quote",
+               "閉じる「\"」の後に文字があります（セル内の「\"」は「\"\"」と書きます）",
+               "text follows the closing quote (write a quote inside a cell as \"\")"});
           bad = true;
           while (i < n && text[i] != ',' && !at_line_end(i)) ++i;
         }
       } else {
         while (i < n && text[i] != ',' && !at_line_end(i)) {
           if (text[i] == '"' && !bad) {
-            doc.errors.push_back({line, col, "stray_quote",
-                                  "引用符で囲まれていないセルに「\"」があります（セル全体を「\"」で囲んでください）",
-                                  "a quote inside a cell that is not quoted (quote the whole cell)"});
+            doc.errors.push_back(
+                {line, col, "stray_quote",
+                 "引用符で囲まれていないセルに「\"」があります（セル全体を「\"」で囲んでください）",
+                 "a quote inside a cell that is not quoted (quote the whole cell)"});
             bad = true;
           }
           cell += text[i++];

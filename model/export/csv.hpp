@@ -21,15 +21,17 @@ namespace honbu {
 struct CsvOptions {
   Lang lang = Lang::Ja;      // header labels, and value labels when `labels` is set
   bool field_names = false;  // header of field names ("title") instead of labels
-  bool labels = false;       // coded values as labels (避難指示, はい/いいえ, 未確認) instead of codes
-  bool bom = false;          // start with a UTF-8 byte order mark (Excel opens it as UTF-8)
+  bool labels = false;  // coded values as labels (避難指示, はい/いいえ, 未確認) instead of codes
+  bool bom = false;  // start with a UTF-8 byte order mark (Excel opens it as UTF-8)
 };
 
 // One column of a kind's CSV: the dataset column, the id, then each field of the schema.
 struct CsvColumn {
-  std::string_view name, ja, en;      // "dataset", "id" or the field name; its labels
-  const FieldSpec* field = nullptr;   // null for dataset and id
-  std::string_view header(const CsvOptions& o) const { return o.field_names ? name : o.lang == Lang::Ja ? ja : en; }
+  std::string_view name, ja, en;     // "dataset", "id" or the field name; its labels
+  const FieldSpec* field = nullptr;  // null for dataset and id
+  std::string_view header(const CsvOptions& o) const {
+    return o.field_names ? name : o.lang == Lang::Ja ? ja : en;
+  }
 };
 inline constexpr std::string_view kCsvDatasetColumn = "dataset";
 inline constexpr std::string_view kCsvIdColumn = "id";

@@ -10,7 +10,8 @@ namespace honbu {
 ExportContext export_context(Db& db) {
   ExportContext c;
   {
-    auto q = db.query("SELECT key, value FROM meta WHERE key IN ('dataset', 'node_id') ORDER BY key");
+    auto q =
+        db.query("SELECT key, value FROM meta WHERE key IN ('dataset', 'node_id') ORDER BY key");
     while (q->step()) {
       const std::string k = q->column_text(0);
       if (k == "dataset") c.dataset = q->column_text(1);
@@ -21,7 +22,8 @@ ExportContext export_context(Db& db) {
   if (auto hq = get<HqState>(db, kHqStateId)) {
     c.municipality = hq->municipality;
     c.prefecture = hq->prefecture;
-    if (is_valid_municipality_code(hq->municipality_code)) c.municipality_code = hq->municipality_code;
+    if (is_valid_municipality_code(hq->municipality_code))
+      c.municipality_code = hq->municipality_code;
   }
   if (c.municipality_code.empty()) {
     for (const Area& a : list_all<Area>(db))

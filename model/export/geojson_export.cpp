@@ -16,13 +16,23 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // 7 decimals (about 1 cm): RFC 7946 §11.2 advises against false precision.
-double round7(double v) { return std::round(v * 1e7) / 1e7; }
+double round7(double v) {
+  return std::round(v * 1e7) / 1e7;
+}
 
-json position(double lon, double lat) { return json::array({round7(lon), round7(lat)}); }
+json position(double lon, double lat) {
+  return json::array({round7(lon), round7(lat)});
+}
 
-json count(const TriCount& c) { return c.known() ? json(c.value()) : json(nullptr); }
-json text(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-json moment(const std::optional<Moment>& m) { return m ? json(format_iso_jst(m->ms)) : json(nullptr); }
+json count(const TriCount& c) {
+  return c.known() ? json(c.value()) : json(nullptr);
+}
+json text(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
+json moment(const std::optional<Moment>& m) {
+  return m ? json(format_iso_jst(m->ms)) : json(nullptr);
+}
 json label(const Enumeration& e, const std::string& code, Lang lang) {
   return code.empty() ? json(nullptr) : json(std::string(e.text(code, lang)));
 }
@@ -60,13 +70,16 @@ void mark(json& props, const ExportContext& c) {
 // Last change of each row, from the typed table's newest-op clock.
 std::map<std::string, TimeMs, std::less<>> updated_at(Db& db, std::string_view table) {
   std::map<std::string, TimeMs, std::less<>> out;
-  auto q = db.query("SELECT id, _hlc FROM " + std::string(table) + " WHERE _deleted = 0 ORDER BY id");
-  while (q->step()) out.emplace(q->column_text(0), static_cast<TimeMs>(Hlc{static_cast<std::uint64_t>(q->column_int(1))}.ms()));
+  auto q =
+      db.query("SELECT id, _hlc FROM " + std::string(table) + " WHERE _deleted = 0 ORDER BY id");
+  while (q->step())
+    out.emplace(q->column_text(0),
+                static_cast<TimeMs>(Hlc{static_cast<std::uint64_t>(q->column_int(1))}.ms()));
   return out;
 }
 
 int status_rank(std::string_view s) {  // for worst_status: the most serious first
-  static constexpr std::string_view kOrder[] = {"disrupted", "partial", "restoring", "collecting",
+  static constexpr std::string_view kOrder[] = {"disrupted", "partial",  "restoring", "collecting",
                                                 "unknown",   "restored", "no_damage"};
   for (size_t i = 0; i < std::size(kOrder); ++i)
     if (kOrder[i] == s) return static_cast<int>(i);
@@ -116,7 +129,8 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
       p["injured"] = count(i.injured);
       p["trapped"] = count(i.trapped);
       mark(p, c);
-      features.push_back(feature("incident:" + i.id, {{"type", "Point"}, {"coordinates", position(*i.lon, *i.lat)}},
+      features.push_back(feature("incident:" + i.id,
+                                 {{"type", "Point"}, {"coordinates", position(*i.lon, *i.lat)}},
                                  std::move(p)));
       ++out.incidents;
     }
@@ -148,7 +162,8 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
       p["households_voluntary"] = count(s.households_voluntary);
       for (const Label& g : enums::vulnerable_group.values) {
         auto it = s.vulnerable.find(g.code);
-        p["v_" + std::string(g.code)] = it == s.vulnerable.end() ? json(nullptr) : count(it->second);
+        p["v_" + std::string(g.code)] =
+            it == s.vulnerable.end() ? json(nullptr) : count(it->second);
       }
       p["opened_at"] = moment(s.opened_at);
       p["closed_at"] = moment(s.closed_at);
@@ -156,7 +171,8 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
       auto u = updated.find(s.id);
       p["updated_at"] = u == updated.end() ? json(nullptr) : json(format_iso_jst(u->second));
       mark(p, c);
-      features.push_back(feature("shelter:" + s.id, {{"type", "Point"}, {"coordinates", position(*s.lon, *s.lat)}},
+      features.push_back(feature("shelter:" + s.id,
+                                 {{"type", "Point"}, {"coordinates", position(*s.lon, *s.lat)}},
                                  std::move(p)));
       ++out.shelters;
     }
@@ -174,7 +190,8 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
       }
       json geometry;
       if (shape->rings.size() == 1) {
-        geometry = {{"type", "Polygon"}, {"coordinates", json::array({exterior_ring(shape->rings[0])})}};
+        geometry = {{"type", "Polygon"},
+                    {"coordinates", json::array({exterior_ring(shape->rings[0])})}};
       } else {
         json polys = json::array();
         for (const auto& ring : shape->rings) polys.push_back(json::array({exterior_ring(ring)}));
@@ -196,7 +213,8 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
         p[k + "as_of"] = l ? moment(l->as_of) : json(nullptr);
         p[k + "age_min"] = l && l->as_of ? json((now - l->as_of->ms) / 60'000) : json(nullptr);
         p[k + "source"] = l ? text(l->source) : json(nullptr);
-        if (l && !l->status.empty() && (worst.empty() || status_rank(l->status) < status_rank(worst)))
+        if (l && !l->status.empty() &&
+            (worst.empty() || status_rank(l->status) < status_rank(worst)))
           worst = l->status;
       }
       p["worst_status"] = text(worst);

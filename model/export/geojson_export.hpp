@@ -25,7 +25,7 @@ struct GeoJsonExportOptions {
 };
 
 struct GeoJsonExport {
-  std::string text;  // the FeatureCollection
+  std::string text;                            // the FeatureCollection
   int incidents = 0, shelters = 0, areas = 0;  // features written per layer
   // Left out because there is nothing to place them with.
   int incidents_without_location = 0, shelters_without_location = 0, areas_without_shape = 0;

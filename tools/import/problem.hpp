@@ -10,11 +10,11 @@
 namespace honbu {
 
 struct ImportProblem {
-  int line = 0;       // 1-based line in the file (0: the file as a whole)
-  int row = 0;        // CSV: row number as a spreadsheet shows it (header = 1); 0 otherwise
-  std::string where;  // CAP: element path ("/alert/info/urgency"); CSV: the column's header
-  std::string code;   // stable machine code ("schema", "unknown_column", "required", ...)
-  std::string ja, en; // the reason
+  int line = 0;        // 1-based line in the file (0: the file as a whole)
+  int row = 0;         // CSV: row number as a spreadsheet shows it (header = 1); 0 otherwise
+  std::string where;   // CAP: element path ("/alert/info/urgency"); CSV: the column's header
+  std::string code;    // stable machine code ("schema", "unknown_column", "required", ...)
+  std::string ja, en;  // the reason
 
   // "12行目 /alert/info/urgency" / "line 12, /alert/info/urgency";
   // "3行目 列「名称」" / "row 3, column "名称"".

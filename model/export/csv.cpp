@@ -103,6 +103,15 @@ std::string csv_file_name(EntityKind kind) {
   return std::string(spec(kind).table) + ".csv";
 }
 
+std::optional<EntityKind> csv_kind_from_name(std::string_view name) {
+  if (const size_t slash = name.find_last_of('/'); slash != std::string_view::npos)
+    name.remove_prefix(slash + 1);
+  if (name.ends_with(".csv")) name.remove_suffix(4);
+  for (EntityKind k : all_kinds())
+    if (spec(k).table == name || spec(k).name == name) return k;
+  return std::nullopt;
+}
+
 // [SECTION] Reader
 
 CsvDocument parse_csv(std::string_view text) {

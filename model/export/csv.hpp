@@ -7,6 +7,7 @@
 // which is not 0; with `labels` the cell says 未確認 / unknown. See docs/exports.md "CSV".
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ std::string export_csv(Db& db, EntityKind kind, const CsvOptions& options);
 // office status, HQ state, drill messages (always empty in ACTUAL data).
 std::span<const EntityKind> csv_export_kinds();
 std::string csv_file_name(EntityKind kind);  // "incidents.csv"
+// The kind a name stands for: a table ("shelters"), a kind ("shelter") or a file name
+// ("shelters.csv", with or without a directory). nullopt when none.
+std::optional<EntityKind> csv_kind_from_name(std::string_view name);
 
 // Writing helpers (also for other CSV exports): a cell quoted when it holds a comma, quote,
 // CR or LF, or starts/ends with a space; a row ends with CRLF.

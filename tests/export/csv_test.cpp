@@ -83,6 +83,9 @@ TEST(CsvExport, EveryTableRoundTripsToTheStoredValues) {
     EXPECT_EQ(row, d.records.size()) << sp.name;
   }
   EXPECT_EQ(csv_file_name(EntityKind::BranchReport), "branch_reports.csv");
+  EXPECT_EQ(csv_kind_from_name("in/shelters.csv"), EntityKind::Shelter);
+  EXPECT_EQ(csv_kind_from_name("area"), EntityKind::Area);
+  EXPECT_EQ(csv_kind_from_name("nothing"), std::nullopt);
 }
 
 TEST(CsvExport, UnknownIsNotZeroAndTextSurvives) {

@@ -5,6 +5,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -367,6 +368,19 @@ DocPtr parse_and_validate(std::string_view xml, const CapImportOptions& o,
   if (!doc) {
     if (out.empty())
       out.push_back({0, 0, "", "not_xml", "XMLとして読めません", "not an XML document"});
+    return nullptr;
+  }
+  // CAP messages have no DTD; one from outside is refused rather than interpreted.
+  if (doc->intSubset || doc->extSubset) {
+    const size_t at = xml.find("<!DOCTYPE");
+    const int line =
+        at == std::string_view::npos
+            ? 0
+            : 1 + static_cast<int>(
+                      std::count(xml.begin(), xml.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    out.push_back({line, 0, "", "dtd",
+                   "DTD（<!DOCTYPE>）は使えません（CAP 1.2の電文にDTDはありません）",
+                   "a DTD (<!DOCTYPE>) is not allowed in a CAP 1.2 alert"});
     return nullptr;
   }
   const std::string xsd = o.xsd_path.empty()

@@ -243,6 +243,19 @@ struct DrillMessage {
   }
 };
 
+struct Publication {
+  static constexpr EntityKind kKind = EntityKind::Publication;
+  std::string id, format, published_by, addressed_to, file_name, digest, snapshot, note;
+  std::optional<std::int64_t> report_no, items;
+  std::optional<Moment> as_of, published_at;
+  template <class S, class V>
+  static void visit(S& x, V&& v) {
+    v("format", x.format), v("report_no", x.report_no), v("as_of", x.as_of), v("published_at", x.published_at);
+    v("published_by", x.published_by), v("addressed_to", x.addressed_to), v("file_name", x.file_name);
+    v("items", x.items), v("digest", x.digest), v("snapshot", x.snapshot), v("note", x.note);
+  }
+};
+
 // [SECTION] Conversions. Unset members (empty text, nullopt, unknown counts) are left out of
 // to_fields(); changed_fields() includes them as null so that clearing a field is an edit.
 

@@ -168,6 +168,12 @@ constexpr Label kEvacuationLevel[] = {{"3", "高齢者等避難", "Level 3: Elde
 
 constexpr Label kEvacuationAction[] = {{"issue", "発令", "Issued"}, {"lift", "解除", "Lifted"}};
 
+constexpr Label kPublicationFormat[] = {{"form4_1", "第4号様式(その1)災害概況即報", "Form 4 part 1 (first report)"},
+                                        {"form4_2", "第4号様式(その2)被害状況即報", "Form 4 part 2 (damage report)"},
+                                        {"cap", "CAP 1.2", "CAP 1.2"},
+                                        {"geojson", "GeoJSON", "GeoJSON"},
+                                        {"csv", "CSV", "CSV"}};
+
 constexpr Label kBranchKind[] = {{"hq", "本部", "HQ"},
                                  {"general_branch", "総合支所", "General branch office"},
                                  {"branch", "支所", "Branch office"},
@@ -207,6 +213,7 @@ const Enumeration hq_state{"hq_state", kHqState};
 const Enumeration activation_level{"activation_level", kActivationLevel};
 const Enumeration evacuation_level{"evacuation_level", kEvacuationLevel};
 const Enumeration evacuation_action{"evacuation_action", kEvacuationAction};
+const Enumeration publication_format{"publication_format", kPublicationFormat};
 const Enumeration branch_kind{"branch_kind", kBranchKind};
 const Enumeration power_source{"power_source", kPowerSource};
 const Enumeration building_safety{"building_safety", kBuildingSafety};
@@ -219,7 +226,7 @@ std::span<const Enumeration* const> all() {
       &vulnerable_group,  &supply_item,      &request_kind,     &request_status,
       &chronology_category, &chronology_state, &medium,         &hq_state,
       &activation_level,  &evacuation_level, &evacuation_action, &branch_kind,
-      &power_source,      &building_safety};
+      &power_source,      &building_safety,  &publication_format};
   return kAll;
 }
 

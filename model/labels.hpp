@@ -55,6 +55,7 @@ extern const Enumeration hq_state;            // 未設置 / 連絡室 / 警戒�
 extern const Enumeration activation_level;    // default 配備体制 (configurable per city)
 extern const Enumeration evacuation_level;    // 警戒レベル 3 / 4 / 5
 extern const Enumeration evacuation_action;   // 発令 / 解除
+extern const Enumeration publication_format;  // 第4号様式その1 / その2 / CAP / GeoJSON / CSV
 extern const Enumeration branch_kind;         // 本部 / 総合支所 / 支所 / 出張所
 extern const Enumeration power_source;        // 商用 / 非常用発電 / 蓄電池 / 停止
 extern const Enumeration building_safety;     // 使用可 / 要点検 / 使用不可

@@ -435,6 +435,28 @@ CREATE TABLE drill_messages (
 );
 )sql";
 
+// Schema 8: what was published (第4号様式 第N報, CAP, exports), append-only.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE publications (
+  id TEXT PRIMARY KEY,
+  format TEXT,
+  report_no INTEGER,
+  as_of TEXT,
+  published_at TEXT,
+  published_by TEXT,
+  addressed_to TEXT,
+  file_name TEXT,
+  items INTEGER,
+  digest TEXT,
+  snapshot TEXT,
+  note TEXT,
+  _clk TEXT NOT NULL DEFAULT '{}',
+  _deleted INTEGER NOT NULL DEFAULT 0,
+  _hlc INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX publications_format ON publications(format, report_no);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
@@ -443,6 +465,7 @@ constexpr Migration kMigrations[] = {
     {5, 1, "chronology number index", kV5},
     {6, 1, "quarantined ops index", kV6},
     {7, 1, "drill message cards", kV7},
+    {8, 1, "publication records", kV8},
 };
 
 bool has_meta(Db& db) {

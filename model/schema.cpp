@@ -271,6 +271,21 @@ std::vector<EntitySpec> build_specs() {
                 time("delivered_at", "付与時刻(訓練)", "Delivered (drill time)", true, M::FirstWins),
                 time("answered_at", "対応時刻", "Answered at"), text("answered_by", "対応者", "Answered by"),
                 long_text("response", "対応内容", "Response")}});
+  // What was published, when and by whom (第4号様式 第N報, a CAP alert file, an export):
+  // publishing is an explicit act, never a side effect of an edit. Append-only; `snapshot`
+  // keeps a 第4号様式's figures as issued, so the next one can mark what changed.
+  s.push_back({EntityKind::Publication, "publication", "publications", "発信記録", "Publication", true,
+               {enumf("format", "様式", "Format", enums::publication_format, true, M::FirstWins),
+                integer("report_no", "報数", "Report no.", 1, 1e6, false, M::FirstWins),
+                time("as_of", "時点", "As of", true, M::FirstWins),
+                time("published_at", "発信日時", "Published at", true, M::FirstWins),
+                text("published_by", "発信者", "Published by", true, M::FirstWins),
+                text("addressed_to", "宛先", "Addressed to", false, M::FirstWins),
+                text("file_name", "ファイル", "File", false, M::FirstWins),
+                integer("items", "件数", "Items", 0, 1e9, false, M::FirstWins),
+                text("digest", "内容の要約値", "Content digest", false, M::FirstWins),
+                long_text("snapshot", "発信時の数値", "Figures as issued", M::FirstWins),
+                long_text("note", "備考", "Note", M::FirstWins)}});
   for (EntitySpec& e : s) {
     for (size_t i = 0; i < e.fields.size(); ++i) e.by_name.emplace_back(e.fields[i].name, static_cast<int>(i));
     std::sort(e.by_name.begin(), e.by_name.end());
@@ -328,7 +343,7 @@ std::span<const EntityKind> all_kinds() {
       EntityKind::Incident,     EntityKind::Lifeline,        EntityKind::BranchReport,
       EntityKind::Shelter,      EntityKind::ShelterSupply,   EntityKind::Request,
       EntityKind::Chronology,   EntityKind::EvacuationOrder, EntityKind::OfficeStatus,
-      EntityKind::DrillMessage};
+      EntityKind::DrillMessage, EntityKind::Publication};
   return kKinds;
 }
 

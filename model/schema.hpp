@@ -30,6 +30,7 @@ enum class EntityKind : std::uint8_t {
   EvacuationOrder,  // 避難情報 発令/解除 record; grow-only
   OfficeStatus,     // 自庁舎状況 (power, fuel, comms, staff) per branch
   DrillMessage,     // 状況付与票: a drill's message card to a player (EXERCISE datasets only)
+  Publication,      // 発信記録: a report or export that was issued (第N報, CAP, GeoJSON, CSV); grow-only
 };
 
 enum class FieldType : std::uint8_t {

@@ -1,6 +1,9 @@
 #include "model/store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -81,14 +84,31 @@ Store::Store(StoreOptions options)
       signer_(options.signer),
       digest_(options.digest),
       max_drift_ms_(options.max_clock_drift_ms) {
-  migrate_or_init(options);
-  for (EntityKind k : all_kinds())
-    sql_[k] = KindSql{build_select(spec(k)), build_insert(spec(k)), build_update(spec(k))};
-  load_caches();
-  release_quarantined();
+  // A store keeps its origins' seqs in memory: a second writer on the same file (another
+  // program, a CLI next to a running node) would reuse a seq. Refuse it, clearly.
+  if (options.path != ":memory:") {
+    writer_lock_ = ::open(options.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (writer_lock_ < 0 || ::flock(writer_lock_, LOCK_EX | LOCK_NB) != 0) {
+      if (writer_lock_ >= 0) ::close(writer_lock_);
+      throw StoreError(options.path + " is already open for writing (a running node or console has it): "
+                       "stop that first, or write through it (honbu-node ctl)");
+    }
+  }
+  try {
+    migrate_or_init(options);
+    for (EntityKind k : all_kinds())
+      sql_[k] = KindSql{build_select(spec(k)), build_insert(spec(k)), build_update(spec(k))};
+    load_caches();
+    release_quarantined();
+  } catch (...) {
+    if (writer_lock_ >= 0) ::close(writer_lock_);
+    throw;
+  }
 }
 
-Store::~Store() = default;
+Store::~Store() {
+  if (writer_lock_ >= 0) ::close(writer_lock_);  // releases the flock
+}
 
 void Store::migrate_or_init(const StoreOptions& o) {
   const int version = stored_schema_version(db_);

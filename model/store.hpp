@@ -189,6 +189,7 @@ class Store {
   Op read_op_row(Statement& s) const;
 
   Db db_;
+  int writer_lock_ = -1;  // flock on the database file: one writing Store per file, system-wide
   std::function<TimeMs()> wall_;
   std::function<std::string(std::string_view)> signer_;
   std::function<std::string(std::string_view)> digest_;

@@ -110,6 +110,15 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
           return refuse("branch " + e.node_id + " may write drill messages only addressed to itself");
       }
       return allow();
+
+    case EntityKind::Publication: {
+      // A branch keeps a record of its own exports; the reports upward (第4号様式) and public
+      // alerts (CAP) are HQ's to issue.
+      const auto it = op.fields.find("format");
+      const std::string* format = it == op.fields.end() ? nullptr : as_text(it->second);
+      if (format && (*format == "csv" || *format == "geojson")) return allow();
+      return refuse("only HQ issues 第4号様式 reports and CAP alerts; branch " + e.node_id + " may record CSV and GeoJSON exports");
+    }
   }
   return refuse("unknown kind of entity: refused for branch " + e.node_id);
 }

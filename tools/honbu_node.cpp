@@ -273,12 +273,15 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
           });
           return "ok " + std::to_string(last);
         }).get();
-      } else if (verb == "inject" && w.size() >= 2) {
-        // A drill's inject: written here, as a person at this node would (see model/drill/).
+      } else if ((verb == "inject" || verb == "publish") && w.size() >= 2) {
+        // A drill's inject, or the record of a publication (honbu-report --issue): written here,
+        // as a person at this node would (one writer per database: this process).
         reply = agent.run([&](Store& s) {
           try {
             std::string who;
             const drill::InjectWrite iw = drill::inject_write_from_json(w[1], &who);
+            if (verb == "publish" && iw.kind != EntityKind::Publication) return std::string("error: publish takes a publication");
+            if (verb == "publish" && get<Publication>(s.db(), iw.id)) return "error: " + iw.id + " was already issued";
             const LocalResult r = drill::write_inject(s, iw, who);
             if (!r.ok) return "error: " + describe(r.problems, Lang::En);
             return "ok " + r.op.origin + " " + std::to_string(r.op.seq);

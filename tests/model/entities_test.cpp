@@ -262,6 +262,23 @@ DrillMessage full_drill_message() {
   return m;
 }
 
+Publication full_publication() {
+  Publication p;
+  p.id = "pub-form4_2-3";
+  p.format = "form4_2";
+  p.report_no = 3;
+  p.as_of = Moment{kT};
+  p.published_at = Moment{kT + 120000};
+  p.published_by = "防災課 佐藤";
+  p.addressed_to = "神奈川県災害対策本部";
+  p.file_name = "form4-3.html";
+  p.items = 1;
+  p.digest = "9f86d081884c7d65";
+  p.snapshot = R"({"dead":0,"missing":null})";
+  p.note = "FAXで送付";
+  return p;
+}
+
 // The checks every type must pass: to_fields names exactly the schema's fields, its values are
 // valid and in normal form, and from_fields reads back the same thing.
 template <class T>
@@ -331,6 +348,7 @@ TEST(EntitiesRoundTrip, ChronologyEntry) { check_round_trip(full_chronology()); 
 TEST(EntitiesRoundTrip, EvacuationOrder) { check_round_trip(full_order()); }
 TEST(EntitiesRoundTrip, OfficeStatus) { check_round_trip(full_office()); }
 TEST(EntitiesRoundTrip, DrillMessage) { check_round_trip(full_drill_message()); }
+TEST(EntitiesRoundTrip, Publication) { check_round_trip(full_publication()); }
 
 TEST(EntitiesRoundTrip, IncidentMembersReadBack) {
   const Incident x = full_incident();

@@ -90,6 +90,25 @@ TEST(StoreOpen, RefusesOtherDatasetOrNode) {
   EXPECT_THROW(open_store(dir.file("a.db"), "kita"), StoreError);
 }
 
+TEST(StoreOpen, OneWriterPerFileTheSecondIsToldWhy) {
+  // The store keeps seqs in memory: a second writer (a CLI beside a running node) would reuse
+  // them. It is refused with a message that says what to do; readers are not affected.
+  TempDir dir;
+  auto first = open_store(dir.file("hq.db"), "hq");
+  first->put(EntityKind::Incident, first->new_id(), incident("倒壊"), "t");
+  try {
+    open_store(dir.file("hq.db"), "hq");
+    FAIL() << "a second writer opened the same file";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("already open for writing"), std::string::npos) << e.what();
+  }
+  Db reader(dir.file("hq.db"), OpenMode::ReadOnly);
+  EXPECT_EQ(list_all<Incident>(reader).size(), 1u);
+  first.reset();
+  auto again = open_store(dir.file("hq.db"), "hq");  // the lock went with the first
+  EXPECT_EQ(again->version_vector().at("hq"), 1u);
+}
+
 TEST(StoreOpen, MissingFileWithoutCreateSaysHowToCreate) {
   TempDir dir;
   StoreOptions o;

@@ -88,7 +88,7 @@ TEST(ValidSchema, EveryKindHasASpecWithUniqueFieldNames) {
     }
     EXPECT_EQ(s.field("no_such_field"), nullptr);
   }
-  EXPECT_EQ(all_kinds().size(), 13u);
+  EXPECT_EQ(all_kinds().size(), 14u);
   EXPECT_FALSE(kind_from_name("incidents"));
 }
 

@@ -44,6 +44,8 @@ LocalResult record_publication(Store& s, const PublicationWrite& w, std::string_
 }
 
 std::vector<Publication> publications(Db& db) {
+  // A database of a Honbu before schema 8, opened read-only (not migrated): none issued yet.
+  if (!db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'publications'")->step()) return {};
   std::vector<Publication> v = list_all<Publication>(db);
   std::stable_sort(v.begin(), v.end(), [](const Publication& a, const Publication& b) {
     return (a.published_at ? a.published_at->ms : 0) > (b.published_at ? b.published_at->ms : 0);

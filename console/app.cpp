@@ -60,6 +60,7 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   session_.operator_name = options_.operator_name;
   session_.assets_dir = options_.assets_dir;
   session_.data_dir = options_.data_dir;
+  session_.db_path = options_.db_path;
   session_.keys_path = options_.keys_path;
   session_.prefs = &settings_.values;
   session_.allowlist_path = options_.allowlist_path;

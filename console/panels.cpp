@@ -19,6 +19,7 @@ std::vector<std::unique_ptr<Panel>> make_panels() {
   v.push_back(make_evacuation_panel());
   v.push_back(make_requests_panel());
   v.push_back(make_chronology_panel());
+  v.push_back(make_publish_panel());
   v.push_back(make_sync_panel());
   return v;
 }

@@ -96,6 +96,7 @@ struct Session {
   // Per-panel choices kept between runs (settings.json "values"), e.g. a panel's filter.
   std::map<std::string, std::string>* prefs = nullptr;
   std::string assets_dir, data_dir, keys_path, allowlist_path;
+  std::string db_path;  // this node's database (workers open their own read-only connection)
   drill::DrillEngine* drill = nullptr;  // the drill this trainer's console runs (honbu --drill)
   ReplayHost* replay = nullptr;         // the drill being replayed (honbu --replay), view only
   std::string clock_line;               // under the EXERCISE banner: the drill's clock

@@ -16,6 +16,7 @@ std::unique_ptr<Panel> make_shelters_panel();
 std::unique_ptr<Panel> make_evacuation_panel();
 std::unique_ptr<Panel> make_requests_panel();
 std::unique_ptr<Panel> make_chronology_panel();
+std::unique_ptr<Panel> make_publish_panel();
 std::unique_ptr<Panel> make_sync_panel();
 std::unique_ptr<Panel> make_drill_panel();
 std::unique_ptr<Panel> make_messages_panel();

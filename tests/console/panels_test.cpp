@@ -209,3 +209,24 @@ TEST(ConsolePanels, LanguageAndOpenPanelsSurviveARestart) {
   }
   strings().set_lang(Lang::Ja);
 }
+
+TEST(ConsolePanels, PublishPanelPreviewsForm4AndOnlyHqIssues) {
+  for (const bool hq : {true, false}) {
+    SCOPED_TRACE(hq ? "hq" : "branch");
+    ConsoleNode node(hq ? sync::Role::Hq : sync::Role::Branch, hq ? "hq" : "kita",
+                     hq ? std::vector<std::string>{} : std::vector<std::string>{"kitayama", "uenodai", "sakuragaoka"});
+    Headless h;
+    App app(*node.agent, node.options("publish"), nullptr);
+    settle(h, app);
+    for (int i = 0; i < 5; ++i) h.frame([&] { app.frame(); });
+    // The 第4号様式 preview is drawn (its table of figures), a draft can be saved by anyone,
+    // issuing it (the 第N報 upward) and CAP alerts are HQ's acts only.
+    EXPECT_EQ(offered("publish.form4_issue"), hq);
+    ImGuiWindow* w = ImGui::FindWindowByName((std::string(T("panel.publish")) + "###publish").c_str());
+    ASSERT_NE(w, nullptr);
+    int vertices = 0;
+    for (ImGuiWindow* c : ImGui::GetCurrentContext()->Windows)
+      if (c->RootWindow == w && c->WasActive) vertices += c->DrawList->VtxBuffer.Size;
+    EXPECT_GT(vertices, 3000) << "the preview table of the form's figures";
+  }
+}

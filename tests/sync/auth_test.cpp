@@ -98,6 +98,15 @@ TEST_F(Auth, BranchNeverWritesHqKinds) {
                  "only HQ writes evacuation_order");
 }
 
+TEST_F(Auth, BranchRecordsItsExportsButNeverIssuesReportsOrAlerts) {
+  EXPECT_ALLOWED(kita_writes(EntityKind::Publication, "csv-1", {{"format", "csv"}}));
+  EXPECT_ALLOWED(kita_writes(EntityKind::Publication, "geojson-1", {{"format", "geojson"}}));
+  EXPECT_REFUSED(kita_writes(EntityKind::Publication, "form4-3", {{"format", "form4_2"}, {"report_no", std::int64_t{3}}}),
+                 "only HQ issues");
+  EXPECT_REFUSED(kita_writes(EntityKind::Publication, "cap-1", {{"format", "cap"}}), "only HQ issues");
+  EXPECT_REFUSED(kita_writes(EntityKind::Publication, "x", {}), "only HQ issues");
+}
+
 TEST_F(Auth, BranchNeverDeletes) {
   EXPECT_REFUSED(kita_writes(EntityKind::Incident, "i1", {}, OpType::Delete), "may not delete");
   EXPECT_REFUSED(kita_writes(EntityKind::Request, "r1", {}, OpType::Delete), "may not delete");

@@ -61,6 +61,7 @@ namespace {
 const std::string kNodeTool = HONBU_NODE_TOOL;
 const std::string kKeysTool = HONBU_KEYS_TOOL;
 const std::string kDbTool = HONBU_DB_TOOL;
+const std::string kReportTool = HONBU_REPORT_TOOL;
 
 long long ms_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -559,6 +560,37 @@ class HonbuNode : public ::testing::Test {
 class HonbuNodeNetns : public HonbuNode {};
 
 }  // namespace
+
+// One writer per database: beside a running node, honbu-report issues a 第4号様式 through the
+// node's control socket (the node writes the record), and an import is refused, saying why.
+TEST_F(HonbuNode, ReportIssuedBesideARunningNodeGoesThroughIt) {
+  ASSERT_NO_FATAL_FAILURE(make_keys({{"hq", "hq"}}));
+  Node& hq = add_node("hq", "hq", {"--listen", "tcp://127.0.0.1:*"});
+  ASSERT_NO_FATAL_FAILURE(start(hq));
+  const std::string db = status(hq).value("db", "");
+  ASSERT_FALSE(db.empty());
+  const std::string out = tmp_.file("reports");
+  const Outcome issued = run({kReportTool, "--lang", "en", "4goyoshiki", "--db", db, "--out", out, "--issue", "--operator",
+                              "佐藤", "--to", "神奈川県"});
+  EXPECT_EQ(issued.status, 0) << issued.out;
+  EXPECT_NE(issued.out.find("recorded as issued: No. 1"), std::string::npos) << issued.out;
+  const Outcome again = run({kReportTool, "--lang", "en", "4goyoshiki", "--db", db, "--out", out, "--issue", "--operator",
+                             "佐藤", "--to", "神奈川県"});
+  EXPECT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("No. 2"), std::string::npos) << again.out;
+  const Outcome listed = run({kReportTool, "--lang", "en", "publications", "--db", db});
+  EXPECT_NE(listed.out.find("No. 1"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("No. 2"), std::string::npos) << listed.out;
+  // The node wrote them: its own op count went up, and its database is still sound.
+  EXPECT_GE(vector_of(status(hq), "hq"), 2u) << status(hq).dump();
+  std::ofstream(tmp_.file("s.csv")) << "id,name\nsh-1,テスト避難所\n";
+  const Outcome imp = run({kReportTool, "--lang", "en", "import-csv", "--db", db, "--table", "shelters", tmp_.file("s.csv")});
+  EXPECT_NE(imp.status, 0) << imp.out;
+  EXPECT_NE(imp.out.find("running node"), std::string::npos) << imp.out;
+  ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
+  expect_verify_ok(db);
+  skip_if_bugs();
+}
 
 TEST_F(HonbuNode, ProcessesConvergeThroughALinkControlPartition) {
   ASSERT_NO_FATAL_FAILURE(make_keys({{"hq", "hq"}, {"kita", "branch"}, {"minami", "branch"}}));

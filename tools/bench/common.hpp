@@ -24,6 +24,7 @@ double raw_rtt_p50_us(int n);
 int bench_store(const std::string& dir, double scale, const std::string& only, bool keep);
 int bench_sync(const std::string& dir, double scale, const std::string& only);
 int bench_ui(const std::string& dir, double scale, const std::string& assets_dir);
+int bench_export(const std::string& dir, double scale, const std::string& assets_dir);
 int bench_drill(const std::string& dir, const std::string& scenario, int runs);
 int bench_ui_startup(const std::string& db, const std::string& dir, const std::string& assets_dir, int expect);
 

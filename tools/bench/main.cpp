@@ -4,6 +4,7 @@
 //   honbu-bench sync  [--scale F] [--only PART] [--dir D]
 //   honbu-bench ui    [--scale F] [--dir D]
 //   honbu-bench drill [--scenario FILE] [--runs N] [--dir D]
+//   honbu-bench export [--scale F] [--dir D]
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -47,11 +48,16 @@ int main(int argc, char** argv) {
   drill_cmd->add_option("--scenario", scenario, "scenario file (default: the 首都直下 earthquake)");
   drill_cmd->add_option("--runs", runs, "how many times to play it")->check(CLI::Range(1, 20));
   drill_cmd->add_option("--dir", dir, "scratch directory");
+  auto* export_cmd = app.add_subcommand("export", "第4号様式, CSV, GeoJSON, CAP: the time behind each button of 発信・出力");
+  double export_scale = 1.0;
+  export_cmd->add_option("--scale", export_scale, "fraction of the 100,000 incidents");
+  export_cmd->add_option("--dir", dir, "scratch directory");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*store) return bench_store(dir, scale, only, keep);
     if (*sync_cmd) return bench_sync(dir, sync_scale, sync_only);
     if (*drill_cmd) return bench_drill(dir, scenario, runs);
+    if (*export_cmd) return bench_export(dir, export_scale, std::string(HONBU_SOURCE_DIR) + "/assets");
     if (*ui_cmd) return startup_db.empty() ? bench_ui(dir, ui_scale, assets) : bench_ui_startup(startup_db, dir, assets, expect);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-bench: %s\n", e.what());

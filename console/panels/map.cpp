@@ -159,7 +159,12 @@ class MapPanel : public Panel {
         pts.reserve(ring.size());
         for (const LonLat& p : ring) pts.push_back(to_screen(p.lon, p.lat));
         const std::vector<ImVec2> tris = triangulate(pts);
+        // Without anti-aliased fill: each triangle's fringe would overlap its neighbour's and
+        // draw the triangulation as faint seams across the translucent area.
+        const ImDrawListFlags flags = dl->Flags;
+        dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
         for (size_t i = 0; i + 2 < tris.size(); i += 3) dl->AddTriangleFilled(tris[i], tris[i + 1], tris[i + 2], fill);
+        dl->Flags = flags;
         dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), mine ? IM_COL32(255, 255, 255, 200) : IM_COL32(160, 160, 160, 120),
                         ImDrawFlags_Closed, mine ? 2.0f : 1.0f);
       }

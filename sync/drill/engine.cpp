@@ -319,15 +319,9 @@ bool DrillEngine::wait_finished(std::chrono::milliseconds timeout) {
 }
 
 EngineStatus DrillEngine::status() const {
+  EngineStatus s = clock();
   std::lock_guard lock(mu_);
-  EngineStatus s;
-  s.now = started_ ? sim_now_locked() : 0;
-  s.speed = speed_;
-  s.paused = paused_;
-  s.finished = finished_;
-  s.started = started_;
   s.injects = schedule_;
-  s.last_error = last_error_;
   return s;
 }
 

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "model/form4.hpp"
+#include "model/schema.hpp"
+#include "model/time.hpp"
+
 namespace honbu::bench {
 
 double ms_since(Clock::time_point t0) {
@@ -33,5 +37,21 @@ std::unique_ptr<Store> fresh_store(const std::string& path, const std::string& n
 const char* kStatuses[] = {"received", "in_progress", "done", "cancelled"};
 const char* kPriorities[] = {"life", "high", "medium", "low"};
 const char* kCategories[] = {"building", "fire", "landslide", "road", "lifeline", "rescue"};
+
+void fill_branch_reports(Store& s, int branches, int reports, TimeMs now, std::mt19937_64& rng) {
+  s.batch([&] {
+    for (int b = 0; b < branches; ++b) {
+      const std::string branch = "b" + std::to_string(b);
+      s.put(EntityKind::Branch, branch, {{"name", "支所" + std::to_string(b)}, {"branch_kind", "branch"}}, "bench");
+      for (int r = 1; r <= reports; ++r) {
+        Fields f{{"branch_id", branch}, {"report_no", std::int64_t{r}},
+                 {"as_of", format_iso_jst(now - (reports - r) * 600'000)}, {"report_type", "preliminary"}, {"reporter", "bench"}};
+        for (const Form4Field& ff : form4_fields())
+          if (rng() % 4) f[std::string(ff.key)] = ff.hectares ? Value{1.5} : Value{static_cast<std::int64_t>(rng() % 50)};
+        s.put(EntityKind::BranchReport, branch_report_id(branch, r), f, "bench");
+      }
+    }
+  });
+}
 
 }  // namespace honbu::bench

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ double ms_since(Clock::time_point t0);
 double percentile(std::vector<double> v, double p);  // p in 0..100
 void remove_db(const std::string& path);              // the file and its -wal / -shm
 std::unique_ptr<Store> fresh_store(const std::string& path, const std::string& node);
+// `branches` offices ("b0"...) with `reports` 第N報 each, ten minutes apart up to `now`,
+// three quarters of the 第4号様式 items filled in (the rest 未確認).
+void fill_branch_reports(Store& s, int branches, int reports, TimeMs now, std::mt19937_64& rng);
 
 // Baseline: raw ZeroMQ DEALER/ROUTER over CURVE on loopback, round trip p50 (µs).
 double raw_rtt_p50_us(int n);

@@ -69,19 +69,7 @@ int bench_export(const std::string& dir, double scale, const std::string& assets
                 {"lon", 139.62 + (k % 97) * 0.0001}, {"trapped", std::int64_t{k % 3}}},
                "bench");
     });
-  s->batch([&] {
-    for (int b = 0; b < 50; ++b) {
-      const std::string branch = "b" + std::to_string(b);
-      s->put(EntityKind::Branch, branch, {{"name", "支所" + std::to_string(b)}, {"branch_kind", "branch"}}, "bench");
-      for (int r = 1; r <= 20; ++r) {
-        Fields f{{"branch_id", branch}, {"report_no", std::int64_t{r}}, {"as_of", format_iso_jst(now - (20 - r) * 600'000)},
-                 {"report_type", "preliminary"}, {"reporter", "bench"}};
-        for (const Form4Field& ff : form4_fields())
-          if (rng() % 4) f[std::string(ff.key)] = ff.hectares ? Value{1.5} : Value{static_cast<std::int64_t>(rng() % 50)};
-        s->put(EntityKind::BranchReport, branch_report_id(branch, r), f, "bench");
-      }
-    }
-  });
+  fill_branch_reports(*s, 50, 20, now, rng);
   s.reset();
   std::printf("honbu-bench export: %d incidents, 54 offices (50 × 20 reports), the demo city\n", n);
   const double raw = raw_rows_per_s(path, 5);

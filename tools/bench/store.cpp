@@ -222,19 +222,7 @@ int bench_store(const std::string& dir, double scale, const std::string& only, b
   // [5] latest-report totals over 50 branches x 20 reports
   if (want("reports")) {
     auto s = fresh_store(dir + "/bench-reports.db", "r");
-    s->batch([&] {
-      for (int b = 0; b < 50; ++b) {
-        const std::string branch = "b" + std::to_string(b);
-        s->put(EntityKind::Branch, branch, {{"name", "支所" + std::to_string(b)}, {"branch_kind", "branch"}}, "bench");
-        for (int r = 1; r <= 20; ++r) {
-          Fields f{{"branch_id", branch}, {"report_no", std::int64_t{r}}, {"as_of", format_iso_jst(now - (20 - r) * 600'000)},
-                   {"report_type", "preliminary"}, {"reporter", "bench"}};
-          for (const Form4Field& ff : form4_fields())
-            if (rng() % 4) f[std::string(ff.key)] = ff.hectares ? Value{1.5} : Value{static_cast<std::int64_t>(rng() % 50)};
-          s->put(EntityKind::BranchReport, branch_report_id(branch, r), f, "bench");
-        }
-      }
-    });
+    fill_branch_reports(*s, 50, 20, now, rng);
     std::vector<double> lat;
     for (int i = 0; i < 50; ++i) {
       const auto t0 = Clock::now();

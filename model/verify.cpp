@@ -22,11 +22,16 @@ void remove_db_files(const std::string& path) {
 
 VerifyReport verify_store(const std::string& path,
                           const std::function<void(std::int64_t, std::int64_t)>& progress) {
-  VerifyReport r;
   StoreOptions o;
   o.path = path;
   o.create_if_missing = false;
   auto live = Store::open(o);
+  return verify_store(*live, progress);
+}
+
+VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  VerifyReport r;
+  Store* live = &store;
   Db& db = live->db();
 
   {

@@ -9,6 +9,8 @@
 
 namespace honbu {
 
+class Store;
+
 struct VerifyReport {
   bool ok = false;
   std::string integrity;  // "ok" or SQLite's findings
@@ -17,8 +19,10 @@ struct VerifyReport {
   std::vector<std::string> problems;  // each a sentence naming what is wrong
 };
 
-// progress(done, total) is called every few thousand ops during the replay.
+// progress(done, total) is called every few thousand ops during the replay. Opens the file as
+// its store (refused while a node has it open: verify a stopped node, or pass its Store).
 VerifyReport verify_store(const std::string& path,
                           const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+VerifyReport verify_store(Store& live, const std::function<void(std::int64_t, std::int64_t)>& progress = {});
 
 }  // namespace honbu

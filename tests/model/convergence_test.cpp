@@ -128,7 +128,7 @@ class Case {
     check_converged();
     check_merge_rules(*nodes_[static_cast<size_t>(pick(size()))]->store);
     if (pick(20) == 0) {  // replaying the log gives the same state (slow: a few cases only)
-      const VerifyReport v = verify_store(nodes_[0]->store->path());
+      const VerifyReport v = verify_store(*nodes_[0]->store);
       EXPECT_TRUE(v.ok) << (v.problems.empty() ? "" : v.problems[0]);
       ++cov_.verified;
     }

@@ -30,7 +30,7 @@ TEST(LabelCatalogue, AllListsEveryEnumerationOnceWithUniqueNames) {
     EXPECT_TRUE(names.insert(e->name).second) << "duplicate name " << e->name;
     EXPECT_TRUE(is_ascii_code(e->name)) << e->name;
   }
-  EXPECT_EQ(enums::all().size(), 26u);  // every extern in labels.hpp
+  EXPECT_EQ(enums::all().size(), 27u);  // every extern in labels.hpp
   for (const Enumeration* e : {&enums::incident_category, &enums::channel, &enums::verification,
                                &enums::priority, &enums::incident_status, &enums::lifeline_type,
                                &enums::lifeline_status, &enums::report_type, &enums::shelter_type,

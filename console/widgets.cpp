@@ -9,7 +9,9 @@
 
 namespace honbu::console {
 
-ImVec4 to_vec4(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
+ImVec4 to_vec4(ImU32 c) {
+  return ImGui::ColorConvertU32ToFloat4(c);
+}
 
 const char* label(const Enumeration& e, std::string_view code) {
   const Label* l = e.find(code);
@@ -17,7 +19,9 @@ const char* label(const Enumeration& e, std::string_view code) {
   return (ui_lang() == Lang::Ja ? l->ja : l->en).data();  // string_views into static tables
 }
 
-std::string label_s(const Enumeration& e, std::string_view code) { return std::string(e.text(code, ui_lang())); }
+std::string label_s(const Enumeration& e, std::string_view code) {
+  return std::string(e.text(code, ui_lang()));
+}
 
 bool enum_combo(const char* id, const Enumeration& e, std::string& code, bool allow_empty) {
   bool changed = false;
@@ -107,7 +111,9 @@ void tri_total_text(const TriTotal& t, bool hectares) {
 namespace {
 bool g_wareki = false;
 }
-void set_wareki(bool on) { g_wareki = on; }
+void set_wareki(bool on) {
+  g_wareki = on;
+}
 
 std::string stamp(std::optional<TimeMs> t) {
   if (!t) return T("common.time_unknown");
@@ -115,12 +121,15 @@ std::string stamp(std::optional<TimeMs> t) {
     // 「令和8年12月2日 3時21分現在」: the era date, then the time of the usual stamp.
     const std::string s = format_as_of_ja(*t);
     const size_t day = s.find("日");
-    return format_wareki(*t) + " " + (day == std::string::npos ? s : s.substr(day + std::string("日").size()));
+    return format_wareki(*t) + " " +
+           (day == std::string::npos ? s : s.substr(day + std::string("日").size()));
   }
   return ui_lang() == Lang::Ja ? format_as_of_ja(*t) : format_as_of_en(*t);
 }
 
-std::string hhmm(std::optional<TimeMs> t) { return t ? format_hhmm_jst(*t) : std::string("--:--"); }
+std::string hhmm(std::optional<TimeMs> t) {
+  return t ? format_hhmm_jst(*t) : std::string("--:--");
+}
 
 void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min) {
   if (!at) {
@@ -142,6 +151,44 @@ ImU32 lifeline_color(std::string_view status) {
   if (status == "restoring") return colors::kOrange;
   if (status == "collecting") return colors::kBlue;
   return colors::kGrey;  // unknown / not reported
+}
+
+void lifeline_table(
+    const char* id, const Session& s, const LifelineMatrix& m, ImGuiTableFlags flags, ImVec2 size,
+    const std::function<void(const Area&, const std::string& type, const LifelineStatus*)>& cell) {
+  if (!ImGui::BeginTable(id, static_cast<int>(m.types.size()) + 1, flags, size)) return;
+  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupColumn(T("dash.area"));
+  for (const std::string& t : m.types) ImGui::TableSetupColumn(label(enums::lifeline_type, t));
+  ImGui::TableHeadersRow();
+  for (const Area& a : m.areas) {
+    if (!s.in_my_areas(a.id)) continue;
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(a.name.empty() ? a.id.c_str() : a.name.c_str());
+    for (const std::string& t : m.types) {
+      ImGui::TableNextColumn();
+      const LifelineStatus* c = m.cell(a.id, t);
+      if (c)
+        ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg,
+                               (lifeline_color(c->status) & 0x00FFFFFF) | 0x60000000);
+      cell(a, t, c);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void lifeline_tooltip(const Area& a, const std::string& type, const LifelineStatus& c) {
+  ImGui::BeginTooltip();
+  ImGui::Text("%s / %s", a.name.c_str(), label(enums::lifeline_type, type));
+  ImGui::Text("%s: %s   %s: %s", T("lifeline.affected"), c.affected.display(ui_lang()).c_str(),
+              T("lifeline.peak"), c.peak_affected.display(ui_lang()).c_str());
+  ImGui::Text("%s (%s)", stamp(c.as_of ? std::optional(c.as_of->ms) : std::nullopt).c_str(),
+              c.source.c_str());
+  if (!c.restoration_estimate.empty())
+    ImGui::Text("%s: %s%s", T("lifeline.estimate"), c.restoration_estimate.c_str(),
+                c.estimate_publishable ? "" : T("lifeline.not_publishable"));
+  ImGui::EndTooltip();
 }
 
 ImU32 priority_color(std::string_view p) {
@@ -168,12 +215,14 @@ void banner(ImU32 color, const std::string& text) {
 void session_banners(const Session& s) {
   // In a drill the banner carries its clock: everyone works on the scenario's time.
   if (s.exercise && !s.clock_line.empty())
-    banner(colors::kExercise, std::string(T("banner.exercise_short")) + "  " + s.clock_line + "  / " + T("banner.exercise_note"));
+    banner(colors::kExercise, std::string(T("banner.exercise_short")) + "  " + s.clock_line +
+                                  "  / " + T("banner.exercise_note"));
   else if (s.exercise)
     banner(colors::kExercise, std::string(T("banner.exercise")) + "  (" + s.dataset + ")");
   std::string lost;
   for (const auto& p : s.status.peers)
-    if (p.state == sync::PeerState::Lost || p.partitioned) lost += (lost.empty() ? "" : ", ") + p.node_id;
+    if (p.state == sync::PeerState::Lost || p.partitioned)
+      lost += (lost.empty() ? "" : ", ") + p.node_id;
   if (!lost.empty()) banner(colors::kRed, std::string(T("banner.partition")) + ": " + lost);
 }
 
@@ -187,8 +236,12 @@ std::vector<std::string>& offered() {
 namespace {
 bool g_read_only = false;
 }  // namespace
-void set_read_only(bool on) { g_read_only = on; }
-bool read_only() { return g_read_only; }
+void set_read_only(bool on) {
+  g_read_only = on;
+}
+bool read_only() {
+  return g_read_only;
+}
 
 bool action_button(const char* id, const char* text, bool small) {
   if (g_read_only) return false;  // a replay: no actions at all (hidden, not disabled)
@@ -196,11 +249,16 @@ bool action_button(const char* id, const char* text, bool small) {
   const std::string lbl = std::string(text) + "##" + id;
   return small ? ImGui::SmallButton(lbl.c_str()) : ImGui::Button(lbl.c_str());
 }
-const std::vector<std::string>& actions_offered() { return offered(); }
-void begin_actions_frame() { offered().clear(); }
+const std::vector<std::string>& actions_offered() {
+  return offered();
+}
+void begin_actions_frame() {
+  offered().clear();
+}
 
 void problems_box(const std::vector<Problem>& problems) {
-  for (const Problem& p : problems) ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
+  for (const Problem& p : problems)
+    ImGui::TextColored(to_vec4(colors::kRed), "⚠ %s", p.message(ui_lang()).c_str());
 }
 
 void help_marker(const char* text) {
@@ -215,7 +273,9 @@ void help_marker(const char* text) {
   }
 }
 
-bool ctrl_pressed(int key) { return ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(key, false); }
+bool ctrl_pressed(int key) {
+  return ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(key, false);
+}
 
 bool enter_pressed() {
   return ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false) ||

@@ -4,6 +4,7 @@
 
 #include <imgui.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "console/session.hpp"
 #include "model/form4.hpp"
 #include "model/labels.hpp"
+#include "model/queries.hpp"
 #include "model/validation.hpp"
 #include "model/value.hpp"
 
@@ -51,6 +53,12 @@ void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min
 std::string hhmm(std::optional<TimeMs> t);
 
 ImU32 lifeline_color(std::string_view status);
+// The lifeline matrix (dashboard, lifelines panel): a row per area of this office, a column
+// per type, each reported cell tinted by its status; `cell` draws a cell's content (nullptr:
+// never reported). lifeline_tooltip() is the hover text of a reported cell.
+void lifeline_table(const char* id, const Session& s, const LifelineMatrix& m, ImGuiTableFlags flags, ImVec2 size,
+                    const std::function<void(const Area&, const std::string& type, const LifelineStatus*)>& cell);
+void lifeline_tooltip(const Area& a, const std::string& type, const LifelineStatus& c);
 ImU32 priority_color(std::string_view priority);
 
 // Coloured banners across the window's width.

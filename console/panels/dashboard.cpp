@@ -80,9 +80,12 @@ class Dashboard : public Panel {
       return;
     }
     const HqState& h = *d.hq;
-    const ImU32 c = h.state == "countermeasures" ? colors::kRed : h.state == "alert" ? colors::kOrange : colors::kBlue;
-    ImGui::TextColored(to_vec4(c), "%s %s", label(enums::hq_state, h.state),
-                       h.activation_level.empty() ? "" : label(enums::activation_level, h.activation_level));
+    const ImU32 c = h.state == "countermeasures" ? colors::kRed
+                    : h.state == "alert"         ? colors::kOrange
+                                                 : colors::kBlue;
+    ImGui::TextColored(
+        to_vec4(c), "%s %s", label(enums::hq_state, h.state),
+        h.activation_level.empty() ? "" : label(enums::activation_level, h.activation_level));
     ImGui::SameLine();
     ImGui::Text("  %s  %s", h.disaster_name.c_str(), h.municipality.c_str());
     if (h.occurred_at) {
@@ -91,7 +94,8 @@ class Dashboard : public Panel {
     }
     if (d.open_conflicts) {
       ImGui::SameLine();
-      ImGui::TextColored(to_vec4(colors::kOrange), "  %s %zu", T("dash.conflicts"), d.open_conflicts);
+      ImGui::TextColored(to_vec4(colors::kOrange), "  %s %zu", T("dash.conflicts"),
+                         d.open_conflicts);
     }
   }
 
@@ -101,7 +105,8 @@ class Dashboard : public Panel {
     if (!hq_form_.active()) {
       if (action_button("hq_state.edit", T("dash.change_hq_state"), true)) {
         s.reader->request<std::optional<EntityState>>(
-            "dashboard.hq", [](Db& db) { return load_state(db, EntityKind::HqState, std::string(kHqStateId)); },
+            "dashboard.hq",
+            [](Db& db) { return load_state(db, EntityKind::HqState, std::string(kHqStateId)); },
             [this](std::optional<EntityState> st) {
               if (st)
                 hq_form_.start_edit(std::string(kHqStateId), *st);
@@ -113,7 +118,8 @@ class Dashboard : public Panel {
     }
     ImGui::NewLine();
     ImGui::BeginChild("hqform", ImVec2(0, ImGui::GetFontSize() * 12), true);
-    if (hq_form_.draw(s, {"state", "activation_level", "established_at", "dissolved_at", "disaster_name", "occurred_at", "note"}))
+    if (hq_form_.draw(s, {"state", "activation_level", "established_at", "dissolved_at",
+                          "disaster_name", "occurred_at", "note"}))
       hq_form_.save(s);
     ImGui::EndChild();
   }
@@ -121,8 +127,11 @@ class Dashboard : public Panel {
   void form4_blocks_table(const DashboardData& d) {
     ImGui::TextUnformatted(T("dash.form4_title"));
     help_marker(T("dash.form4_help"));
-    if (!ImGui::BeginTable("form4", 2, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) return;
-    ImGui::TableSetupColumn(T("dash.block"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 5.5f);
+    if (!ImGui::BeginTable("form4", 2,
+                           ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp))
+      return;
+    ImGui::TableSetupColumn(T("dash.block"), ImGuiTableColumnFlags_WidthFixed,
+                            ImGui::GetFontSize() * 5.5f);
     ImGui::TableSetupColumn(T("dash.figures"), ImGuiTableColumnFlags_WidthStretch);
     for (const Form4BlockText& b : form4_block_texts(d.totals, ui_lang())) {
       ImGui::TableNextRow();
@@ -141,7 +150,8 @@ class Dashboard : public Panel {
 
   void freshness_table(Session& s, const DashboardData& d) {
     ImGui::TextUnformatted(T("dash.freshness_title"));
-    if (!ImGui::BeginTable("fresh", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg)) return;
+    if (!ImGui::BeginTable("fresh", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg))
+      return;
     ImGui::TableSetupColumn(T("dash.branch"));
     ImGui::TableSetupColumn(T("dash.latest_report"));
     ImGui::TableSetupColumn(T("dash.report_age"));
@@ -160,7 +170,8 @@ class Dashboard : public Panel {
         ImGui::TextUnformatted(name.c_str());
       ImGui::TableNextColumn();
       if (f.latest_report_no > 0) {
-        ImGui::Text(ui_lang() == Lang::Ja ? "第%lld報" : "No. %lld", static_cast<long long>(f.latest_report_no));
+        ImGui::Text(ui_lang() == Lang::Ja ? "第%lld報" : "No. %lld",
+                    static_cast<long long>(f.latest_report_no));
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", stamp(f.latest_as_of).c_str());
       } else {
         ImGui::TextColored(to_vec4(colors::kRed), "%s", T("common.never_reported"));
@@ -205,8 +216,8 @@ class Dashboard : public Panel {
     int n = 0;
     for (const ResourceRequest& r : d.requests) {
       if (n++ >= 5) break;
-      ImGui::BulletText("%s  [%s] %s", label(enums::request_status, r.status), label(enums::priority, r.priority),
-                        r.title.c_str());
+      ImGui::BulletText("%s  [%s] %s", label(enums::request_status, r.status),
+                        label(enums::priority, r.priority), r.title.c_str());
     }
   }
 
@@ -218,48 +229,22 @@ class Dashboard : public Panel {
       ImGui::TextDisabled("%s", T("common.no_data"));
       return;
     }
-    const int cols = static_cast<int>(m.types.size()) + 1;
-    if (!ImGui::BeginTable("lifelines", cols, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame |
-                                                  ImGuiTableFlags_ScrollY,
-                           ImVec2(0, ImGui::GetContentRegionAvail().y)))
-      return;
-    ImGui::TableSetupScrollFreeze(1, 1);
-    ImGui::TableSetupColumn(T("dash.area"));
-    for (const std::string& t : m.types) ImGui::TableSetupColumn(label(enums::lifeline_type, t));
-    ImGui::TableHeadersRow();
-    for (const Area& a : m.areas) {
-      if (!s.in_my_areas(a.id)) continue;
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(a.name.empty() ? a.id.c_str() : a.name.c_str());
-      for (const std::string& t : m.types) {
-        ImGui::TableNextColumn();
-        const LifelineStatus* c = m.cell(a.id, t);
-        if (!c) {
-          ImGui::TextDisabled("%s", T("common.unknown"));
-          continue;
-        }
-        ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, (lifeline_color(c->status) & 0x00FFFFFF) | 0x60000000);
-        ImGui::TextUnformatted(label(enums::lifeline_status, c->status));
-        if (c->affected.known()) {
-          ImGui::SameLine();
-          ImGui::Text("%lld", static_cast<long long>(c->affected.value()));
-        }
-        if (ImGui::IsItemHovered()) {
-          ImGui::BeginTooltip();
-          ImGui::Text("%s / %s", a.name.c_str(), label(enums::lifeline_type, t));
-          ImGui::Text("%s: %s", T("lifeline.affected"), c->affected.display(ui_lang()).c_str());
-          ImGui::Text("%s: %s", T("lifeline.peak"), c->peak_affected.display(ui_lang()).c_str());
-          ImGui::Text("%s (%s)", stamp(c->as_of ? std::optional(c->as_of->ms) : std::nullopt).c_str(),
-                      c->source.c_str());
-          if (!c->restoration_estimate.empty())
-            ImGui::Text("%s: %s%s", T("lifeline.estimate"), c->restoration_estimate.c_str(),
-                        c->estimate_publishable ? "" : T("lifeline.not_publishable"));
-          ImGui::EndTooltip();
-        }
-      }
-    }
-    ImGui::EndTable();
+    lifeline_table(
+        "lifelines", s, m,
+        ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_ScrollY,
+        ImVec2(0, ImGui::GetContentRegionAvail().y),
+        [](const Area& a, const std::string& t, const LifelineStatus* c) {
+          if (!c) {
+            ImGui::TextDisabled("%s", T("common.unknown"));
+            return;
+          }
+          ImGui::TextUnformatted(label(enums::lifeline_status, c->status));
+          if (c->affected.known()) {
+            ImGui::SameLine();
+            ImGui::Text("%lld", static_cast<long long>(c->affected.value()));
+          }
+          if (ImGui::IsItemHovered()) lifeline_tooltip(a, t, *c);
+        });
   }
 
   std::shared_ptr<const DashboardData> data_;
@@ -268,6 +253,8 @@ class Dashboard : public Panel {
 
 }  // namespace
 
-std::unique_ptr<Panel> make_dashboard_panel() { return std::make_unique<Dashboard>(); }
+std::unique_ptr<Panel> make_dashboard_panel() {
+  return std::make_unique<Dashboard>();
+}
 
 }  // namespace honbu::console

@@ -22,7 +22,8 @@ class Lifelines : public Panel {
   void on_changes(Session& s, const ChangeSet& c) override {
     if (c.has(EntityKind::Lifeline) || c.has(EntityKind::Area))
       s.reader->request<std::shared_ptr<const LifelineMatrix>>(
-          "lifelines", [](Db& db) { return std::make_shared<const LifelineMatrix>(lifeline_matrix(db)); },
+          "lifelines",
+          [](Db& db) { return std::make_shared<const LifelineMatrix>(lifeline_matrix(db)); },
           [this, &s](std::shared_ptr<const LifelineMatrix> m) {
             data_ = std::move(m);
             form_.refresh(s);
@@ -41,9 +42,10 @@ class Lifelines : public Panel {
     if (form_.active()) {
       ImGui::SameLine();
       ImGui::BeginChild("form", ImVec2(0, 0), true);
-      ImGui::Text("%s / %s", s.master->area_name(area_).c_str(), label(enums::lifeline_type, type_));
-      if (form_.draw(s, {"status", "affected", "as_of", "source", "peak_affected", "peak_at", "restoration_estimate",
-                         "estimate_publishable", "note"}))
+      ImGui::Text("%s / %s", s.master->area_name(area_).c_str(),
+                  label(enums::lifeline_type, type_));
+      if (form_.draw(s, {"status", "affected", "as_of", "source", "peak_affected", "peak_at",
+                         "restoration_estimate", "estimate_publishable", "note"}))
         form_.save(s);
       ImGui::EndChild();
     }
@@ -53,57 +55,37 @@ class Lifelines : public Panel {
   void matrix(Session& s) {
     const LifelineMatrix& m = *data_;
     ImGui::TextDisabled("%s", T("lifeline.click_to_edit"));
-    const int cols = static_cast<int>(m.types.size()) + 1;
-    if (!ImGui::BeginTable("m", cols, ImGuiTableFlags_Borders | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
-                                          ImGuiTableFlags_SizingFixedFit))
-      return;
-    ImGui::TableSetupScrollFreeze(1, 1);
-    ImGui::TableSetupColumn(T("dash.area"));
-    for (const std::string& t : m.types) ImGui::TableSetupColumn(label(enums::lifeline_type, t));
-    ImGui::TableHeadersRow();
-    for (const Area& a : m.areas) {
-      if (!s.in_my_areas(a.id)) continue;
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(a.name.empty() ? a.id.c_str() : a.name.c_str());
-      for (const std::string& t : m.types) {
-        ImGui::TableNextColumn();
-        const LifelineStatus* c = m.cell(a.id, t);
-        ImGui::PushID((a.id + "/" + t).c_str());
-        std::string text;
-        if (c) {
-          ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, (lifeline_color(c->status) & 0x00FFFFFF) | 0x60000000);
-          text = label_s(enums::lifeline_status, c->status);
-          if (c->affected.known()) text += " " + std::to_string(c->affected.value());
-          text += "\n" + (c->as_of ? hhmm(c->as_of->ms) : std::string("--:--")) + " " + c->source;
-        } else {
-          text = std::string(T("common.unknown")) + "\n ";
-        }
-        if (ImGui::Selectable(text.c_str(), form_.active() && form_.id() == lifeline_id(a.id, t), 0,
-                              ImVec2(ImGui::GetFontSize() * 9, 0)))
-          edit(s, a.id, t, c);
-        if (c && ImGui::IsItemHovered()) {
-          ImGui::BeginTooltip();
-          ImGui::Text("%s: %s   %s: %s", T("lifeline.affected"), c->affected.display(ui_lang()).c_str(), T("lifeline.peak"),
-                      c->peak_affected.display(ui_lang()).c_str());
-          ImGui::Text("%s  %s", stamp(c->as_of ? std::optional(c->as_of->ms) : std::nullopt).c_str(), c->source.c_str());
-          if (!c->restoration_estimate.empty())
-            ImGui::Text("%s: %s%s", T("lifeline.estimate"), c->restoration_estimate.c_str(),
-                        c->estimate_publishable ? "" : T("lifeline.not_publishable"));
-          ImGui::EndTooltip();
-        }
-        ImGui::PopID();
-      }
-    }
-    ImGui::EndTable();
+    lifeline_table(
+        "m", s, m,
+        ImGuiTableFlags_Borders | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+            ImGuiTableFlags_SizingFixedFit,
+        ImVec2(0, 0), [&](const Area& a, const std::string& t, const LifelineStatus* c) {
+          ImGui::PushID((a.id + "/" + t).c_str());
+          std::string text;
+          if (c) {
+            text = label_s(enums::lifeline_status, c->status);
+            if (c->affected.known()) text += " " + std::to_string(c->affected.value());
+            text += "\n" + (c->as_of ? hhmm(c->as_of->ms) : std::string("--:--")) + " " + c->source;
+          } else {
+            text = std::string(T("common.unknown")) + "\n ";
+          }
+          if (ImGui::Selectable(text.c_str(), form_.active() && form_.id() == lifeline_id(a.id, t),
+                                0, ImVec2(ImGui::GetFontSize() * 9, 0)))
+            edit(s, a.id, t, c);
+          if (c && ImGui::IsItemHovered()) lifeline_tooltip(a, t, *c);
+          ImGui::PopID();
+        });
   }
 
-  void edit(Session& s, const std::string& area, const std::string& type, const LifelineStatus* current) {
+  void edit(Session& s, const std::string& area, const std::string& type,
+            const LifelineStatus* current) {
     area_ = area;
     type_ = type;
     const std::string id = lifeline_id(area, type);
     if (!current) {
-      form_.start_new(id, {{"area_id", area}, {"lifeline_type", type}, {"as_of", format_iso_jst(s.now)},
+      form_.start_new(id, {{"area_id", area},
+                           {"lifeline_type", type},
+                           {"as_of", format_iso_jst(s.now)},
                            {"status", std::string("collecting")}});
       return;
     }
@@ -117,6 +99,8 @@ class Lifelines : public Panel {
 
 }  // namespace
 
-std::unique_ptr<Panel> make_lifelines_panel() { return std::make_unique<Lifelines>(); }
+std::unique_ptr<Panel> make_lifelines_panel() {
+  return std::make_unique<Lifelines>();
+}
 
 }  // namespace honbu::console

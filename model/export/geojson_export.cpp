@@ -37,6 +37,13 @@ json label(const Enumeration& e, const std::string& code, Lang lang) {
   return code.empty() ? json(nullptr) : json(std::string(e.text(code, lang)));
 }
 
+// A coded value as GIS users read it: the code, and beside it `<name>_label` in words.
+void put_coded(json& p, const std::string& name, const Enumeration& e, const std::string& code,
+               Lang lang) {
+  p[name] = text(code);
+  p[name + "_label"] = label(e, code, lang);
+}
+
 // Exterior ring, closed and counterclockwise (RFC 7946 §3.1.6): positive shoelace area.
 json exterior_ring(const std::vector<LonLat>& ring) {
   double twice_area = 0;
@@ -111,14 +118,10 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
       p["layer"] = "incident";
       p["id"] = i.id;
       p["title"] = i.title;
-      p["category"] = text(i.category);
-      p["category_label"] = label(enums::incident_category, i.category, lang);
-      p["priority"] = text(i.priority);
-      p["priority_label"] = label(enums::priority, i.priority, lang);
-      p["status"] = text(i.status);
-      p["status_label"] = label(enums::incident_status, i.status, lang);
-      p["verification"] = text(i.verification);
-      p["verification_label"] = label(enums::verification, i.verification, lang);
+      put_coded(p, "category", enums::incident_category, i.category, lang);
+      put_coded(p, "priority", enums::priority, i.priority, lang);
+      put_coded(p, "status", enums::incident_status, i.status, lang);
+      put_coded(p, "verification", enums::verification, i.verification, lang);
       p["area_id"] = text(i.area_id);
       p["area_name"] = area_name(i.area_id);
       p["place"] = text(i.place);
@@ -146,12 +149,9 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
       p["layer"] = "shelter";
       p["id"] = s.id;
       p["name"] = s.name;
-      p["shelter_type"] = text(s.shelter_type);
-      p["shelter_type_label"] = label(enums::shelter_type, s.shelter_type, lang);
-      p["open_state"] = text(s.open_state);
-      p["open_state_label"] = label(enums::shelter_open_state, s.open_state, lang);
-      p["crowding"] = text(s.crowding);
-      p["crowding_label"] = label(enums::crowding, s.crowding, lang);
+      put_coded(p, "shelter_type", enums::shelter_type, s.shelter_type, lang);
+      put_coded(p, "open_state", enums::shelter_open_state, s.open_state, lang);
+      put_coded(p, "crowding", enums::crowding, s.crowding, lang);
       p["area_id"] = text(s.area_id);
       p["area_name"] = area_name(s.area_id);
       p["address"] = text(s.address);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include "model/errors.hpp"
 #include "model/migrations.hpp"
@@ -718,14 +719,28 @@ std::vector<Op> Store::ops_missing_for(const VersionVector& peer, std::size_t ma
     auto it = peer.find(origin);
     const std::uint64_t have = it == peer.end() ? 0 : it->second;
     if (st.max <= have) continue;
-    auto q = db_.query(
-        "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-        "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
-    q->bind(1, origin)
-        .bind(2, static_cast<std::int64_t>(have))
-        .bind(3, static_cast<std::int64_t>(max_ops - out.size()));
-    while (q->step()) out.push_back(read_op_row(*q));
+    std::vector<Op> more = ops_from(origin, have, max_ops - out.size());
+    std::move(more.begin(), more.end(), std::back_inserter(out));
   }
+  return out;
+}
+
+VersionVector Store::max_seqs() const {
+  VersionVector v;
+  for (const auto& [origin, st] : origins_)
+    if (st.max > 0) v.emplace(origin, st.max);
+  return v;
+}
+
+std::vector<Op> Store::ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops) {
+  std::vector<Op> out;
+  auto q = db_.query(
+      "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+      "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
+  q->bind(1, origin)
+      .bind(2, static_cast<std::int64_t>(after))
+      .bind(3, static_cast<std::int64_t>(max_ops));
+  while (q->step()) out.push_back(read_op_row(*q));
   return out;
 }
 

@@ -131,6 +131,10 @@ class Store {
   VersionVector version_vector() const;  // highest contiguous seq per origin
   // Ops a peer with vector `peer` lacks, by origin then seq, at most max_ops.
   std::vector<Op> ops_missing_for(const VersionVector& peer, std::size_t max_ops);
+  // Highest seq held of each origin (there may be gaps below it while a backlog arrives).
+  VersionVector max_seqs() const;
+  // Ops of one origin with seq > after, in seq order, at most max_ops.
+  std::vector<Op> ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops);
   // Ops in local arrival order after local counter n (live push, replay, debugging).
   // *last_n receives the counter of the last op scanned; applied_only skips ops that were
   // quarantined or invalid.

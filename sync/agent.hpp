@@ -47,6 +47,8 @@ struct AgentConfig {
   std::size_t chunk_ops = 500;
   std::size_t chunk_bytes = 256 * 1024;  // and at most this many bytes per OPS message
   std::uint32_t window = 4;  // chunks we accept in flight from each peer
+  // Encoded ops kept to relay to the next peer (HQ and relays; unused with one peer).
+  std::size_t relay_cache_bytes = 64 * 1024 * 1024;
   bool zap_handler = true;   // tests only: false runs a CURVE server with no ZAP handler
 };
 
@@ -87,7 +89,7 @@ std::string_view event_kind_name(Event::Kind k);
 
 class Agent {
  public:
-  // Takes ownership of the store; starts the agent thread ("honbu-sync"). Throws on a bad
+  // Takes ownership of the store; starts the agent thread ("sync:<node id>"). Throws on a bad
   // configuration (e.g. the listen address is taken) before the thread starts.
   static std::unique_ptr<Agent> start(std::unique_ptr<Store> store, AgentConfig config);
   ~Agent();  // stops and joins

@@ -98,4 +98,11 @@ Message decode(std::string_view header, std::string_view body);
 std::string encode_op_json(const Op& op);
 Op decode_op_json(std::string_view json, std::string_view dataset);
 
+// The OPS message for ops already encoded by encode_op_json() (what the relay cache holds):
+// the same bytes encode(OpsMsg) gives for those ops.
+Frames encode_ops_frames(std::uint64_t chunk, std::string_view dataset,
+                         const std::vector<const std::string*>& op_json);
+// Bytes the OPS message adds around its ops' JSON (for sizing a chunk before building it).
+std::size_t ops_frame_overhead(std::string_view dataset, std::size_t n_ops);
+
 }  // namespace honbu::sync

@@ -3,8 +3,11 @@
 #include "sync/wire.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
+#include <cstdio>
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 
 using namespace honbu;
@@ -233,4 +236,91 @@ TEST(Wire, OpJsonCarriesTheChainLink) {
   EXPECT_EQ(signing_bytes(op).rfind("honbu-op-v2", 0), 0u);
   op.prev.clear();
   EXPECT_EQ(signing_bytes(op).rfind("honbu-op-v1", 0), 0u);
+}
+
+TEST(Wire, OpsFramesFromEncodedOpsAreTheSameBytes) {
+  // The relay cache sends ops it encoded earlier; a receiver must not tell the difference.
+  OpsMsg m{9, "EXERCISE:quake", {sample_op(), sample_op(), sample_op()}};
+  m.ops[1].seq = 43;
+  m.ops[2].seq = 44;
+  m.ops[2].base.clear();
+  for (Op& op : m.ops) op.dataset = m.dataset;
+  std::vector<std::string> json;
+  for (const Op& op : m.ops) json.push_back(encode_op_json(op));
+  std::vector<const std::string*> ptrs;
+  for (const std::string& j : json) ptrs.push_back(&j);
+  const Frames direct = encode(Message{m});
+  const Frames cached = encode_ops_frames(m.chunk, m.dataset, ptrs);
+  EXPECT_EQ(cached.header, direct.header);
+  EXPECT_EQ(cached.body, direct.body);
+  // The size estimate used to fill a chunk never undercounts.
+  std::size_t ops_bytes = 0;
+  for (const std::string& j : json) ops_bytes += j.size();
+  EXPECT_GE(ops_frame_overhead(m.dataset, m.ops.size()) + ops_bytes, direct.body.size());
+  const OpsMsg back = std::get<OpsMsg>(decode(cached.header, cached.body));
+  ASSERT_EQ(back.ops.size(), 3u);
+  EXPECT_TRUE(back.ops[2].same_content(m.ops[2]));
+  // No ops: still a valid message.
+  const Frames empty = encode_ops_frames(1, "ACTUAL", {});
+  EXPECT_EQ(empty.body, encode(Message{OpsMsg{1, "ACTUAL", {}}}).body);
+}
+
+TEST(Wire, SignatureBase64IsStrictAndAgreesWithLibsodium) {
+  // The decoder is our own (libsodium's is constant-time and slow); it must accept exactly
+  // what libsodium accepts for the padded standard alphabet, and give the same bytes.
+  std::mt19937_64 rng(20261201);
+  std::printf("seed 20261201\n");
+  auto sodium_decode = [](const std::string& text, std::string* out) {
+    std::string buf(text.size() + 1, '\0');
+    size_t len = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(buf.data()), buf.size(), text.data(), text.size(),
+                          nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+      return false;
+    out->assign(buf.data(), len);
+    return true;
+  };
+  auto ours = [](const std::string& text, std::string* out) {
+    Op op = sample_op();
+    auto j = nlohmann::json::parse(encode_op_json(op));
+    j["g"] = text;
+    try {
+      *out = decode_op_json(j.dump(), "ACTUAL").signature;
+      return true;
+    } catch (const WireError&) {
+      return false;
+    }
+  };
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=*- ";
+  for (int len = 0; len <= 90; ++len) {
+    std::string bytes(static_cast<size_t>(len), '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(text.data(), text.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    text.resize(text.size() - 1);
+    std::string back;
+    ASSERT_TRUE(ours(text, &back)) << text;
+    EXPECT_EQ(back, bytes) << text;
+    // Random corruptions: one changed character, or a truncation.
+    for (int k = 0; k < 8 && !text.empty(); ++k) {
+      std::string bad = text;
+      bad[rng() % bad.size()] = alphabet[rng() % alphabet.size()];
+      if (k == 7) bad.resize(rng() % bad.size());
+      std::string a, b;
+      const bool sodium_ok = sodium_decode(bad, &a);
+      EXPECT_EQ(ours(bad, &b), sodium_ok) << "\"" << bad << "\"";
+      if (sodium_ok) {
+        EXPECT_EQ(a, b) << bad;
+      }
+    }
+  }
+  // Non-zero unused bits are not canonical: refused like libsodium refuses them.
+  std::string out;
+  EXPECT_FALSE(ours("QR==", &out));
+  EXPECT_FALSE(ours("QUJ=", &out));
+  EXPECT_TRUE(ours("QQ==", &out));
+  EXPECT_EQ(out, "A");
+  EXPECT_FALSE(ours("Q===", &out));
+  EXPECT_FALSE(ours("====", &out));
+  EXPECT_FALSE(ours("QUJD\n", &out));
 }

@@ -15,6 +15,9 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0);
 double percentile(std::vector<double> v, double p);  // p in 0..100
+// CPU seconds (user + system) used so far by this process's threads named `name`
+// (e.g. "sync:hq"), from /proc/self/task; 0 if there is none.
+double thread_cpu_secs(const std::string& name);
 void remove_db(const std::string& path);              // the file and its -wal / -shm
 std::unique_ptr<Store> fresh_store(const std::string& path, const std::string& node);
 // `branches` offices ("b0"...) with `reports` 第N報 each, ten minutes apart up to `now`,

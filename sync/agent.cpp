@@ -927,6 +927,7 @@ class Agent::Impl {
         for (const auto& [origin, seq] : c.dealt_with) advance(ch.cursor, origin, seq);
         continue;
       }
+      const std::size_t n = c.json.size();
       const Frames f = encode_ops_frames(ch.next_chunk, store_->dataset(), c.json);
       const bool ok = send_frames(ch, f, MsgType::Ops);
       c.json.clear();
@@ -936,7 +937,6 @@ class Agent::Impl {
         break;
       }
       for (const auto& [origin, seq] : c.dealt_with) advance(ch.cursor, origin, seq);
-      const std::size_t n = c.ops;
       Channel::InFlight fl;
       fl.chunk = ch.next_chunk++;
       fl.ops = n;
@@ -955,7 +955,6 @@ class Agent::Impl {
   struct Chunk {
     std::vector<const std::string*> json;                  // what to send, in order
     std::vector<std::pair<std::string, std::uint64_t>> dealt_with;  // per origin: sent up to
-    std::size_t ops = 0;
     std::deque<std::string> scratch;  // JSON of ops the cache does not keep
   };
 
@@ -965,13 +964,13 @@ class Agent::Impl {
     std::size_t bytes = ops_frame_overhead(store_->dataset(), 0);
     bool full = false;
     for (const auto& [origin, max] : store_->max_seqs()) {
-      if (full || c.ops >= max_ops) break;
+      if (full || c.json.size() >= max_ops) break;
       auto cur = ch.cursor.find(origin);
       std::uint64_t next = (cur == ch.cursor.end() ? 0 : cur->second) + 1;
       std::uint64_t last = 0;  // the highest seq of this origin dealt with
       // Adds one op's JSON; false when the chunk is full (the op is left for the next one).
       auto take = [&](std::uint64_t seq, const std::string* json) {
-        if (c.ops > 0 && bytes + json->size() + 1 > max_bytes) {
+        if (!c.json.empty() && bytes + json->size() + 1 > max_bytes) {
           full = true;
           return false;
         }
@@ -979,10 +978,9 @@ class Agent::Impl {
         if (ch.refused_by_them.count({origin, seq})) return true;
         c.json.push_back(json);
         bytes += json->size() + 1;
-        ++c.ops;
         return true;
       };
-      while (!full && c.ops < max_ops && next <= max) {
+      while (!full && c.json.size() < max_ops && next <= max) {
         if (use_cache) {
           if (const std::string* hit = relay_cache_.find(origin, next)) {
             if (!take(next, hit)) break;
@@ -990,7 +988,7 @@ class Agent::Impl {
             continue;
           }
         }
-        std::vector<Op> fetched = store_->ops_from(origin, next - 1, max_ops - c.ops);
+        std::vector<Op> fetched = store_->ops_from(origin, next - 1, max_ops - c.json.size());
         if (fetched.empty()) break;
         for (const Op& op : fetched) {
           std::string json = encode_op_json(op);

@@ -325,3 +325,16 @@ TEST(CsvImport, AreasRoundTripThroughExportAndDrillRowsStayOut) {
   EXPECT_EQ(x.problems[0].where, "データセット");
   EXPECT_EQ(to->data_version(), version);
 }
+
+TEST(CsvImport, AMissingFileIsNamedAndNothingIsWritten) {
+  TempDir dir;
+  auto s = open_store(dir);
+  const auto version = s->data_version();
+  const CsvImportResult r = import_csv_file(*s, EntityKind::Shelter, dir.file("gone.csv"), CsvImportOptions{});
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].code, "cannot_open");
+  EXPECT_NE(r.problems[0].en.find("gone.csv"), std::string::npos);
+  EXPECT_NE(r.problems[0].ja.find("ファイルを開けません"), std::string::npos);
+  EXPECT_EQ(s->data_version(), version);
+}

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -687,14 +686,12 @@ CapImportResult import_cap(Store& store, std::string_view xml, const CapImportOp
 }
 
 CapImportResult import_cap_file(Store& store, const std::string& path, CapImportOptions o) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  std::string text;
+  if (auto problem = read_import_file(path, text)) {
     CapImportResult r;
-    r.problems.push_back(
-        {0, 0, "", "cannot_open", "ファイルを開けません: " + path, "cannot open " + path});
+    r.problems.push_back(std::move(*problem));
     return r;
   }
-  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (o.source_name == "CAP") o.source_name = path;
   return import_cap(store, text, o);
 }

@@ -1,6 +1,5 @@
 #include "tools/import/csv_import.hpp"
 
-#include <fstream>
 #include <map>
 #include <optional>
 
@@ -219,14 +218,12 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
 
 CsvImportResult import_csv_file(Store& store, EntityKind kind, const std::string& path,
                                 const CsvImportOptions& o) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  std::string text;
+  if (auto problem = read_import_file(path, text)) {
     CsvImportResult r;
-    r.problems.push_back(
-        {0, 0, "", "cannot_open", "ファイルを開けません: " + path, "cannot open " + path});
+    r.problems.push_back(std::move(*problem));
     return r;
   }
-  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   return import_csv(store, kind, text, o);
 }
 

@@ -1,5 +1,8 @@
 #include "tools/import/problem.hpp"
 
+#include <fstream>
+#include <iterator>
+
 namespace honbu {
 
 std::string ImportProblem::location(Lang lang) const {
@@ -31,6 +34,13 @@ std::string describe(const std::vector<ImportProblem>& problems, Lang lang) {
     out += p.message(lang);
   }
   return out;
+}
+
+std::optional<ImportProblem> read_import_file(const std::string& path, std::string& text) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return ImportProblem{0, 0, "", "cannot_open", "ファイルを開けません: " + path, "cannot open " + path};
+  text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  return std::nullopt;
 }
 
 }  // namespace honbu

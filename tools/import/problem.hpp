@@ -2,6 +2,7 @@
 // path) and why, in Japanese and English like the model's validation Problems.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,8 @@ struct ImportProblem {
 
 // One line per problem, in one language.
 std::string describe(const std::vector<ImportProblem>& problems, Lang lang);
+
+// The whole file as bytes, or the problem that says it cannot be opened.
+std::optional<ImportProblem> read_import_file(const std::string& path, std::string& text);
 
 }  // namespace honbu

@@ -5,10 +5,10 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <simdjson.h>
 
 #include "model/json_fields.hpp"
 
@@ -17,6 +17,7 @@ namespace honbu::sync {
 namespace {
 
 using json = nlohmann::json;
+namespace sj = simdjson::dom;
 
 [[noreturn]] void fail(const std::string& what) { throw WireError(what); }
 
@@ -119,8 +120,9 @@ std::string from_base64(std::string_view text, const char* where) {
   return out;
 }
 
-// [SECTION] Ops: hand-written encoder and a streaming (SAX) decoder. OPS chunks are the bulk
-// of all traffic; a JSON DOM per op cost more than applying the op (profiled).
+// [SECTION] Ops: a hand-written encoder, and a decoder over simdjson. OPS chunks are the bulk
+// of all traffic: a DOM per op cost more than applying it, and nlohmann's streaming lexer
+// was still a fifth of HQ's CPU in a catch-up (profiled 2026-12-02).
 
 void append_member_name(std::string& out, char name) {
   out += '"';
@@ -179,45 +181,69 @@ void append_op_json(std::string& out, const Op& op) {
   out += '}';
 }
 
-// One JSON value as a streaming decoder saw it (objects and arrays only by kind).
-struct Scalar {
-  enum class Type { Null, Bool, Int, Uint, Float, String, Composite } type = Type::Null;
-  std::uint64_t u = 0;
-  std::string s;
-};
-
-// An op's members as they came, before the checks of op_from_raw().
+// An op's members as they came, before the checks of op_from_raw(): elements of the parsed
+// chunk, by letter (o, s, h, k, i, t, f, b, u, v, g, p are read; a later duplicate wins).
+// They point into the parser's buffers and are read before its next parse.
 struct RawOp {
-  // By letter (o, s, h, k, i, t, b, u, v, g, p are read): one slot each, no map per op.
-  std::array<std::optional<Scalar>, 26> members;
+  std::array<std::optional<sj::element>, 26> members;
   bool has(char name) const { return members[static_cast<size_t>(name - 'a')].has_value(); }
-  bool has_fields = false;
-  Fields fields;
-  std::string fields_error;  // first rule violation inside "f"
 };
 
-Scalar& raw_member(RawOp& r, const char* name, const char* where) {
-  auto& slot = r.members[static_cast<size_t>(name[0] - 'a')];
+sj::element raw_member(const RawOp& r, const char* name, const char* where) {
+  const auto& slot = r.members[static_cast<size_t>(name[0] - 'a')];
   if (!slot) fail(std::string(where) + ": missing \"" + name + "\"");
   return *slot;
 }
 
-// Moves the text out of the member (each is read once).
-std::string raw_string(RawOp& r, const char* name, const char* where, size_t max_len = 4096) {
-  Scalar& v = raw_member(r, name, where);
-  if (v.type != Scalar::Type::String) fail(std::string(where) + ": \"" + name + "\" must be a string");
-  if (v.s.size() > max_len) fail(std::string(where) + ": \"" + name + "\" is too long");
-  return std::move(v.s);
+std::string raw_string(const RawOp& r, const char* name, const char* where, size_t max_len = 4096) {
+  std::string_view s;
+  if (raw_member(r, name, where).get_string().get(s))
+    fail(std::string(where) + ": \"" + name + "\" must be a string");
+  if (s.size() > max_len) fail(std::string(where) + ": \"" + name + "\" is too long");
+  return std::string(s);
 }
 
-std::uint64_t raw_u64(RawOp& r, const char* name, const char* where) {
-  const Scalar& v = raw_member(r, name, where);
-  if (v.type != Scalar::Type::Uint) fail(std::string(where) + ": \"" + name + "\" must be a whole number >= 0");
-  return v.u;
+// A whole number >= 0 (simdjson gives those that fit as int64, larger ones as uint64).
+bool whole_number(sj::element e, std::uint64_t* out) {
+  if (e.type() == sj::element_type::UINT64) return !e.get_uint64().get(*out);
+  std::int64_t i = 0;
+  if (e.type() != sj::element_type::INT64 || e.get_int64().get(i) || i < 0) return false;
+  *out = static_cast<std::uint64_t>(i);
+  return true;
+}
+
+std::uint64_t raw_u64(const RawOp& r, const char* name, const char* where) {
+  std::uint64_t v = 0;
+  if (!whole_number(raw_member(r, name, where), &v))
+    fail(std::string(where) + ": \"" + name + "\" must be a whole number >= 0");
+  return v;
+}
+
+// "f": an object of null, number or text values (a later duplicate key wins).
+Fields raw_fields(sj::element f) {
+  sj::object members;
+  if (f.get_object().get(members)) throw DecodeError("fields: expected a JSON object");
+  Fields out;
+  for (const sj::key_value_pair kv : members) {
+    const std::string_view key = kv.key;
+    const sj::element v = kv.value;
+    Value value;
+    switch (v.type()) {
+      case sj::element_type::NULL_VALUE: value = std::monostate{}; break;
+      case sj::element_type::BOOL: value = field_from_bool(v.get_bool().value_unsafe()); break;
+      case sj::element_type::INT64: value = v.get_int64().value_unsafe(); break;
+      case sj::element_type::UINT64: value = field_from_unsigned(key, v.get_uint64().value_unsafe()); break;
+      case sj::element_type::DOUBLE: value = field_from_float(key, v.get_double().value_unsafe()); break;
+      case sj::element_type::STRING: value = std::string(v.get_string().value_unsafe()); break;
+      default: throw DecodeError("fields: '" + std::string(key) + "' must be null, a number or text");
+    }
+    out.insert_or_assign(std::string(key), std::move(value));
+  }
+  return out;
 }
 
 // The one place where a received op is checked (wire and bundles).
-Op op_from_raw(RawOp& r, std::string_view ds) {
+Op op_from_raw(const RawOp& r, std::string_view ds) {
   const char* where = "op";
   Op op;
   op.origin = raw_string(r, "o", where, 64);
@@ -235,15 +261,12 @@ Op op_from_raw(RawOp& r, std::string_view ds) {
   auto t = op_type_from_name(type);
   if (!t) fail("op " + name() + ": unknown type \"" + type + "\"");
   op.type = *t;
-  if (!r.has_fields) fail("op: missing \"f\"");
-  if (!r.fields_error.empty()) fail("op " + name() + ": " + r.fields_error);
-  op.fields = std::move(r.fields);
-  if (r.has('b')) {
-    try {
-      op.base = decode_base(raw_string(r, "b", where, 65536));
-    } catch (const DecodeError& e) {
-      fail("op " + name() + ": " + e.what());
-    }
+  if (!r.has('f')) fail("op: missing \"f\"");
+  try {
+    op.fields = raw_fields(*r.members['f' - 'a']);
+    if (r.has('b')) op.base = decode_base(raw_string(r, "b", where, 65536));
+  } catch (const DecodeError& e) {
+    fail("op " + name() + ": " + e.what());
   }
   op.operator_name = raw_string(r, "u", where, 400);
   const std::uint64_t v = raw_u64(r, "v", where);
@@ -258,211 +281,86 @@ Op op_from_raw(RawOp& r, std::string_view ds) {
   return op;
 }
 
-// Streams an OPS body ({"chunk", "dataset", "ops": [op, ...]}) or, with op_only, a single op
-// object (a bundle line). Members it does not know are skipped (forward compatibility).
-class OpsSax : public json::json_sax_t {
+// One op object's members; those it does not know are skipped (forward compatibility).
+RawOp raw_op(sj::element e) {
+  sj::object members;
+  if (e.get_object().get(members)) fail("op: must be an object");
+  RawOp r;
+  for (const sj::key_value_pair kv : members)
+    if (kv.key.size() == 1 && kv.key[0] >= 'a' && kv.key[0] <= 'z')
+      r.members[static_cast<size_t>(kv.key[0] - 'a')] = kv.value;
+  return r;
+}
+
+// simdjson's parser keeps its buffers (about 14 bytes per input byte) for the next document;
+// one per sync thread, let go of after an unusually large one.
+class OpsParser {
  public:
-  explicit OpsSax(bool op_only) : op_only_(op_only) {}
+  OpsParser() : parser_(&local()) {}
+  ~OpsParser() {
+    if (parser_->capacity() > kKeepBytes) local() = sj::parser{};
+  }
+  OpsParser(const OpsParser&) = delete;
+  OpsParser& operator=(const OpsParser&) = delete;
 
-  std::optional<Scalar> chunk, dataset;
-  bool has_ops = false;
-  std::deque<RawOp> ops;  // a deque: RawOps are large and never move
-  std::string error;  // a structural problem found while streaming
-  bool syntax_error = false;
-  std::size_t error_byte = 0;
-
-  bool null() override { return value(Scalar{}); }
-  bool boolean(bool b) override {
-    Scalar v{Scalar::Type::Bool, b ? 1u : 0u, {}};
-    return value(std::move(v));
-  }
-  bool number_integer(number_integer_t i) override {
-    Scalar v{Scalar::Type::Int, static_cast<std::uint64_t>(i), {}};
-    return value(std::move(v));
-  }
-  bool number_unsigned(number_unsigned_t u) override { return value(Scalar{Scalar::Type::Uint, u, {}}); }
-  bool number_float(number_float_t d, const string_t& text) override {
-    if (where_ == Where::Fields && skip_ == 0) {
-      try {
-        return field(field_from_float(key_, d));
-      } catch (const DecodeError& e) {
-        return field_error(e.what());
-      }
+  // Parses `text`; a syntax error names its byte (found again by nlohmann, which tells where).
+  sj::element parse(std::string_view text, const char* what) {
+    sj::element doc;
+    const char* data = text.empty() ? "" : text.data();  // simdjson copies from it: never null
+    const simdjson::error_code err = parser_->parse(data, text.size()).get(doc);
+    if (!err) return doc;
+    try {
+      const json probe = json::parse(text.begin(), text.end());  // only to find the byte
+    } catch (const json::parse_error& e) {
+      fail(std::string(what) + ": malformed JSON at byte " + std::to_string(e.byte));
+    } catch (const json::exception&) {
     }
-    return value(Scalar{Scalar::Type::Float, 0, text});
-  }
-  bool string(string_t& s) override { return value(Scalar{Scalar::Type::String, 0, std::move(s)}); }
-  bool binary(binary_t&) override { return value(Scalar{Scalar::Type::Composite, 0, {}}); }
-
-  bool start_object(std::size_t) override {
-    if (skip_ > 0) return ++skip_, true;
-    switch (where_) {
-      case Where::Top:
-        where_ = op_only_ ? Where::Op : Where::Message;
-        if (op_only_) ops.emplace_back();
-        return true;
-      case Where::OpsArray:
-        if (ops.size() >= kMaxOpsPerChunk)
-          return fail("OPS: more than " + std::to_string(kMaxOpsPerChunk) + " ops in one chunk");
-        ops.emplace_back();
-        where_ = Where::Op;
-        return true;
-      case Where::Op:
-        if (key_ == "f") {
-          ops.back().has_fields = true;
-          ops.back().fields.clear();
-          where_ = Where::Fields;
-          return true;
-        }
-        return composite();
-      case Where::Fields:
-        field_error("fields: '" + key_ + "' must be null, a number or text");
-        skip_ = 1;
-        return true;
-      case Where::Message:
-        return composite();
-      case Where::Done:
-        return true;
-    }
-    return true;
-  }
-  bool end_object() override {
-    if (skip_ > 0) return --skip_, true;
-    switch (where_) {
-      case Where::Fields: where_ = Where::Op; return true;
-      case Where::Op: where_ = op_only_ ? Where::Done : Where::OpsArray; return true;
-      case Where::Message: where_ = Where::Done; return true;
-      default: return true;
-    }
-  }
-  bool start_array(std::size_t) override {
-    if (skip_ > 0) return ++skip_, true;
-    if (where_ == Where::Top) return fail(op_only_ ? "op: must be an object" : "message body must be a JSON object");
-    if (where_ == Where::Message && key_ == "ops") {
-      has_ops = true;
-      where_ = Where::OpsArray;
-      return true;
-    }
-    if (where_ == Where::OpsArray) return fail("op: must be an object");
-    if (where_ == Where::Fields) {
-      field_error("fields: '" + key_ + "' must be null, a number or text");
-      skip_ = 1;
-      return true;
-    }
-    if (where_ == Where::Op && key_ == "f") {
-      ops.back().has_fields = true;
-      field_error("fields: expected a JSON object");
-      skip_ = 1;
-      return true;
-    }
-    return composite();
-  }
-  bool end_array() override {
-    if (skip_ > 0) return --skip_, true;
-    if (where_ == Where::OpsArray) where_ = Where::Message;
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (skip_ == 0) key_ = std::move(k);
-    return true;
-  }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
-    syntax_error = true;
-    error_byte = position;
-    return false;
+    fail(std::string(what) + ": malformed JSON: " + simdjson::error_message(err));
   }
 
  private:
-  enum class Where { Top, Message, OpsArray, Op, Fields, Done };
-  bool op_only_;
-  Where where_ = Where::Top;
-  int skip_ = 0;  // > 0: inside a value nobody reads
-  std::string key_;
-
-  bool fail(std::string why) {
-    error = std::move(why);
-    return false;
+  static constexpr std::size_t kKeepBytes = 1u << 20;
+  static sj::parser& local() {
+    thread_local sj::parser p;
+    return p;
   }
-  // A composite value where a scalar (or nothing) is expected: recorded, its content skipped.
-  bool composite() {
-    if (!value(Scalar{Scalar::Type::Composite, 0, {}})) return false;
-    skip_ = 1;
-    return true;
-  }
-  bool field(Value v) {
-    ops.back().fields.insert_or_assign(key_, std::move(v));
-    return true;
-  }
-  bool field_error(std::string why) {
-    if (ops.back().fields_error.empty()) ops.back().fields_error = std::move(why);
-    return true;
-  }
-  bool value(Scalar v) {
-    if (skip_ > 0) return true;
-    switch (where_) {
-      case Where::Top: return fail(op_only_ ? "op: must be an object" : "message body must be a JSON object");
-      case Where::Message:
-        if (key_ == "chunk") chunk = std::move(v);
-        else if (key_ == "dataset") dataset = std::move(v);
-        else if (key_ == "ops") return fail("OPS: \"ops\" must be an array");
-        return true;
-      case Where::OpsArray: return fail("op: must be an object");
-      case Where::Op:
-        if (key_ == "f") {
-          ops.back().has_fields = true;
-          return field_error("fields: expected a JSON object");
-        }
-        // Other members are skipped (forward compatibility).
-        if (key_.size() == 1 && key_[0] >= 'a' && key_[0] <= 'z')
-          ops.back().members[static_cast<size_t>(key_[0] - 'a')] = std::move(v);
-        return true;
-      case Where::Fields:
-        switch (v.type) {
-          case Scalar::Type::Null: return field(std::monostate{});
-          case Scalar::Type::Bool: return field(field_from_bool(v.u != 0));
-          case Scalar::Type::Int: return field(static_cast<std::int64_t>(v.u));
-          case Scalar::Type::Uint:
-            try {
-              return field(field_from_unsigned(key_, v.u));
-            } catch (const DecodeError& e) {
-              return field_error(e.what());
-            }
-          case Scalar::Type::String: return field(std::move(v.s));
-          default: return field_error("fields: '" + key_ + "' must be null, a number or text");
-        }
-      case Where::Done: return true;
-    }
-    return true;
-  }
+  sj::parser* parser_;
 };
 
-// Runs the SAX decoder; turns every failure into a WireError.
-void run_ops_sax(std::string_view text, OpsSax& sax, const char* what) {
-  bool ok = false;
-  try {
-    ok = json::sax_parse(text.begin(), text.end(), &sax);
-  } catch (const json::exception& e) {
-    fail(std::string(what) + ": malformed JSON: " + e.what());
-  }
-  if (sax.syntax_error) fail(std::string(what) + ": malformed JSON at byte " + std::to_string(sax.error_byte));
-  if (!ok) fail(sax.error.empty() ? std::string(what) + ": malformed JSON" : sax.error);
-}
-
 OpsMsg decode_ops(std::string_view body) {
-  OpsSax sax(false);
-  run_ops_sax(body, sax, "OPS");
+  OpsParser parser;
+  sj::object top;
+  if (parser.parse(body, "OPS").get_object().get(top)) fail("message body must be a JSON object");
+  std::optional<sj::element> chunk, ds;
+  std::vector<RawOp> raw;
+  bool has_ops = false;
+  for (const sj::key_value_pair kv : top) {
+    if (kv.key == "chunk") {
+      chunk = kv.value;
+    } else if (kv.key == "dataset") {
+      ds = kv.value;
+    } else if (kv.key == "ops") {
+      sj::array ops;
+      if (kv.value.get_array().get(ops)) fail("OPS: \"ops\" must be an array");
+      has_ops = true;
+      for (const sj::element e : ops) {
+        if (raw.size() >= kMaxOpsPerChunk)
+          fail("OPS: more than " + std::to_string(kMaxOpsPerChunk) + " ops in one chunk");
+        raw.push_back(raw_op(e));
+      }
+    }
+  }
   OpsMsg m;
-  if (!sax.chunk) fail("OPS: missing \"chunk\"");
-  if (sax.chunk->type != Scalar::Type::Uint) fail("OPS: \"chunk\" must be a whole number >= 0");
-  m.chunk = sax.chunk->u;
-  if (!sax.dataset) fail("OPS: missing \"dataset\"");
-  if (sax.dataset->type != Scalar::Type::String) fail("OPS: \"dataset\" must be a string");
-  if (sax.dataset->s.size() > 80 || !is_valid_dataset_name(sax.dataset->s))
-    fail("OPS: \"dataset\" is not ACTUAL or EXERCISE:<name>");
-  m.dataset = sax.dataset->s;
-  if (!sax.has_ops) fail("OPS: missing \"ops\"");
-  m.ops.reserve(sax.ops.size());
-  for (RawOp& r : sax.ops) m.ops.push_back(op_from_raw(r, m.dataset));
+  if (!chunk) fail("OPS: missing \"chunk\"");
+  if (!whole_number(*chunk, &m.chunk)) fail("OPS: \"chunk\" must be a whole number >= 0");
+  if (!ds) fail("OPS: missing \"dataset\"");
+  std::string_view name;
+  if (ds->get_string().get(name)) fail("OPS: \"dataset\" must be a string");
+  if (name.size() > 80 || !is_valid_dataset_name(name)) fail("OPS: \"dataset\" is not ACTUAL or EXERCISE:<name>");
+  m.dataset = std::string(name);
+  if (!has_ops) fail("OPS: missing \"ops\"");
+  m.ops.reserve(raw.size());
+  for (const RawOp& r : raw) m.ops.push_back(op_from_raw(r, m.dataset));
   return m;
 }
 
@@ -545,10 +443,8 @@ Frames encode_ops_frames(std::uint64_t chunk, std::string_view dataset,
 }
 
 Op decode_op_json(std::string_view text, std::string_view ds) {
-  OpsSax sax(true);
-  run_ops_sax(text, sax, "op");
-  if (sax.ops.empty()) fail("op: must be an object");
-  return op_from_raw(sax.ops.front(), ds);
+  OpsParser parser;
+  return op_from_raw(raw_op(parser.parse(text, "op")), ds);
 }
 
 Frames encode(const Message& m) {

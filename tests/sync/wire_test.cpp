@@ -179,10 +179,9 @@ TEST(Wire, FuzzCorpusSeedsAreValidMessages) {
   EXPECT_EQ(count, 6);
 }
 
-// The OPS decoder streams (no DOM): unknown members are skipped however deep they nest,
-// a repeated member keeps its last value (as a DOM would), and structure errors still name
-// what is wrong.
-TEST(Wire, StreamingOpsDecoderSkipsUnknownMembersAndChecksStructure) {
+// The OPS decoder (simdjson): unknown members are skipped however deep they nest, a repeated
+// member keeps its last value, and structure errors still name what is wrong.
+TEST(Wire, OpsDecoderSkipsUnknownMembersAndChecksStructure) {
   const std::string ops_header("HB\x01\x03", 4);
   auto good = nlohmann::json::parse(encode_op_json(sample_op()));
   auto body = [](nlohmann::json ops, nlohmann::json extra = nlohmann::json::object()) {
@@ -225,6 +224,32 @@ TEST(Wire, StreamingOpsDecoderSkipsUnknownMembersAndChecksStructure) {
   bad = good;
   bad["p"] = "AAAA";
   EXPECT_NE(error_of(ops_header, body({bad})).find("32 bytes"), std::string::npos);
+}
+
+// What simdjson refuses still gets a reason a person can act on: the byte of a syntax error
+// (found again by nlohmann), or simdjson's own words for what it alone refuses.
+TEST(Wire, OpsDecoderNamesTheByteOrTheReason) {
+  const std::string ops_header("HB\x01\x03", 4);
+  const std::string good = encode(Message{OpsMsg{1, "ACTUAL", {sample_op()}}}).body;
+  EXPECT_NE(error_of(ops_header, "").find("OPS: malformed JSON at byte 1"), std::string::npos) << error_of(ops_header, "");
+  std::string broken = good;
+  broken[20] = '}';  // inside "dataset":"ACTUAL" -> a stray brace
+  EXPECT_NE(error_of(ops_header, broken).find("malformed JSON at byte 21"), std::string::npos) << error_of(ops_header, broken);
+  EXPECT_NE(error_of(ops_header, good + "x").find("malformed JSON at byte"), std::string::npos);
+  // An integer beyond 64 bits: nlohmann reads it as a float, simdjson refuses the text.
+  const std::string big = R"({"chunk":123456789012345678901234567890,"dataset":"ACTUAL","ops":[]})";
+  const std::string e = error_of(ops_header, big);
+  EXPECT_NE(e.find("OPS: malformed JSON: "), std::string::npos) << e;
+  EXPECT_GT(e.size(), std::string("OPS: malformed JSON: ").size()) << e;
+  // The bundle reader's op lines go through the same decoder.
+  try {
+    decode_op_json("{\"o\":", "ACTUAL");
+    ADD_FAILURE() << "a truncated op decoded";
+  } catch (const WireError& x) {
+    EXPECT_NE(std::string(x.what()).find("op: malformed JSON at byte"), std::string::npos) << x.what();
+  }
+  // And the same parser decodes the next good chunk after every refusal.
+  EXPECT_EQ(std::get<OpsMsg>(decode(ops_header, good)).ops.at(0).entity_id, sample_op().entity_id);
 }
 
 TEST(Wire, OpJsonCarriesTheChainLink) {

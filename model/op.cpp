@@ -52,7 +52,7 @@ bool Op::same_content(const Op& o) const {
 std::string encode_base(const BaseClocks& base) {
   std::vector<std::pair<const FieldClock*, std::string>> groups;
   for (const auto& [field, clock] : base) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return *g.first == clock; });
+    auto it = std::find_if(groups.begin(), groups.end(), [&c = clock](const auto& g) { return *g.first == c; });
     if (it == groups.end()) {
       groups.emplace_back(&clock, field);
     } else {

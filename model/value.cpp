@@ -214,7 +214,7 @@ nlohmann::json fields_to_json(const Fields& fields) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, value] : fields) {
     std::visit(
-        [&](const auto& x) {
+        [&j, &name = name](const auto& x) {  // named captures: clang 14 cannot capture a binding
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, std::monostate>)
             j[name] = nullptr;

@@ -969,7 +969,7 @@ class Agent::Impl {
       std::uint64_t next = (cur == ch.cursor.end() ? 0 : cur->second) + 1;
       std::uint64_t last = 0;  // the highest seq of this origin dealt with
       // Adds one op's JSON; false when the chunk is full (the op is left for the next one).
-      auto take = [&](std::uint64_t seq, const std::string* json) {
+      auto take = [&, &origin = origin](std::uint64_t seq, const std::string* json) {
         if (!c.json.empty() && bytes + json->size() + 1 > max_bytes) {
           full = true;
           return false;

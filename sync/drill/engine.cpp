@@ -775,7 +775,7 @@ void DrillEngine::loop() {
         const auto [at, card] = manual_.front();
         manual_.erase(manual_.begin());
         const Inject* inj = scenario_.inject(card);
-        work = [this, inj, at] { deliver(*inj, at); };
+        work = [this, inj, at = at] { deliver(*inj, at); };
       } else {
         SimMinutes next = scenario_.duration;
         for (InjectState& st : schedule_) {

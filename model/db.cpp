@@ -176,11 +176,13 @@ void Db::exec(std::string_view sql) {
   }
 }
 
-Query Db::query(std::string_view sql) {
+Query Db::query(std::string_view sql) { return Query(statement(sql)); }
+
+Statement& Db::statement(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end())
     it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
-  return Query(*it->second);
+  return *it->second;
 }
 
 std::int64_t Db::changes() const { return sqlite3_changes64(db_); }

@@ -85,6 +85,7 @@ class Db {
 
   void exec(std::string_view sql);                // one or more statements, no rows
   Query query(std::string_view sql);              // cached by SQL text
+  Statement& statement(std::string_view sql);     // the same cache; the statement lives as long as this Db
   std::int64_t changes() const;
   std::int64_t last_insert_rowid() const;
   bool in_transaction() const;

@@ -413,7 +413,7 @@ ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
 
   const std::string fields_json = encode_fields(op.fields);
   const std::string base_json = op.base.empty() ? std::string() : encode_base(op.base);
-  auto ins = db_.query(
+  auto ins = held(insert_op_st_,
       "INSERT OR IGNORE INTO ops(origin, seq, hlc, dataset, kind, entity_id, op_type, fields, "
       "base, operator, schema_version, state, note, received_at, sig, prev) VALUES(?, ?, ?, ?, ?, "
       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -505,7 +505,8 @@ void Store::record_seq(const std::string& origin, std::uint64_t seq) {
 
 std::optional<EntityState> Store::load(EntityKind kind, std::string_view id) {
   const EntitySpec& s = spec(kind);
-  auto q = db_.query(sql_[kind].select_row);
+  KindSql& k = sql_[kind];
+  auto q = held(k.select_st, k.select_row);
   q->bind(1, id);
   if (!q->step()) return std::nullopt;
   EntityState st(s);
@@ -520,7 +521,8 @@ std::optional<EntityState> Store::load(EntityKind kind, std::string_view id) {
 
 bool Store::save_entity(EntityKind kind, std::string_view id, const EntityState& st, bool exists) {
   const std::string clocks = encode_clocks(st);
-  auto q = db_.query(exists ? sql_[kind].update_row : sql_[kind].insert_row);
+  KindSql& k = sql_[kind];
+  auto q = exists ? held(k.update_st, k.update_row) : held(k.insert_st, k.insert_row);
   int i = 1;
   for (const Value& v : st.values) q->bind_static(i++, v);
   q->bind_static(i++, clocks);
@@ -531,7 +533,7 @@ bool Store::save_entity(EntityKind kind, std::string_view id, const EntityState&
   return db_.changes() > 0;
 }
 
-const Store::PartialSql& Store::partial_sql(const Op& op) {
+Store::PartialSql& Store::partial_sql(const Op& op) {
   const EntitySpec& s = spec(op.kind);
   // Columns the op can change: its own fields, and companions of Max fields it sets.
   // Looked up by a bit mask of column indexes (specs have fewer than 128 fields).
@@ -576,11 +578,11 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
   }
   if (!done) {
     // Read and rewrite only the columns this op can change (plus the clocks).
-    const PartialSql& sql = partial_sql(op);
+    PartialSql& sql = partial_sql(op);
     EntityState st(s);
     std::int64_t rowid = 0;
     {
-      auto q = db_.query(sql.select);
+      auto q = held(sql.select_st, sql.select);
       q->bind_static(1, op.entity_id);
       if (q->step()) {
         st.exists = true;
@@ -598,7 +600,7 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
       save_entity(op.kind, op.entity_id, st, false);
     } else if (r.changed) {
       const std::string clocks = encode_clocks(st);
-      auto q = db_.query(sql.update);
+      auto q = held(sql.update_st, sql.update);
       int i = 1;
       for (int col : sql.columns) q->bind_static(i++, st.values[static_cast<size_t>(col)]);
       q->bind_static(i++, clocks);

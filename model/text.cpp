@@ -1,6 +1,7 @@
 #include "model/text.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace honbu {
 
@@ -121,6 +122,12 @@ bool is_normalized_text_fast(std::string_view s) {
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
+    // Eight ASCII bytes at a time (ids, codes, times are all ASCII).
+    std::uint64_t w;
+    if (i + 8 <= s.size() && (std::memcpy(&w, s.data() + i, 8), (w & 0x8080808080808080ULL) == 0)) {
+      i += 8;
+      continue;
+    }
     const auto b0 = static_cast<unsigned char>(s[i]);
     int len = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3
               : (b0 & 0xF8) == 0xF0 ? 4 : 0;

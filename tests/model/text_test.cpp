@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdio>
+#include <random>
 #include <string>
+#include <vector>
 
 using namespace honbu;
 
@@ -200,6 +204,47 @@ TEST(TextUtf8, RejectsCodePointsBeyondUnicode) {
   EXPECT_FALSE(is_valid_utf8("\xF8\x88\x80\x80\x80"));  // old 5-byte form
   EXPECT_FALSE(is_valid_utf8("\xFE"));
   EXPECT_FALSE(is_valid_utf8("\xFF"));
+}
+
+// The ASCII fast path reads eight bytes at a time: a bad or multi-byte sequence must be seen
+// wherever it falls against those words (random strings, seed printed).
+TEST(TextUtf8, WordAtATimeAsciiPathAgreesWithTheByteRule) {
+  auto reference = [](std::string_view s) {  // the byte-by-byte rule, as it was
+    size_t i = 0;
+    while (i < s.size()) {
+      const auto b0 = static_cast<unsigned char>(s[i]);
+      const int len = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+      if (len == 0 || i + static_cast<size_t>(len) > s.size()) return false;
+      char32_t cp = b0 & (0x7F >> (len == 1 ? 0 : len));
+      for (int k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+        if ((b & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (b & 0x3F);
+      }
+      if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+          (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return false;
+      i += static_cast<size_t>(len);
+    }
+    return true;
+  };
+  const std::uint64_t seed = 20261202;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  const std::vector<std::string> pieces = {"a", "Z", "0", " ", "\xE6\x97\xA5", "\xC3\xA9", "\xF0\x9F\x98\x80",
+                                           "\x80", "\xE6\x97", "\xC0\x80", "\xED\xA0\x80", "\xFF"};
+  int valid = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string s;
+    const size_t count = rng() % 30;
+    for (size_t k = 0; k < count; ++k) s += pieces[rng() % 8 == 0 ? 4 + rng() % 8 : rng() % 4];
+    const bool want = reference(s);
+    valid += want ? 1 : 0;
+    ASSERT_EQ(is_valid_utf8(s), want) << "seed " << seed << ", case " << n;
+  }
+  // Both outcomes came up many times, or the comparison proved little.
+  EXPECT_GT(valid, 2000);
+  EXPECT_LT(valid, 18000);
 }
 
 TEST(TextUtf8, RejectsTruncatedAndStraySequences) {

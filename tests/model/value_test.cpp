@@ -5,11 +5,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <random>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "model/errors.hpp"
+#include "model/json_fields.hpp"
 
 using namespace honbu;
 
@@ -105,6 +108,41 @@ TEST(ValueEncode, DoublesUseShortestRoundTripForm) {
 TEST(ValueEncode, TextEscapedAsJson) {
   const Fields f{{"t", std::string("a\"b\\c\nd\te\x01/\x7f")}};
   EXPECT_EQ(encode_fields(f), "{\"t\":\"a\\\"b\\\\c\\nd\\te\\u0001/\x7f\"}");
+}
+
+// The escaper scans eight bytes at a time: it must agree with the byte-by-byte rule on every
+// length and at every position of the byte to escape (random strings, seed printed).
+TEST(ValueEncode, WordAtATimeEscapingAgreesWithTheByteRule) {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      static constexpr char kHex[] = "0123456789abcdef";
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\b') out += "\\b";
+      else if (c == '\f') out += "\\f";
+      else if (c < 0x20) out += std::string("\\u00") + kHex[c >> 4] + kHex[c & 15];
+      else out += ch;
+    }
+    return out + "\"";
+  };
+  const std::uint64_t seed = 20261202;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  // Mostly bytes that need no escaping (ASCII, UTF-8 of 避難所), now and then one that does.
+  const std::string plain = "abcXYZ019 /_-\x7f" "\xe9\x81\xbf\xe9\x9b\xa3\xe6\x89\x80";
+  const std::string special = std::string("\"\\\n\r\t\b\f\x01\x1f\x00", 10);
+  for (int n = 0; n < 20000; ++n) {
+    std::string s(rng() % 40, ' ');
+    for (char& c : s) c = rng() % 24 == 0 ? special[rng() % special.size()] : plain[rng() % plain.size()];
+    std::string out;
+    append_json_quoted(out, s);
+    ASSERT_EQ(out, reference(s)) << "seed " << seed << ", case " << n;
+  }
 }
 
 TEST(ValueEncode, UnicodeTextPassesThroughUnescaped) {

@@ -683,7 +683,9 @@ std::vector<PeerRecord> Store::peers() {
 
 Op Store::read_op_row(Statement& s) const { return op_from_row(s, path()); }
 
-Op op_from_row(Statement& s, std::string_view where) {
+Op op_from_row(Statement& s, std::string_view where) { return op_from_row(s, where, nullptr); }
+
+Op op_from_row(Statement& s, std::string_view where, std::string* fields_json) {
   // Columns: n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator,
   // schema_version, [state, sig, prev]
   Op op;
@@ -698,7 +700,10 @@ Op op_from_row(Statement& s, std::string_view where) {
   op.kind = *k;
   op.entity_id = s.column_text(6);
   op.type = op_type_from_name(s.column_text(7)).value_or(OpType::Upsert);
-  op.fields = decode_fields(s.column_text(8));
+  if (fields_json)
+    *fields_json = s.column_text(8);
+  else
+    op.fields = decode_fields(s.column_text(8));
   if (!s.column_is_null(9)) op.base = decode_base(s.column_text(9));
   op.operator_name = s.column_text(10);
   op.schema_version = static_cast<int>(s.column_int(11));
@@ -734,15 +739,28 @@ VersionVector Store::max_seqs() const {
   return v;
 }
 
+namespace {
+constexpr const char* kOpsFromSql =
+    "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+    "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?";
+}  // namespace
+
 std::vector<Op> Store::ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops) {
   std::vector<Op> out;
-  auto q = db_.query(
-      "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
-      "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?");
-  q->bind(1, origin)
-      .bind(2, static_cast<std::int64_t>(after))
-      .bind(3, static_cast<std::int64_t>(max_ops));
+  auto q = db_.query(kOpsFromSql);
+  q->bind(1, origin).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(max_ops));
   while (q->step()) out.push_back(read_op_row(*q));
+  return out;
+}
+
+std::vector<StoredOp> Store::stored_ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops) {
+  std::vector<StoredOp> out;
+  auto q = db_.query(kOpsFromSql);
+  q->bind(1, origin).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(max_ops));
+  while (q->step()) {
+    StoredOp& so = out.emplace_back();
+    so.op = op_from_row(*q, path(), &so.fields_json);
+  }
   return out;
 }
 

@@ -135,6 +135,8 @@ class Store {
   VersionVector max_seqs() const;
   // Ops of one origin with seq > after, in seq order, at most max_ops.
   std::vector<Op> ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops);
+  // The same, for sending on as they are: fields stay in their stored JSON (StoredOp).
+  std::vector<StoredOp> stored_ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops);
   // Ops in local arrival order after local counter n (live push, replay, debugging).
   // *last_n receives the counter of the last op scanned; applied_only skips ops that were
   // quarantined or invalid.
@@ -228,5 +230,7 @@ class Store {
 // An op from a row of `SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields,
 // base, operator, schema_version, state, sig, prev FROM ops` (`where` names the file in errors).
 Op op_from_row(Statement& s, std::string_view where);
+// The same, leaving Op::fields empty and *fields_json holding the row's fields as stored.
+Op op_from_row(Statement& s, std::string_view where, std::string* fields_json);
 
 }  // namespace honbu

@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <zmq.hpp>
 
+#include "sync/apply_worker.hpp"
 #include "sync/auth.hpp"
 #include "sync/relay_cache.hpp"
 #include "sync/wire.hpp"
@@ -179,6 +180,7 @@ class Agent::Impl {
 
   ~Impl() {
     stop();
+    worker_.reset();  // its last wake() has been written before the descriptor goes
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
@@ -438,7 +440,8 @@ class Agent::Impl {
         items.push_back({o.monitor->handle(), 0, ZMQ_POLLIN, 0});
       }
       try {
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(more_to_send_ ? 0 : 50));
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(more_to_send_ || woken_ ? 0 : 50));
+        woken_ = false;
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) emit(Event::Kind::Error, "", std::string("poll: ") + e.what());
       }
@@ -457,6 +460,7 @@ class Agent::Impl {
     run_controls();
     run_tasks();
     if (zap_) serve_zap();
+    handle_read_ahead();
     if (router_) read_router();
     if (router_monitor_) read_router_monitor();
     for (size_t i = 0; i < out_.size(); ++i) {
@@ -563,57 +567,129 @@ class Agent::Impl {
 
   // [SECTION] Receiving
 
+  // One multi-part message from a socket, without waiting; empty when there is none.
+  static std::vector<zmq::message_t> recv_message(zmq::socket_t& sock) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t part;
+    if (!sock.recv(part, zmq::recv_flags::dontwait)) return frames;
+    frames.push_back(std::move(part));
+    while (frames.back().more()) {
+      zmq::message_t next;
+      (void)sock.recv(next);
+      frames.push_back(std::move(next));
+    }
+    return frames;
+  }
+
+  // A message received while the apply worker committed earlier chunks: decoded at once
+  // (beside the commit), handled in arrival order at the start of the next turn.
+  struct Received {
+    std::string outgoing;  // the peer's node id for an outgoing socket; empty: the ROUTER
+    std::vector<zmq::message_t> frames;
+    Message message;
+    std::string error;  // the decoder's complaint, when it had one
+  };
+
   void read_router() {
     for (int i = 0; i < kMaxRouterMessagesPerTurn && pending_ops_ < kMaxOpsPerCommit; ++i) {
-      std::vector<zmq::message_t> frames;
-      zmq::message_t part;
-      if (!router_->recv(part, zmq::recv_flags::dontwait)) return;
-      frames.push_back(std::move(part));
-      while (frames.back().more()) {
-        zmq::message_t next;
-        (void)router_->recv(next);
-        frames.push_back(std::move(next));
-      }
-      if (frames.size() != 3) {
-        ++malformed_;
-        continue;
-      }
-      const char* user = frames[1].gets("User-Id");  // set by our ZAP handler: the node id
-      if (!user || !*user) continue;
-      const std::string rid = frames[0].to_string();
-      auto it = in_.find(rid);
-      if (it == in_.end()) {
-        it = in_.emplace(rid, Channel{}).first;
-        it->second.peer = user;
-        it->second.sock = router_.get();
-        it->second.routing_id = rid;
-        it->second.fd = frames[1].get(ZMQ_SRCFD);
-      }
-      handle(it->second, frames[1].to_string_view(), frames[2].to_string_view(), true);
-      if (it->second.peer.empty()) in_.erase(it);  // handle() asked to drop this connection
+      std::vector<zmq::message_t> frames = recv_message(*router_);
+      if (frames.empty()) return;
+      on_router_message(frames, nullptr);
     }
+  }
+
+  void on_router_message(std::vector<zmq::message_t>& frames, Received* decoded) {
+    if (frames.size() != 3) {
+      ++malformed_;
+      return;
+    }
+    const char* user = frames[1].gets("User-Id");  // set by our ZAP handler: the node id
+    if (!user || !*user) return;
+    const std::string rid = frames[0].to_string();
+    auto it = in_.find(rid);
+    if (it == in_.end()) {
+      it = in_.emplace(rid, Channel{}).first;
+      it->second.peer = user;
+      it->second.sock = router_.get();
+      it->second.routing_id = rid;
+      it->second.fd = frames[1].get(ZMQ_SRCFD);
+    }
+    handle(it->second, frames[1].to_string_view(), frames[2].to_string_view(), true, decoded);
+    if (it->second.peer.empty()) in_.erase(it);  // handle() asked to drop this connection
   }
 
   void read_outgoing(Outgoing& o) {
     for (int i = 0; i < kMaxMessagesPerTurn && pending_ops_ < kMaxOpsPerCommit; ++i) {
-      std::vector<zmq::message_t> frames;
-      zmq::message_t part;
-      if (!o.sock->recv(part, zmq::recv_flags::dontwait)) return;
-      frames.push_back(std::move(part));
-      while (frames.back().more()) {
-        zmq::message_t next;
-        (void)o.sock->recv(next);
-        frames.push_back(std::move(next));
+      std::vector<zmq::message_t> frames = recv_message(*o.sock);
+      if (frames.empty()) return;
+      on_outgoing_message(o, frames, nullptr);
+    }
+  }
+
+  void on_outgoing_message(Outgoing& o, std::vector<zmq::message_t>& frames, Received* decoded) {
+    if (frames.size() != 2) {
+      ++malformed_;
+      return;
+    }
+    handle(o.ch, frames[0].to_string_view(), frames[1].to_string_view(), false, decoded);
+    if (o.ch.peer.empty()) {  // dropped: keep the socket (it reconnects), restart the session
+      o.ch.peer = o.cfg.node_id;
+      o.ch.reset_session();
+    }
+  }
+
+  // While the worker applies: take in what arrives and decode it, up to a commit's worth of
+  // ops (and of messages), until the worker is done (it wakes the poll).
+  void read_ahead() {
+    std::size_t ops = 0;
+    auto take = [&](zmq::socket_t& sock, const std::string& outgoing) {
+      std::vector<zmq::message_t> frames = recv_message(sock);
+      if (frames.empty()) return false;
+      Received& r = read_ahead_.emplace_back();
+      r.outgoing = outgoing;
+      r.frames = std::move(frames);
+      const std::size_t header = outgoing.empty() ? 1 : 0;
+      if (r.frames.size() == header + 2) {
+        try {
+          r.message = decode(r.frames[header].to_string_view(), r.frames[header + 1].to_string_view());
+          if (const auto* m = std::get_if<OpsMsg>(&r.message)) ops += m->ops.size();
+        } catch (const std::exception& e) {
+          r.error = e.what();
+        }
       }
-      if (frames.size() != 2) {
-        ++malformed_;
+      return true;
+    };
+    while (!worker_->done() && ops < kMaxOpsPerCommit && read_ahead_.size() < kMaxRouterMessagesPerTurn) {
+      bool got = false;
+      if (router_) got = take(*router_, "") || got;
+      for (auto& o : out_) got = take(*o.sock, o.cfg.node_id) || got;
+      if (got) continue;
+      std::vector<zmq::pollitem_t> items{{nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+      if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
+      for (auto& o : out_) items.push_back({o.sock->handle(), 0, ZMQ_POLLIN, 0});
+      try {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(1));
+      } catch (const zmq::error_t&) {
+      }
+      if (items[0].revents & ZMQ_POLLIN) {  // the worker, or a task or control for the loop
+        std::uint64_t drained;
+        [[maybe_unused]] auto n = ::read(wake_fd_, &drained, sizeof drained);
+        woken_ = true;  // the loop's next poll must not sleep on a wake taken here
+      }
+    }
+  }
+
+  // What read_ahead() took in, handled as if it had been read now, in the order it came.
+  void handle_read_ahead() {
+    std::deque<Received> got;
+    got.swap(read_ahead_);
+    for (Received& r : got) {
+      if (r.outgoing.empty()) {
+        if (router_) on_router_message(r.frames, &r);
         continue;
       }
-      handle(o.ch, frames[0].to_string_view(), frames[1].to_string_view(), false);
-      if (o.ch.peer.empty()) {  // dropped: keep the socket (it reconnects), restart the session
-        o.ch.peer = o.cfg.node_id;
-        o.ch.reset_session();
-      }
+      for (auto& o : out_)
+        if (o.cfg.node_id == r.outgoing) on_outgoing_message(o, r.frames, &r);
     }
   }
 
@@ -645,16 +721,26 @@ class Agent::Impl {
     ch.peer.clear();
   }
 
-  void handle(Channel& ch, std::string_view header, std::string_view body, bool incoming) {
+  // `decoded`: the message as read_ahead() decoded it already, or null.
+  void handle(Channel& ch, std::string_view header, std::string_view body, bool incoming, Received* decoded) {
     if (partitioned(ch.peer)) return;
     ch.last_heard = SteadyClock::now();
     if (trace_ && header.size() == 4) trace(ch, "<-", msg_type_name(static_cast<MsgType>(header[3])));
     Message m;
-    try {
-      m = decode(header, body);
-    } catch (const WireError& e) {
+    std::string error;
+    if (decoded) {
+      m = std::move(decoded->message);
+      error = std::move(decoded->error);
+    } else {
+      try {
+        m = decode(header, body);
+      } catch (const WireError& e) {
+        error = e.what();
+      }
+    }
+    if (!error.empty()) {
       ++malformed_;
-      drop(ch, "malformed", "malformed message from " + ch.peer + ": " + e.what());
+      drop(ch, "malformed", "malformed message from " + ch.peer + ": " + error);
       return;
     }
     if (auto* h = std::get_if<Hello>(&m)) return on_hello(ch, *h, incoming);
@@ -782,10 +868,21 @@ class Agent::Impl {
       }
     }
     try {
-      store_->batch([&] {
-        for (Outcome& o : out)
-          if (!o.accepted.empty()) o.report = store_->apply_remote(o.accepted);
-      });
+      // On the worker; this thread reads ahead meanwhile and leaves the store alone.
+      worker_->start(
+          [&] {
+            store_->batch([&] {
+              for (Outcome& o : out)
+                if (!o.accepted.empty()) o.report = store_->apply_remote(o.accepted);
+            });
+          },
+          [this] { wake(); });
+      try {
+        read_ahead();
+      } catch (const std::exception& e) {  // the job uses `out`: wait for it in any case
+        emit(Event::Kind::Error, "", std::string("while applying, receiving failed: ") + e.what());
+      }
+      worker_->wait();
     } catch (const Error& e) {
       // Nothing was applied (the transaction rolled back); no ACK, the peers re-send.
       emit(Event::Kind::Error, "", std::string("could not apply received ops: ") + e.what());
@@ -988,10 +1085,11 @@ class Agent::Impl {
             continue;
           }
         }
-        std::vector<Op> fetched = store_->ops_from(origin, next - 1, max_ops - c.json.size());
+        std::vector<StoredOp> fetched = store_->stored_ops_from(origin, next - 1, max_ops - c.json.size());
         if (fetched.empty()) break;
-        for (const Op& op : fetched) {
-          std::string json = encode_op_json(op);
+        for (const StoredOp& so : fetched) {
+          const Op& op = so.op;
+          std::string json = encode_op_json(so);
           const std::string* kept = nullptr;
           if (use_cache && RelayCache::cacheable(op)) {
             kept = relay_cache_.put(op, std::move(json));
@@ -1169,9 +1267,13 @@ class Agent::Impl {
   std::map<std::string, TimePoint> partitions_;
   std::map<std::string, PeerRecord> known_;
   std::vector<PendingChunk> pending_;  // received this turn, applied by flush_ops()
+  std::deque<Received> read_ahead_;    // received while the worker applied, not yet handled
+  std::unique_ptr<ApplyWorker> worker_ =
+      std::make_unique<ApplyWorker>(("apply:" + cfg_.keys.node_id).substr(0, 15));
   std::size_t pending_ops_ = 0;
   std::size_t pump_start_ = 0;
   RelayCache relay_cache_{cfg_.relay_cache_bytes};
+  bool woken_ = false;  // read_ahead() took a wake meant for the loop
   bool more_to_send_ = false;  // the relay budget left work for the next turn: do not sleep  // every peer ever heard, as last persisted
   std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0;
   int next_monitor_ = 0;

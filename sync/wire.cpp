@@ -71,23 +71,44 @@ VersionVector vector_from(const json& j, const char* where) {
   return out;
 }
 
-std::string to_base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // drop the terminating NUL
-  return out;
+constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Standard base64 with '=' padding, quoted (it needs no JSON escapes). Not libsodium's
+// encoder: that one is constant-time, which public signatures do not need, and it was a
+// seventh of a sending node's CPU in a catch-up (two values per op, profiled 2026-12-02).
+void append_base64_quoted(std::string& out, std::string_view bytes) {
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  const size_t start = out.size();
+  out.resize(start + 2 + (n + 2) / 3 * 4);
+  char* o = out.data() + start;
+  *o++ = '"';
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+    *o++ = kBase64Alphabet[v >> 18];
+    *o++ = kBase64Alphabet[(v >> 12) & 63];
+    *o++ = kBase64Alphabet[(v >> 6) & 63];
+    *o++ = kBase64Alphabet[v & 63];
+  }
+  if (i < n) {
+    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (i + 1 < n ? std::uint32_t{in[i + 1]} << 8 : 0);
+    *o++ = kBase64Alphabet[v >> 18];
+    *o++ = kBase64Alphabet[(v >> 12) & 63];
+    *o++ = i + 1 < n ? kBase64Alphabet[(v >> 6) & 63] : '=';
+    *o++ = '=';
+  }
+  *o = '"';
 }
 
-// Strict, canonical base64 (RFC 4648 with '=' padding, unused bits zero): what to_base64()
+// Strict, canonical base64 (RFC 4648 with '=' padding, unused bits zero): what the encoder
 // writes, and nothing else. Not libsodium's decoder: that one is constant-time, which public
 // signatures do not need, and was 2% of a catch-up's CPU (two values per op, profiled).
 std::string from_base64(std::string_view text, const char* where) {
   static constexpr auto kValue = [] {
     std::array<std::int8_t, 256> t{};
     t.fill(-1);
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<std::int8_t>(i);
     return t;
   }();
   auto bad = [&] { fail(std::string(where) + ": signature is not valid base64"); };
@@ -129,7 +150,8 @@ void append_member_name(std::string& out, char name) {
   out += "\":";
 }
 
-void append_op_json(std::string& out, const Op& op) {
+// `fields_json`: the op's fields as canonical JSON (encode_fields(op.fields), or as stored).
+void append_op_json(std::string& out, const Op& op, std::string_view fields_json) {
   char num[24];
   auto number = [&](std::uint64_t v) {
     auto [p, ec] = std::to_chars(num, num + sizeof num, v);
@@ -155,7 +177,7 @@ void append_op_json(std::string& out, const Op& op) {
   append_json_quoted(out, op_type_name(op.type));
   out += ',';
   append_member_name(out, 'f');
-  out += encode_fields(op.fields);
+  out += fields_json;
   if (!op.base.empty()) {
     out += ',';
     append_member_name(out, 'b');
@@ -170,12 +192,12 @@ void append_op_json(std::string& out, const Op& op) {
   if (!op.signature.empty()) {
     out += ',';
     append_member_name(out, 'g');
-    append_json_quoted(out, to_base64(op.signature));
+    append_base64_quoted(out, op.signature);
   }
   if (!op.prev.empty()) {
     out += ',';
     append_member_name(out, 'p');
-    append_json_quoted(out, to_base64(op.prev));
+    append_base64_quoted(out, op.prev);
   }
   out += '}';
 }
@@ -219,26 +241,50 @@ std::uint64_t raw_u64(const RawOp& r, const char* name, const char* where) {
 }
 
 // "f": an object of null, number or text values (a later duplicate key wins).
+// One member of an op's "f" object, checked as a received field value.
+Value field_value(std::string_view key, sj::element v) {
+  switch (v.type()) {
+    case sj::element_type::NULL_VALUE: return std::monostate{};
+    case sj::element_type::BOOL: return field_from_bool(v.get_bool().value_unsafe());
+    case sj::element_type::INT64: return v.get_int64().value_unsafe();
+    case sj::element_type::UINT64: return field_from_unsigned(key, v.get_uint64().value_unsafe());
+    case sj::element_type::DOUBLE: return field_from_float(key, v.get_double().value_unsafe());
+    case sj::element_type::STRING: return std::string(v.get_string().value_unsafe());
+    default: throw DecodeError("fields: '" + std::string(key) + "' must be null, a number or text");
+  }
+}
+
 Fields raw_fields(sj::element f) {
   sj::object members;
   if (f.get_object().get(members)) throw DecodeError("fields: expected a JSON object");
   Fields out;
-  for (const sj::key_value_pair kv : members) {
-    const std::string_view key = kv.key;
-    const sj::element v = kv.value;
-    Value value;
-    switch (v.type()) {
-      case sj::element_type::NULL_VALUE: value = std::monostate{}; break;
-      case sj::element_type::BOOL: value = field_from_bool(v.get_bool().value_unsafe()); break;
-      case sj::element_type::INT64: value = v.get_int64().value_unsafe(); break;
-      case sj::element_type::UINT64: value = field_from_unsigned(key, v.get_uint64().value_unsafe()); break;
-      case sj::element_type::DOUBLE: value = field_from_float(key, v.get_double().value_unsafe()); break;
-      case sj::element_type::STRING: value = std::string(v.get_string().value_unsafe()); break;
-      default: throw DecodeError("fields: '" + std::string(key) + "' must be null, a number or text");
-    }
-    out.insert_or_assign(std::string(key), std::move(value));
-  }
+  for (const sj::key_value_pair kv : members) out.insert_or_assign(std::string(kv.key), field_value(kv.key, kv.value));
   return out;
+}
+
+// Checks the stored fields JSON of an op about to be sent on as it is (StoredOp) by the
+// rules its receiver applies (raw_fields), so that a damaged log row is an error here, naming
+// the op, and not a malformed chunk that gets this node dropped by every peer.
+std::string_view checked_stored_fields(const StoredOp& so) {
+  thread_local sj::parser parser;
+  const std::string_view text = so.fields_json;
+  std::string why;
+  sj::element f;
+  sj::object members;
+  if (parser.parse(text.empty() ? "" : text.data(), text.size()).get(f)) {
+    why = "fields are not valid JSON";
+  } else if (f.get_object().get(members)) {
+    why = "fields are not a JSON object";
+  } else {
+    try {
+      for (const sj::key_value_pair kv : members)
+        if (kv.value.type() != sj::element_type::STRING) (void)field_value(kv.key, kv.value);  // text: no copy
+    } catch (const DecodeError& e) {
+      why = e.what();
+    }
+  }
+  if (!why.empty()) fail("op " + so.op.origin + "#" + std::to_string(so.op.seq) + " in the op log: " + why);
+  return text;
 }
 
 // The one place where a received op is checked (wire and bundles).
@@ -377,7 +423,7 @@ std::string encode_ops_body(const OpsMsg& m) {
   open_ops_body(out, m.chunk, m.dataset);
   for (size_t i = 0; i < m.ops.size(); ++i) {
     if (i) out += ',';
-    append_op_json(out, m.ops[i]);
+    append_op_json(out, m.ops[i], encode_fields(m.ops[i].fields));
   }
   out += "]}";
   return out;
@@ -416,7 +462,13 @@ std::string_view msg_type_name(MsgType t) {
 
 std::string encode_op_json(const Op& op) {
   std::string out;
-  append_op_json(out, op);
+  append_op_json(out, op, encode_fields(op.fields));
+  return out;
+}
+
+std::string encode_op_json(const StoredOp& so) {
+  std::string out;
+  append_op_json(out, so.op, checked_stored_fields(so));
   return out;
 }
 

@@ -96,6 +96,9 @@ Message decode(std::string_view header, std::string_view body);
 
 // One op as a JSON object (also used by bundles). `dataset` fills Op::dataset on decode.
 std::string encode_op_json(const Op& op);
+// The same bytes for an op read back from the log with its fields as stored (the JSON is
+// checked by the receiver's rules first; throws WireError naming the op if it fails them).
+std::string encode_op_json(const StoredOp& so);
 Op decode_op_json(std::string_view json, std::string_view dataset);
 
 // The OPS message for ops already encoded by encode_op_json() (what the relay cache holds):

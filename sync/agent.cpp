@@ -650,6 +650,7 @@ class Agent::Impl {
       std::vector<zmq::message_t> frames = recv_message(sock);
       if (frames.empty()) return false;
       Received& r = read_ahead_.emplace_back();
+      ++read_ahead_count_;
       r.outgoing = outgoing;
       r.frames = std::move(frames);
       const std::size_t header = outgoing.empty() ? 1 : 0;
@@ -1176,6 +1177,7 @@ class Agent::Impl {
     s.ops_sent = ops_sent_;
     s.refused = refused_;
     s.malformed = malformed_;
+    s.read_ahead = read_ahead_count_;
     std::map<std::string, PeerStatus> by_node;
     for (const auto& o : out_) {
       PeerStatus& p = by_node[o.cfg.node_id];
@@ -1284,7 +1286,7 @@ class Agent::Impl {
   RelayCache relay_cache_{cfg_.relay_cache_bytes};
   bool woken_ = false;  // read_ahead() took a wake meant for the loop
   bool more_to_send_ = false;  // the relay budget left work for the next turn: do not sleep  // every peer ever heard, as last persisted
-  std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0;
+  std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0, read_ahead_count_ = 0;
   int next_monitor_ = 0;
   const bool trace_ = std::getenv("HONBU_SYNC_TRACE") != nullptr;
   TimePoint last_status_{}, last_allow_check_{};

@@ -75,6 +75,7 @@ struct AgentStatus {
   std::int64_t data_version = 0;
   std::vector<PeerStatus> peers;
   std::uint64_t ops_received = 0, ops_sent = 0, refused = 0, malformed = 0;
+  std::uint64_t read_ahead = 0;  // messages received and decoded while a backlog was being applied
 };
 
 struct Event {

@@ -567,6 +567,82 @@ TEST(Security, RevokedKeyDropsLiveConnection) {
   for (const std::string& f : revocation_scenario(c, allowlist)) ADD_FAILURE() << f;
 }
 
+TEST(Security, WhileHqAppliesABacklogItReadsAheadInOrderAndGarbageIsStillRefused) {
+  // HQ applies up to 10,000 received ops in one commit, on its apply worker, and meanwhile
+  // receives and decodes what comes next (read-ahead). Six full chunks of 2,000 are more than
+  // one commit takes: the sixth is read ahead, deterministically, and must be applied in turn.
+  // Then five more chunks and a garbage message: the garbage is read ahead while the five are
+  // applied, so they are acknowledged first, and then the peer is refused as usual.
+  Cluster c;
+  c.add(hq_spec());
+  c.add(branch_spec("minami"));
+  c.start("hq");
+  std::vector<Op> ops;
+  {
+    StoreOptions so;
+    so.path = c.dir().file("scratch-minami.db");
+    so.node_id = "minami";
+    so.dataset = "ACTUAL";
+    auto s = Store::open(so);
+    s->batch([&] {
+      for (int i = 0; i < 22'000; ++i)
+        ASSERT_TRUE(s->put(EntityKind::Chronology, s->new_id(),
+                           {{"number", std::int64_t{i + 1}}, {"node_label", "minami"},
+                            {"at", "2026-12-02T16:00:00+09:00"}, {"content", "南浜支所 記録 " + std::to_string(i)},
+                            {"state", "pending"}},
+                           "t")
+                        .ok);
+    });
+    ops = s->ops_from("minami", 0, 22'000);
+  }
+  ASSERT_EQ(ops.size(), 22'000u);
+  RawClient minami(c.endpoint("hq"), c.keys("hq").curve_public, c.keys("minami"));
+  minami.send(hello_as("minami", "branch"));
+  ASSERT_TRUE(minami.expect<sync::Hello>(3s));
+  auto send_chunk = [&](std::uint64_t no, std::size_t first) {
+    sync::OpsMsg m;
+    m.chunk = no;
+    m.dataset = "ACTUAL";
+    m.ops.assign(ops.begin() + static_cast<std::ptrdiff_t>(first),
+                 ops.begin() + static_cast<std::ptrdiff_t>(first + sync::kMaxOpsPerChunk));
+    minami.send(m);
+  };
+  // Every ACK up to chunk `last`, in order, with nothing refused; returns the last vector.
+  auto acks_upto = [&](std::uint64_t first, std::uint64_t last) {
+    std::uint64_t minami_seq = 0;
+    for (std::uint64_t no = first; no <= last; ++no) {
+      const auto ack = minami.expect<sync::Ack>(30s);
+      EXPECT_TRUE(ack) << "no ACK for chunk " << no;
+      if (!ack) break;
+      EXPECT_EQ(ack->chunk, no);
+      EXPECT_TRUE(ack->refused.empty()) << ack->refused.front().reason;
+      minami_seq = ack->vector.count("minami") ? ack->vector.at("minami") : 0;
+    }
+    return minami_seq;
+  };
+
+  for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+  EXPECT_EQ(acks_upto(1, 6), 12'000u);
+  const std::uint64_t read_ahead = c.agent("hq").status().read_ahead;
+  EXPECT_GE(read_ahead, 1u) << "the sixth chunk should have been read ahead";
+
+  Events hq_events(c.agent("hq"));
+  for (std::uint64_t no = 7; no <= 11; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+  minami.send_frames({"HB\x01\x03", "{\"chunk\":12,\"dataset\":\"ACTUAL\",\"ops\":[{]}"});
+  EXPECT_EQ(acks_upto(7, 11), 22'000u);
+  const auto error = minami.expect<sync::ErrorMsg>(10s);
+  ASSERT_TRUE(error) << hq_events.dump();
+  EXPECT_EQ(error->code, "malformed");
+  EXPECT_TRUE(contains(error->message, "malformed JSON")) << error->message;
+  EXPECT_GT(c.agent("hq").status().read_ahead, read_ahead);
+  EXPECT_TRUE(Cluster::wait_for([&] { return c.agent("hq").status().malformed == 1; }, 5s));
+  // All 22,000 are in HQ's tables, and HQ still talks to minami.
+  EXPECT_TRUE(holds(c.agent("hq"), EntityKind::Chronology, ops.back().entity_id));
+  EXPECT_EQ(c.agent("hq").status().vector.at("minami"), 22'000u);
+  minami.send(hello_as("minami", "branch"));
+  EXPECT_TRUE(minami.expect<sync::Hello>(4s));
+}
+
 TEST(Security, GarbagePeerIsDroppedNodeLivesOn) {
   const std::uint64_t seed = test_seed("GarbagePeerIsDroppedNodeLivesOn");
   std::mt19937_64 rng(seed);

@@ -1,6 +1,8 @@
 // [SECTION] The sync agent: one thread owns every ZeroMQ socket and the node's Store (the
 // one writer). The rest of the program talks to it through this object: tasks down
-// (run(): local commands execute on the agent thread), status and events up.
+// (run(): local commands execute on the agent thread), status and events up. A backlog of
+// received ops is applied by its apply worker ("apply:<node>", sync/apply_worker.hpp)
+// while the agent thread reads ahead; the agent leaves the store alone until it is done.
 //
 // ZeroMQ is the transport, SQLite is the truth: the agent acknowledges a chunk only after
 // its transaction committed, and re-sends whatever a peer lacks from the op log, never

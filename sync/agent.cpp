@@ -591,7 +591,7 @@ class Agent::Impl {
     std::string outgoing;  // the peer's node id for an outgoing socket; empty: the ROUTER
     std::vector<zmq::message_t> frames;
     Message message;
-    std::string error;  // the decoder's complaint, when it had one
+    std::optional<std::string> error;  // the decoder's complaint, when it had one
   };
 
   void read_router() {
@@ -732,7 +732,7 @@ class Agent::Impl {
     ch.last_heard = SteadyClock::now();
     if (trace_ && header.size() == 4) trace(ch, "<-", msg_type_name(static_cast<MsgType>(header[3])));
     Message m;
-    std::string error;
+    std::optional<std::string> error;
     if (decoded) {
       m = std::move(decoded->message);
       error = std::move(decoded->error);
@@ -743,9 +743,9 @@ class Agent::Impl {
         error = e.what();
       }
     }
-    if (!error.empty()) {
+    if (error) {
       ++malformed_;
-      drop(ch, "malformed", "malformed message from " + ch.peer + ": " + error);
+      drop(ch, "malformed", "malformed message from " + ch.peer + ": " + *error);
       return;
     }
     if (auto* h = std::get_if<Hello>(&m)) return on_hello(ch, *h, incoming);

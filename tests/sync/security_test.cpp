@@ -23,6 +23,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <future>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -569,10 +570,11 @@ TEST(Security, RevokedKeyDropsLiveConnection) {
 
 TEST(Security, WhileHqAppliesABacklogItReadsAheadInOrderAndGarbageIsStillRefused) {
   // HQ applies up to 10,000 received ops in one commit, on its apply worker, and meanwhile
-  // receives and decodes what comes next (read-ahead). Six full chunks of 2,000 are more than
-  // one commit takes: the sixth is read ahead, deterministically, and must be applied in turn.
-  // Then five more chunks and a garbage message: the garbage is read ahead while the five are
-  // applied, so they are acknowledged first, and then the peer is refused as usual.
+  // receives and decodes what comes next (read-ahead). HQ's sync thread is held by a task
+  // while six full chunks of 2,000 arrive: the first five fill a commit, the sixth is read
+  // ahead and must be applied in turn. Then, the same way, five more chunks and a garbage
+  // message: the garbage is read ahead while the five are applied, so they are acknowledged
+  // first, and then the peer is refused as usual.
   Cluster c;
   c.add(hq_spec());
   c.add(branch_spec("minami"));
@@ -621,14 +623,32 @@ TEST(Security, WhileHqAppliesABacklogItReadsAheadInOrderAndGarbageIsStillRefused
     return minami_seq;
   };
 
-  for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+  // Holds HQ's sync thread until `send` has sent, and a little longer for the bytes to arrive.
+  auto while_hq_is_held = [&](const std::function<void()>& send) {
+    std::promise<void> started, sent;
+    auto held = c.agent("hq").run([&started, done = sent.get_future().share()](Store&) {
+      started.set_value();
+      done.wait();
+      std::this_thread::sleep_for(500ms);
+      return 0;
+    });
+    started.get_future().wait();
+    send();
+    sent.set_value();
+    held.get();
+  };
+  while_hq_is_held([&] {
+    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+  });
   EXPECT_EQ(acks_upto(1, 6), 12'000u);
   const std::uint64_t read_ahead = c.agent("hq").status().read_ahead;
   EXPECT_GE(read_ahead, 1u) << "the sixth chunk should have been read ahead";
 
   Events hq_events(c.agent("hq"));
-  for (std::uint64_t no = 7; no <= 11; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
-  minami.send_frames({"HB\x01\x03", "{\"chunk\":12,\"dataset\":\"ACTUAL\",\"ops\":[{]}"});
+  while_hq_is_held([&] {
+    for (std::uint64_t no = 7; no <= 11; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+    minami.send_frames({"HB\x01\x03", "{\"chunk\":12,\"dataset\":\"ACTUAL\",\"ops\":[{]}"});
+  });
   EXPECT_EQ(acks_upto(7, 11), 22'000u);
   const auto error = minami.expect<sync::ErrorMsg>(10s);
   ASSERT_TRUE(error) << hq_events.dump();

@@ -673,7 +673,7 @@ class Agent::Impl {
       if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
       for (auto& o : out_) items.push_back({o.sock->handle(), 0, ZMQ_POLLIN, 0});
       try {
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(1));
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));  // the worker wakes it
       } catch (const zmq::error_t&) {
       }
       if (items[0].revents & ZMQ_POLLIN) {  // the worker, or a task or control for the loop

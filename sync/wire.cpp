@@ -240,7 +240,6 @@ std::uint64_t raw_u64(const RawOp& r, const char* name, const char* where) {
   return v;
 }
 
-// "f": an object of null, number or text values (a later duplicate key wins).
 // One member of an op's "f" object, checked as a received field value.
 Value field_value(std::string_view key, sj::element v) {
   switch (v.type()) {
@@ -254,37 +253,13 @@ Value field_value(std::string_view key, sj::element v) {
   }
 }
 
+// "f": an object of null, number or text values (a later duplicate key wins).
 Fields raw_fields(sj::element f) {
   sj::object members;
   if (f.get_object().get(members)) throw DecodeError("fields: expected a JSON object");
   Fields out;
   for (const sj::key_value_pair kv : members) out.insert_or_assign(std::string(kv.key), field_value(kv.key, kv.value));
   return out;
-}
-
-// Checks the stored fields JSON of an op about to be sent on as it is (StoredOp) by the
-// rules its receiver applies (raw_fields), so that a damaged log row is an error here, naming
-// the op, and not a malformed chunk that gets this node dropped by every peer.
-std::string_view checked_stored_fields(const StoredOp& so) {
-  thread_local sj::parser parser;
-  const std::string_view text = so.fields_json;
-  std::string why;
-  sj::element f;
-  sj::object members;
-  if (parser.parse(text.empty() ? "" : text.data(), text.size()).get(f)) {
-    why = "fields are not valid JSON";
-  } else if (f.get_object().get(members)) {
-    why = "fields are not a JSON object";
-  } else {
-    try {
-      for (const sj::key_value_pair kv : members)
-        if (kv.value.type() != sj::element_type::STRING) (void)field_value(kv.key, kv.value);  // text: no copy
-    } catch (const DecodeError& e) {
-      why = e.what();
-    }
-  }
-  if (!why.empty()) fail("op " + so.op.origin + "#" + std::to_string(so.op.seq) + " in the op log: " + why);
-  return text;
 }
 
 // The one place where a received op is checked (wire and bundles).
@@ -371,6 +346,24 @@ class OpsParser {
   }
   sj::parser* parser_;
 };
+
+// Checks the stored fields JSON of an op about to be sent on as it is (StoredOp) by the
+// rules its receiver applies (raw_fields), so that a damaged log row is an error here, naming
+// the op, and not a malformed chunk that gets this node dropped by every peer.
+std::string_view checked_stored_fields(const StoredOp& so) {
+  const std::string op = "op " + so.op.origin + "#" + std::to_string(so.op.seq) + " in the op log";
+  OpsParser parser;  // the sync thread's parser: no OPS document is in use while it sends
+  sj::object members;
+  if (parser.parse(so.fields_json, (op + ": fields").c_str()).get_object().get(members))
+    fail(op + ": fields are not a JSON object");
+  try {
+    for (const sj::key_value_pair kv : members)
+      if (kv.value.type() != sj::element_type::STRING) (void)field_value(kv.key, kv.value);  // text: no copy
+  } catch (const DecodeError& e) {
+    fail(op + ": " + e.what());
+  }
+  return so.fields_json;
+}
 
 OpsMsg decode_ops(std::string_view body) {
   OpsParser parser;

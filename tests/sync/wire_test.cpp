@@ -422,7 +422,7 @@ TEST(Wire, OpsSentFromTheLogAsStoredAreTheBytesOfTheDecodedOps) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(error_sending("{\"status\":"), "op kita#2 in the op log: fields are not valid JSON");
+  EXPECT_EQ(error_sending("{\"status\":"), "op kita#2 in the op log: fields: malformed JSON at byte 11");
   EXPECT_EQ(error_sending("[1]"), "op kita#2 in the op log: fields are not a JSON object");
   EXPECT_EQ(error_sending("{\"status\":[1]}"),
             "op kita#2 in the op log: fields: 'status' must be null, a number or text");

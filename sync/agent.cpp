@@ -83,6 +83,14 @@ VersionVector vector_max(const VersionVector& a, const VersionVector& b) {
   return out;
 }
 
+// A chunk's role and chain checks (check_incoming_chunk), one decision per op, with what
+// they depend on besides the ops: the peer that sent them and the allow-list's generation.
+struct Decisions {
+  std::string peer;  // empty: not made
+  std::uint64_t allow_generation = 0;
+  std::vector<AuthDecision> of_ops;
+};
+
 // One connection's protocol state (both directions of anti-entropy run over it).
 struct Channel {
   std::string peer;  // node id
@@ -264,6 +272,7 @@ class Agent::Impl {
         if (e.revoked && (!old || !old->revoked)) revoked.push_back(e.node_id);
       }
       cfg_.allow = std::move(fresh);
+      ++allow_generation_;  // role checks made under the old list are made again
       for (const std::string& node : revoked) drop_revoked(node);
       emit(Event::Kind::Info, "", "allow-list reloaded" +
                                      (revoked.empty() ? std::string() : " (revoked: " + join(revoked) + ")"));
@@ -471,8 +480,11 @@ class Agent::Impl {
       read_monitor(out_[i]);
       read_outgoing(out_[i]);
     }
+    applied_on_worker_ = false;
     const std::size_t received = flush_ops();
-    timers();
+    // After a commit on the worker, peers' sockets have not all been read for its length:
+    // the next turn reads them first, then judges who went silent.
+    timers(!applied_on_worker_);
     pump(received >= kBacklogOpsPerTurn ? kRelayBudgetWhileGathering : SIZE_MAX);
     publish_status(false);
     watch_allowlist();
@@ -592,6 +604,7 @@ class Agent::Impl {
     std::vector<zmq::message_t> frames;
     Message message;
     std::optional<std::string> error;  // the decoder's complaint, when it had one
+    Decisions decisions;               // an OPS chunk's role and chain checks, made beside the commit
   };
 
   void read_router() {
@@ -657,7 +670,12 @@ class Agent::Impl {
       if (r.frames.size() == header + 2) {
         try {
           r.message = decode(r.frames[header].to_string_view(), r.frames[header + 1].to_string_view());
-          if (const auto* m = std::get_if<OpsMsg>(&r.message)) ops += m->ops.size();
+          if (const auto* m = std::get_if<OpsMsg>(&r.message)) {
+            ops += m->ops.size();
+            // The peer as ZAP named it (ROUTER) or as configured (outgoing): who handle() will see.
+            const char* user = outgoing.empty() ? r.frames[1].gets("User-Id") : outgoing.c_str();
+            if (user && *user) r.decisions = decide(user, m->ops);
+          }
         } catch (const std::exception& e) {
           r.error = e.what();
         }
@@ -764,7 +782,7 @@ class Agent::Impl {
             if (ch.in_flight.empty()) ch.cursor = x.vector;  // re-send whatever was lost
             ch.dirty = true;
           } else if constexpr (std::is_same_v<T, OpsMsg>) {
-            queue_ops(ch, std::move(x), incoming);
+            queue_ops(ch, std::move(x), incoming, decoded ? std::move(decoded->decisions) : Decisions{});
           } else if constexpr (std::is_same_v<T, Ack>) {
             on_ack(ch, x);
           } else if constexpr (std::is_same_v<T, ErrorMsg>) {
@@ -810,13 +828,19 @@ class Agent::Impl {
     std::string key;  // routing id (incoming) or node id (outgoing)
     std::uint64_t session;
     OpsMsg msg;
+    Decisions decisions;  // made while reading ahead, or empty
   };
 
-  void queue_ops(Channel& ch, OpsMsg&& m, bool incoming) {
+  void queue_ops(Channel& ch, OpsMsg&& m, bool incoming, Decisions&& decisions) {
     if (m.dataset != store_->dataset())
       return drop(ch, "dataset_mismatch", ch.peer + " sent ops of dataset " + m.dataset + ": refused");
     pending_ops_ += m.ops.size();
-    pending_.push_back({incoming, incoming ? ch.routing_id : ch.peer, ch.session, std::move(m)});
+    pending_.push_back({incoming, incoming ? ch.routing_id : ch.peer, ch.session, std::move(m), std::move(decisions)});
+  }
+
+  // The role and chain checks of a chunk from `peer`, remembering who and which allow-list.
+  Decisions decide(const std::string& peer, std::span<const Op> ops) const {
+    return Decisions{peer, allow_generation_, check_incoming_chunk(cfg_.allow, peer, ops)};
   }
 
   Channel* find_channel(bool incoming, const std::string& key) {
@@ -857,7 +881,12 @@ class Agent::Impl {
         auto& sent_upto = o.ch->cursor[op.origin];
         if (op.seq == sent_upto + 1) sent_upto = op.seq;
       }
-      const std::vector<AuthDecision> decisions = check_incoming_chunk(cfg_.allow, o.peer, ops);
+      // Read ahead beside the last commit, the checks were made already: kept when they were
+      // made for this peer under the allow-list in force now.
+      Decisions& early = chunks[c].decisions;
+      const bool keep = early.peer == o.peer && early.allow_generation == allow_generation_ &&
+                        early.of_ops.size() == ops.size();
+      const std::vector<AuthDecision> decisions = keep ? std::move(early.of_ops) : decide(o.peer, ops).of_ops;
       o.accepted.reserve(ops.size());
       for (size_t i = 0; i < ops.size(); ++i) {
         if (decisions[i].ok) {
@@ -886,6 +915,7 @@ class Agent::Impl {
       } else {
         // On the worker; this thread reads ahead meanwhile and leaves the store alone.
         worker_->start(apply, [this] { wake(); });
+        applied_on_worker_ = true;
         try {
           read_ahead();
         } catch (const std::exception& e) {  // the job uses `out`: wait for it in any case
@@ -949,7 +979,7 @@ class Agent::Impl {
 
   // [SECTION] Timers: HELLO retries, keepalive, anti-entropy, lost peers, link control
 
-  void timers() {
+  void timers(bool judge_silence) {
     const TimePoint now = SteadyClock::now();
     for (auto it = partitions_.begin(); it != partitions_.end();) {
       if (now >= it->second) {
@@ -967,12 +997,12 @@ class Agent::Impl {
         ch.last_hello_try = now;
         if (send(ch, make_hello())) ch.hello_sent = true;
       }
-      channel_timers(ch, now);
+      channel_timers(ch, now, judge_silence);
     }
     for (auto it = in_.begin(); it != in_.end();) {
-      channel_timers(it->second, now);
+      channel_timers(it->second, now, judge_silence);
       // A silent incoming connection is forgotten; the peer's DEALER reconnects and says HELLO.
-      if (!it->second.hello_received && now - it->second.last_heard > cfg_.lost_after) {
+      if (judge_silence && !it->second.hello_received && now - it->second.last_heard > cfg_.lost_after) {
         it = in_.erase(it);
       } else {
         ++it;
@@ -980,9 +1010,9 @@ class Agent::Impl {
     }
   }
 
-  void channel_timers(Channel& ch, TimePoint now) {
+  void channel_timers(Channel& ch, TimePoint now, bool judge_silence) {
     if (!ch.hello_received) return;
-    if (now - ch.last_heard > cfg_.lost_after) {
+    if (judge_silence && now - ch.last_heard > cfg_.lost_after) {
       emit(Event::Kind::PeerLost, ch.peer,
            "lost " + ch.peer + ": nothing heard for " + std::to_string(cfg_.lost_after.count()) + " ms");
       ch.was_live = false;
@@ -1278,6 +1308,8 @@ class Agent::Impl {
   std::map<std::string, TimePoint> partitions_;
   std::map<std::string, PeerRecord> known_;
   std::vector<PendingChunk> pending_;  // received this turn, applied by flush_ops()
+  std::uint64_t allow_generation_ = 0;  // counts reloads of cfg_.allow
+  bool applied_on_worker_ = false;     // this turn's flush_ops() committed on the worker
   std::deque<Received> read_ahead_;    // received while the worker applied, not yet handled
   std::unique_ptr<ApplyWorker> worker_ =
       std::make_unique<ApplyWorker>(("apply:" + cfg_.keys.node_id).substr(0, 15));

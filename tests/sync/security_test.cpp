@@ -568,88 +568,109 @@ TEST(Security, RevokedKeyDropsLiveConnection) {
   for (const std::string& f : revocation_scenario(c, allowlist)) ADD_FAILURE() << f;
 }
 
+// [SECTION] Read-ahead: what HQ receives while its apply worker commits a backlog.
+//
+// HQ applies up to 10,000 received ops in one commit, on its apply worker, and meanwhile
+// receives and decodes what comes next (read-ahead), and makes the chunk's role and chain
+// checks. Holding HQ's sync thread with a task while six full chunks of 2,000 arrive makes
+// it deterministic: the first five fill a commit, the sixth is read ahead.
+
+namespace {
+
+// `n` クロノロ ops of minami, made in a scratch store; `before(store, i)` may write other
+// ops before the i-th.
+std::vector<Op> minami_backlog(const Cluster& c, int n,
+                               const std::function<void(Store&, int)>& before = {}) {
+  StoreOptions so;
+  so.path = c.dir().file("scratch-minami.db");
+  so.node_id = "minami";
+  so.dataset = "ACTUAL";
+  auto s = Store::open(so);
+  s->batch([&] {
+    for (int i = 0; i < n; ++i) {
+      if (before) before(*s, i);
+      EXPECT_TRUE(s->put(EntityKind::Chronology, s->new_id(),
+                         {{"number", std::int64_t{i + 1}}, {"node_label", "minami"},
+                          {"at", "2026-12-02T16:00:00+09:00"},
+                          {"content", "南浜支所 記録 " + std::to_string(i)}, {"state", "pending"}},
+                         "t")
+                      .ok);
+    }
+  });
+  return s->ops_from("minami", 0, 1'000'000);
+}
+
+// OPS chunk `no` (from 1), the ops from (no - 1) * kMaxOpsPerChunk on.
+void send_chunk(RawClient& client, const std::vector<Op>& ops, std::uint64_t no) {
+  const std::size_t first = (no - 1) * sync::kMaxOpsPerChunk;
+  sync::OpsMsg m;
+  m.chunk = no;
+  m.dataset = "ACTUAL";
+  m.ops.assign(ops.begin() + static_cast<std::ptrdiff_t>(first),
+               ops.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min(ops.size(), first + sync::kMaxOpsPerChunk)));
+  client.send(m);
+}
+
+// Every ACK from `first` to `last`, in order, with nothing refused; returns the last
+// vector's seq of minami.
+std::uint64_t acks_upto(RawClient& client, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t minami_seq = 0;
+  for (std::uint64_t no = first; no <= last; ++no) {
+    const auto ack = client.expect<sync::Ack>(30s);
+    EXPECT_TRUE(ack) << "no ACK for chunk " << no;
+    if (!ack) break;
+    EXPECT_EQ(ack->chunk, no);
+    EXPECT_TRUE(ack->refused.empty()) << ack->refused.front().reason;
+    minami_seq = ack->vector.count("minami") ? ack->vector.at("minami") : 0;
+  }
+  return minami_seq;
+}
+
+// Holds HQ's sync thread until `send` has sent, and a little longer for the bytes to arrive.
+void while_held(sync::Agent& hq, const std::function<void()>& send) {
+  std::promise<void> started, sent;
+  auto held = hq.run([&started, done = sent.get_future().share()](Store&) {
+    started.set_value();
+    done.wait();
+    std::this_thread::sleep_for(500ms);
+    return 0;
+  });
+  started.get_future().wait();
+  send();
+  sent.set_value();
+  held.get();
+}
+
+}  // namespace
+
 TEST(Security, WhileHqAppliesABacklogItReadsAheadInOrderAndGarbageIsStillRefused) {
-  // HQ applies up to 10,000 received ops in one commit, on its apply worker, and meanwhile
-  // receives and decodes what comes next (read-ahead). HQ's sync thread is held by a task
-  // while six full chunks of 2,000 arrive: the first five fill a commit, the sixth is read
-  // ahead and must be applied in turn. Then, the same way, five more chunks and a garbage
-  // message: the garbage is read ahead while the five are applied, so they are acknowledged
-  // first, and then the peer is refused as usual.
+  // Six chunks: the sixth is read ahead and must be applied in turn. Then, the same way,
+  // five more chunks and a garbage message: the garbage is read ahead while the five are
+  // applied, so they are acknowledged first, and then the peer is refused as usual.
   Cluster c;
   c.add(hq_spec());
   c.add(branch_spec("minami"));
   c.start("hq");
-  std::vector<Op> ops;
-  {
-    StoreOptions so;
-    so.path = c.dir().file("scratch-minami.db");
-    so.node_id = "minami";
-    so.dataset = "ACTUAL";
-    auto s = Store::open(so);
-    s->batch([&] {
-      for (int i = 0; i < 22'000; ++i)
-        ASSERT_TRUE(s->put(EntityKind::Chronology, s->new_id(),
-                           {{"number", std::int64_t{i + 1}}, {"node_label", "minami"},
-                            {"at", "2026-12-02T16:00:00+09:00"}, {"content", "南浜支所 記録 " + std::to_string(i)},
-                            {"state", "pending"}},
-                           "t")
-                        .ok);
-    });
-    ops = s->ops_from("minami", 0, 22'000);
-  }
+  const std::vector<Op> ops = minami_backlog(c, 22'000);
   ASSERT_EQ(ops.size(), 22'000u);
   RawClient minami(c.endpoint("hq"), c.keys("hq").curve_public, c.keys("minami"));
   minami.send(hello_as("minami", "branch"));
   ASSERT_TRUE(minami.expect<sync::Hello>(3s));
-  auto send_chunk = [&](std::uint64_t no, std::size_t first) {
-    sync::OpsMsg m;
-    m.chunk = no;
-    m.dataset = "ACTUAL";
-    m.ops.assign(ops.begin() + static_cast<std::ptrdiff_t>(first),
-                 ops.begin() + static_cast<std::ptrdiff_t>(first + sync::kMaxOpsPerChunk));
-    minami.send(m);
-  };
-  // Every ACK up to chunk `last`, in order, with nothing refused; returns the last vector.
-  auto acks_upto = [&](std::uint64_t first, std::uint64_t last) {
-    std::uint64_t minami_seq = 0;
-    for (std::uint64_t no = first; no <= last; ++no) {
-      const auto ack = minami.expect<sync::Ack>(30s);
-      EXPECT_TRUE(ack) << "no ACK for chunk " << no;
-      if (!ack) break;
-      EXPECT_EQ(ack->chunk, no);
-      EXPECT_TRUE(ack->refused.empty()) << ack->refused.front().reason;
-      minami_seq = ack->vector.count("minami") ? ack->vector.at("minami") : 0;
-    }
-    return minami_seq;
-  };
 
-  // Holds HQ's sync thread until `send` has sent, and a little longer for the bytes to arrive.
-  auto while_hq_is_held = [&](const std::function<void()>& send) {
-    std::promise<void> started, sent;
-    auto held = c.agent("hq").run([&started, done = sent.get_future().share()](Store&) {
-      started.set_value();
-      done.wait();
-      std::this_thread::sleep_for(500ms);
-      return 0;
-    });
-    started.get_future().wait();
-    send();
-    sent.set_value();
-    held.get();
-  };
-  while_hq_is_held([&] {
-    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+  while_held(c.agent("hq"), [&] {
+    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(minami, ops, no);
   });
-  EXPECT_EQ(acks_upto(1, 6), 12'000u);
+  EXPECT_EQ(acks_upto(minami, 1, 6), 12'000u);
   const std::uint64_t read_ahead = c.agent("hq").status().read_ahead;
   EXPECT_GE(read_ahead, 1u) << "the sixth chunk should have been read ahead";
 
   Events hq_events(c.agent("hq"));
-  while_hq_is_held([&] {
-    for (std::uint64_t no = 7; no <= 11; ++no) send_chunk(no, (no - 1) * sync::kMaxOpsPerChunk);
+  while_held(c.agent("hq"), [&] {
+    for (std::uint64_t no = 7; no <= 11; ++no) send_chunk(minami, ops, no);
     minami.send_frames({"HB\x01\x03", "{\"chunk\":12,\"dataset\":\"ACTUAL\",\"ops\":[{]}"});
   });
-  EXPECT_EQ(acks_upto(7, 11), 22'000u);
+  EXPECT_EQ(acks_upto(minami, 7, 11), 22'000u);
   const auto error = minami.expect<sync::ErrorMsg>(10s);
   ASSERT_TRUE(error) << hq_events.dump();
   EXPECT_EQ(error->code, "malformed");
@@ -661,6 +682,77 @@ TEST(Security, WhileHqAppliesABacklogItReadsAheadInOrderAndGarbageIsStillRefused
   EXPECT_EQ(c.agent("hq").status().vector.at("minami"), 22'000u);
   minami.send(hello_as("minami", "branch"));
   EXPECT_TRUE(minami.expect<sync::Hello>(4s));
+}
+
+TEST(Security, AnOpOutsideItsRoleIsRefusedWhenItsChunkWasReadAhead) {
+  // minami#10001, in the sixth chunk (read ahead), writes HQ's state: the check made beside
+  // the commit refuses it like any other, and minami's vector stops below it.
+  Cluster c;
+  c.add(hq_spec());
+  c.add(branch_spec("minami"));
+  c.start("hq");
+  const std::vector<Op> ops = minami_backlog(c, 11'999, [](Store& s, int i) {
+    if (i == 10'000) {
+      EXPECT_TRUE(s.put(EntityKind::HqState, std::string(kHqStateId), {{"state", "countermeasures"}}, "t").ok);
+    }
+  });
+  ASSERT_EQ(ops.size(), 12'000u);
+  ASSERT_EQ(ops[10'000].kind, EntityKind::HqState);
+  RawClient minami(c.endpoint("hq"), c.keys("hq").curve_public, c.keys("minami"));
+  minami.send(hello_as("minami", "branch"));
+  ASSERT_TRUE(minami.expect<sync::Hello>(3s));
+
+  while_held(c.agent("hq"), [&] {
+    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(minami, ops, no);
+  });
+  EXPECT_EQ(acks_upto(minami, 1, 5), 10'000u);
+  const auto ack = minami.expect<sync::Ack>(30s);
+  ASSERT_TRUE(ack) << "no ACK for chunk 6";
+  EXPECT_GE(c.agent("hq").status().read_ahead, 1u) << "the sixth chunk should have been read ahead";
+  ASSERT_EQ(ack->refused.size(), 1u);
+  EXPECT_EQ(ack->refused[0].seq, 10'001u);
+  EXPECT_TRUE(contains(ack->refused[0].reason, "only HQ writes hq_state")) << ack->refused[0].reason;
+  EXPECT_EQ(ack->vector.at("minami"), 10'000u);
+  EXPECT_FALSE(holds(c.agent("hq"), EntityKind::HqState, std::string(kHqStateId)));
+}
+
+TEST(Security, ChecksMadeWhileReadingAheadFollowAnAllowListReloadedBeforeTheirCommit) {
+  // The sixth chunk is read ahead, and checked, under an allow-list where minami is a
+  // branch. Before it is committed the list is reloaded with minami as a relay (which may
+  // not originate ops): the chunk is checked again, and all of it refused.
+  Cluster c;
+  c.add(hq_spec());
+  c.add(branch_spec("minami"));
+  const std::string allowlist = c.dir().file("allowlist.yaml");
+  c.allow().save(allowlist);
+  ByHand hq_cfg;
+  hq_cfg.listen = "tcp://127.0.0.1:*";
+  hq_cfg.allowlist_path = allowlist;
+  auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
+  const std::vector<Op> ops = minami_backlog(c, 12'000);
+  RawClient minami(hq->listen_endpoint(), c.keys("hq").curve_public, c.keys("minami"));
+  minami.send(hello_as("minami", "branch"));
+  ASSERT_TRUE(minami.expect<sync::Hello>(3s));
+  Events hq_events(*hq);
+
+  sync::AllowList demoted = sync::AllowList::load(allowlist);
+  sync::AllowEntry entry = *demoted.by_node("minami");
+  entry.role = Role::Relay;
+  demoted.upsert(entry);
+  while_held(*hq, [&] {
+    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(minami, ops, no);
+    // Runs at the start of HQ's turn after the one that commits chunks 1-5 and reads 6 ahead.
+    demoted.save(allowlist);
+    hq->reload_allowlist();
+  });
+  EXPECT_EQ(acks_upto(minami, 1, 5), 10'000u);
+  const auto ack = minami.expect<sync::Ack>(30s);
+  ASSERT_TRUE(ack) << "no ACK for chunk 6; " << hq_events.dump();
+  EXPECT_GE(hq->status().read_ahead, 1u) << "the sixth chunk should have been read ahead";
+  EXPECT_TRUE(hq_events.has(Kind::Info, "allow-list reloaded")) << hq_events.dump();
+  ASSERT_EQ(ack->refused.size(), sync::kMaxOpsPerChunk) << hq_events.dump();
+  EXPECT_TRUE(contains(ack->refused[0].reason, "only forwards ops")) << ack->refused[0].reason;
+  EXPECT_EQ(ack->vector.at("minami"), 10'000u);
 }
 
 TEST(Security, GarbagePeerIsDroppedNodeLivesOn) {

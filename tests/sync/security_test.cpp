@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -612,6 +613,18 @@ void send_chunk(RawClient& client, const std::vector<Op>& ops, std::uint64_t no)
   client.send(m);
 }
 
+void send_chunks(RawClient& client, const std::vector<Op>& ops, std::uint64_t first, std::uint64_t last) {
+  for (std::uint64_t no = first; no <= last; ++no) send_chunk(client, ops, no);
+}
+
+// A session with HQ at `endpoint`, as minami.
+std::unique_ptr<RawClient> minami_session(const Cluster& c, const std::string& endpoint) {
+  auto minami = std::make_unique<RawClient>(endpoint, c.keys("hq").curve_public, c.keys("minami"));
+  minami->send(hello_as("minami", "branch"));
+  EXPECT_TRUE(minami->expect<sync::Hello>(3s)) << "no HELLO back from hq";
+  return minami;
+}
+
 // Every ACK from `first` to `last`, in order, with nothing refused; returns the last
 // vector's seq of minami.
 std::uint64_t acks_upto(RawClient& client, std::uint64_t first, std::uint64_t last) {
@@ -654,20 +667,17 @@ TEST(Security, WhileHqAppliesABacklogItReadsAheadInOrderAndGarbageIsStillRefused
   c.start("hq");
   const std::vector<Op> ops = minami_backlog(c, 22'000);
   ASSERT_EQ(ops.size(), 22'000u);
-  RawClient minami(c.endpoint("hq"), c.keys("hq").curve_public, c.keys("minami"));
-  minami.send(hello_as("minami", "branch"));
-  ASSERT_TRUE(minami.expect<sync::Hello>(3s));
+  const auto session = minami_session(c, c.endpoint("hq"));
+  RawClient& minami = *session;
 
-  while_held(c.agent("hq"), [&] {
-    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(minami, ops, no);
-  });
+  while_held(c.agent("hq"), [&] { send_chunks(minami, ops, 1, 6); });
   EXPECT_EQ(acks_upto(minami, 1, 6), 12'000u);
   const std::uint64_t read_ahead = c.agent("hq").status().read_ahead;
   EXPECT_GE(read_ahead, 1u) << "the sixth chunk should have been read ahead";
 
   Events hq_events(c.agent("hq"));
   while_held(c.agent("hq"), [&] {
-    for (std::uint64_t no = 7; no <= 11; ++no) send_chunk(minami, ops, no);
+    send_chunks(minami, ops, 7, 11);
     minami.send_frames({"HB\x01\x03", "{\"chunk\":12,\"dataset\":\"ACTUAL\",\"ops\":[{]}"});
   });
   EXPECT_EQ(acks_upto(minami, 7, 11), 22'000u);
@@ -698,13 +708,10 @@ TEST(Security, AnOpOutsideItsRoleIsRefusedWhenItsChunkWasReadAhead) {
   });
   ASSERT_EQ(ops.size(), 12'000u);
   ASSERT_EQ(ops[10'000].kind, EntityKind::HqState);
-  RawClient minami(c.endpoint("hq"), c.keys("hq").curve_public, c.keys("minami"));
-  minami.send(hello_as("minami", "branch"));
-  ASSERT_TRUE(minami.expect<sync::Hello>(3s));
+  const auto session = minami_session(c, c.endpoint("hq"));
+  RawClient& minami = *session;
 
-  while_held(c.agent("hq"), [&] {
-    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(minami, ops, no);
-  });
+  while_held(c.agent("hq"), [&] { send_chunks(minami, ops, 1, 6); });
   EXPECT_EQ(acks_upto(minami, 1, 5), 10'000u);
   const auto ack = minami.expect<sync::Ack>(30s);
   ASSERT_TRUE(ack) << "no ACK for chunk 6";
@@ -730,9 +737,8 @@ TEST(Security, ChecksMadeWhileReadingAheadFollowAnAllowListReloadedBeforeTheirCo
   hq_cfg.allowlist_path = allowlist;
   auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
   const std::vector<Op> ops = minami_backlog(c, 12'000);
-  RawClient minami(hq->listen_endpoint(), c.keys("hq").curve_public, c.keys("minami"));
-  minami.send(hello_as("minami", "branch"));
-  ASSERT_TRUE(minami.expect<sync::Hello>(3s));
+  const auto session = minami_session(c, hq->listen_endpoint());
+  RawClient& minami = *session;
   Events hq_events(*hq);
 
   sync::AllowList demoted = sync::AllowList::load(allowlist);
@@ -740,7 +746,7 @@ TEST(Security, ChecksMadeWhileReadingAheadFollowAnAllowListReloadedBeforeTheirCo
   entry.role = Role::Relay;
   demoted.upsert(entry);
   while_held(*hq, [&] {
-    for (std::uint64_t no = 1; no <= 6; ++no) send_chunk(minami, ops, no);
+    send_chunks(minami, ops, 1, 6);
     // Runs at the start of HQ's turn after the one that commits chunks 1-5 and reads 6 ahead.
     demoted.save(allowlist);
     hq->reload_allowlist();

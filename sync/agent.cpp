@@ -480,12 +480,11 @@ class Agent::Impl {
       read_monitor(out_[i]);
       read_outgoing(out_[i]);
     }
-    applied_on_worker_ = false;
-    const std::size_t received = flush_ops();
+    const Flushed received = flush_ops();
     // After a commit on the worker, peers' sockets have not all been read for its length:
     // the next turn reads them first, then judges who went silent.
-    timers(!applied_on_worker_);
-    pump(received >= kBacklogOpsPerTurn ? kRelayBudgetWhileGathering : SIZE_MAX);
+    timers(!received.on_worker);
+    pump(received.applied >= kBacklogOpsPerTurn ? kRelayBudgetWhileGathering : SIZE_MAX);
     publish_status(false);
     watch_allowlist();
   }
@@ -853,9 +852,12 @@ class Agent::Impl {
     return nullptr;
   }
 
-  // Returns how many ops were applied.
-  std::size_t flush_ops() {
-    if (pending_.empty()) return 0;
+  struct Flushed {
+    std::size_t applied = 0;  // ops
+    bool on_worker = false;   // committed on the apply worker (this thread read ahead meanwhile)
+  };
+  Flushed flush_ops() {
+    if (pending_.empty()) return {};
     std::vector<PendingChunk> chunks;
     chunks.swap(pending_);
     pending_ops_ = 0;
@@ -884,8 +886,7 @@ class Agent::Impl {
       // Read ahead beside the last commit, the checks were made already: kept when they were
       // made for this peer under the allow-list in force now.
       Decisions& early = chunks[c].decisions;
-      const bool keep = early.peer == o.peer && early.allow_generation == allow_generation_ &&
-                        early.of_ops.size() == ops.size();
+      const bool keep = early.peer == o.peer && early.allow_generation == allow_generation_;
       const std::vector<AuthDecision> decisions = keep ? std::move(early.of_ops) : decide(o.peer, ops).of_ops;
       o.accepted.reserve(ops.size());
       for (size_t i = 0; i < ops.size(); ++i) {
@@ -909,13 +910,14 @@ class Agent::Impl {
           if (!o.accepted.empty()) o.report = store_->apply_remote(o.accepted);
       });
     };
+    bool on_worker = false;
     try {
       if (accepted < kApplyOnWorkerOps) {
         apply();  // live traffic: a hand-over would cost more than it overlaps
       } else {
         // On the worker; this thread reads ahead meanwhile and leaves the store alone.
         worker_->start(apply, [this] { wake(); });
-        applied_on_worker_ = true;
+        on_worker = true;
         try {
           read_ahead();
         } catch (const std::exception& e) {  // the job uses `out`: wait for it in any case
@@ -926,7 +928,7 @@ class Agent::Impl {
     } catch (const Error& e) {
       // Nothing was applied (the transaction rolled back); no ACK, the peers re-send.
       emit(Event::Kind::Error, "", std::string("could not apply received ops: ") + e.what());
-      return 0;
+      return {0, on_worker};
     }
     const VersionVector vector = store_->version_vector();
     std::size_t applied = 0;
@@ -947,7 +949,7 @@ class Agent::Impl {
       if (r.refused + r.invalid > 0 && !r.messages.empty()) emit(Event::Kind::Refused, o.peer, r.messages.front());
     }
     if (applied > 0) mark_all_dirty();  // relay: other peers may lack these
-    return applied;
+    return {applied, on_worker};
   }
 
   void on_ack(Channel& ch, const Ack& a) {
@@ -1309,7 +1311,6 @@ class Agent::Impl {
   std::map<std::string, PeerRecord> known_;
   std::vector<PendingChunk> pending_;  // received this turn, applied by flush_ops()
   std::uint64_t allow_generation_ = 0;  // counts reloads of cfg_.allow
-  bool applied_on_worker_ = false;     // this turn's flush_ops() committed on the worker
   std::deque<Received> read_ahead_;    // received while the worker applied, not yet handled
   std::unique_ptr<ApplyWorker> worker_ =
       std::make_unique<ApplyWorker>(("apply:" + cfg_.keys.node_id).substr(0, 15));

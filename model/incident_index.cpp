@@ -1,6 +1,7 @@
 #include "model/incident_index.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace honbu {
 
@@ -109,11 +110,46 @@ bool IncidentIndex::before(const IncidentRow& a, const IncidentRow& b) const {
 }
 
 void IncidentIndex::rebuild_view() {
+  // The order of before(), with its numeric keys copied beside each row: sorting 100,000
+  // rows by comparing through their pointers (rows scattered over the heap) took 160 ms.
+  using S = IncidentFilter::Sort;
+  const bool desc = filter_.descending;
+  const bool by_time = filter_.sort == S::ReceivedAt;
+  const bool by_number = by_time || filter_.sort == S::Priority;  // else a text column, compared in place
+  struct Keyed {
+    std::int64_t primary;  // priority rank or time (negated when descending); 0 for text sorts
+    std::int64_t newest;   // minus the time: newest first among equals (0 when sorting by time)
+    const IncidentRowPtr* row;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(all_.size());
+  for (const auto& [id, r] : all_) {
+    if (!matches(*r)) continue;
+    const std::int64_t t = r->received_at.value_or(0);
+    std::int64_t primary = by_time ? t : (by_number ? r->priority_rank : 0);
+    if (desc) primary = -primary;
+    keyed.push_back({primary, by_time ? 0 : -t, &r});
+  }
+  auto text_of = [&](const IncidentRow& r) -> const std::string& {
+    switch (filter_.sort) {
+      case S::Status: return r.status;
+      case S::Category: return r.category;
+      case S::Area: return r.area_id;
+      default: return r.title;
+    }
+  };
+  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+    if (a.primary != b.primary) return a.primary < b.primary;
+    if (!by_number) {
+      const int c = text_of(**a.row).compare(text_of(**b.row));
+      if (c != 0) return desc ? c > 0 : c < 0;
+    }
+    if (a.newest != b.newest) return a.newest < b.newest;
+    return (*a.row)->id < (*b.row)->id;
+  });
   auto rows = std::make_shared<std::vector<IncidentRowPtr>>();
-  rows->reserve(all_.size());
-  for (const auto& [id, r] : all_)
-    if (matches(*r)) rows->push_back(r);
-  std::sort(rows->begin(), rows->end(), [&](const IncidentRowPtr& a, const IncidentRowPtr& b) { return before(*a, *b); });
+  rows->reserve(keyed.size());
+  for (const Keyed& k : keyed) rows->push_back(*k.row);
   view_rows_ = std::move(rows);
 }
 

@@ -131,7 +131,7 @@ IncidentPage query_incidents(Db& db, const IncidentFilter& f) {
     case IncidentFilter::Sort::Status: order = std::string("status") + dir + ", received_at DESC"; break;
     case IncidentFilter::Sort::Category: order = std::string("category") + dir + ", received_at DESC"; break;
     case IncidentFilter::Sort::Area: order = std::string("area_id") + dir + ", received_at DESC"; break;
-    case IncidentFilter::Sort::Title: order = std::string("title") + dir; break;
+    case IncidentFilter::Sort::Title: order = std::string("title") + dir + ", received_at DESC"; break;
   }
   // Ties: by local row order for the indexed sorts (so the index drives the query), by id
   // for the rest.

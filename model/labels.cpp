@@ -243,4 +243,12 @@ std::string_view map_legacy_evacuation(std::string_view name) {
   return {};
 }
 
+int lifeline_severity(std::string_view status) {
+  static constexpr std::string_view kMildestFirst[] = {"no_damage", "restored",  "unknown",  "collecting",
+                                                       "restoring", "partial",   "disrupted"};
+  for (size_t i = 0; i < std::size(kMildestFirst); ++i)
+    if (kMildestFirst[i] == status) return static_cast<int>(i) + 1;
+  return 0;
+}
+
 }  // namespace honbu

@@ -64,6 +64,11 @@ extern const Enumeration building_safety;     // 使用可 / 要点検 / 使用�
 std::span<const Enumeration* const> all();
 }  // namespace enums
 
+// How serious a lifeline status is, for an area's worst one (the map's colour, the GeoJSON
+// export's worst_status): 支障 > 一部支障 > 復旧作業中 > 情報収集中 > 不明 > 復旧済 > 被害なし.
+// Higher is worse; a code this version does not know ranks below 被害なし (0).
+int lifeline_severity(std::string_view status);
+
 // Legacy evacuation words (before 2021-05-20) -> current level code, or empty.
 std::string_view map_legacy_evacuation(std::string_view legacy_name);
 

@@ -1,6 +1,7 @@
 #include "sync/agent.hpp"
 
 
+#include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -462,11 +463,48 @@ class Agent::Impl {
       [[maybe_unused]] auto n = ::read(wake_fd_, &drained, sizeof drained);
       try {
         turn();
+        failing_.wait_ms = 0;
       } catch (const std::exception& e) {
         // The node lives on: one bad turn must not take the sync thread (and the program) down.
-        emit(Event::Kind::Error, "", std::string("internal error in the sync loop (continuing): ") + e.what());
+        turn_failed(e.what());
       }
     }
+  }
+
+  // A turn that keeps failing the same way (a damaged database file fails every turn a peer
+  // asks for its ops) is said once, then at most once a minute with a count, and the loop
+  // waits longer each time (up to 5 s) instead of spinning through the same error.
+  struct Failing {
+    std::string message;  // the last error said
+    int repeats = 0;      // since it was last said
+    SteadyClock::time_point said{};
+    int wait_ms = 0;      // 0 after a good turn
+  };
+  Failing failing_;
+
+  void turn_failed(const std::string& what) {
+    const auto now = SteadyClock::now();
+    if (what != failing_.message) {
+      failing_.message = what;
+      failing_.repeats = 0;
+      failing_.said = now;
+      std::string text = "internal error in the sync loop (continuing): " + what;
+      if (what.find("malformed") != std::string::npos || what.find("not a database") != std::string::npos)
+        text += ". This node's database file is damaged: stop the node, check it with `honbu-db verify`, "
+                "and restore it from a peer (a fresh data directory syncs everything back) or a bundle";
+      emit(Event::Kind::Error, "", text);
+    } else {
+      ++failing_.repeats;
+      if (now - failing_.said >= std::chrono::minutes(1)) {
+        emit(Event::Kind::Error, "",
+             "the same sync error " + std::to_string(failing_.repeats) + " more times since it was said: " + what);
+        failing_.repeats = 0;
+        failing_.said = now;
+      }
+    }
+    failing_.wait_ms = std::min(5000, std::max(50, failing_.wait_ms * 2));
+    pollfd wake{wake_fd_, POLLIN, 0};
+    ::poll(&wake, 1, failing_.wait_ms);  // a stop or a command wakes it early
   }
 
   void turn() {
@@ -1216,6 +1254,8 @@ class Agent::Impl {
       p.node_id = o.cfg.node_id;
       p.endpoint = o.cfg.endpoint;
     }
+    std::set<std::string> in_session;  // peers a channel has a HELLO (and so a vector) from
+    std::map<std::string, VersionVector> last_said;  // the others: what they told us last
     auto fold = [&](const Channel& ch) {
       if (ch.peer.empty()) return;
       PeerStatus& p = by_node[ch.peer];
@@ -1245,6 +1285,9 @@ class Agent::Impl {
       if (ch.hello_received) {
         p.their_vector = vector_max(p.their_vector, ch.their_vector);
         p.in_flight += ch.in_flight_ops();
+        in_session.insert(ch.peer);
+      } else {
+        last_said[ch.peer] = vector_max(last_said[ch.peer], ch.their_vector);  // kept across a reset
       }
       p.refused += ch.refused;
       if (!ch.last_refusal.empty()) p.last_refusal = ch.last_refusal;
@@ -1253,8 +1296,16 @@ class Agent::Impl {
     for (const auto& [rid, ch] : in_) fold(ch);
     // Peers heard before (this run or an earlier one) that are not connected now: lost,
     // with the age of what we last heard, so the UI can say since when.
+    // Dialled but with no session now (cut off, or not yet answered): what it last told us it
+    // holds still stands. An empty vector would count every op as missing.
+    for (auto& [node, v] : last_said)
+      if (!in_session.count(node)) by_node[node].their_vector = v;
     for (const auto& [node, rec] : known_) {
-      if (by_node.count(node)) continue;
+      auto it = by_node.find(node);
+      if (it != by_node.end()) {
+        if (!in_session.count(node)) it->second.their_vector = vector_max(it->second.their_vector, rec.vector);
+        continue;
+      }
       PeerStatus& p = by_node[node];
       p.node_id = node;
       p.state = PeerState::Lost;

@@ -12,6 +12,7 @@
 #include "console/strings.hpp"
 #include "console/widgets.hpp"
 #include "model/geojson.hpp"
+#include "model/labels.hpp"
 #include "model/queries.hpp"
 
 namespace honbu::console {
@@ -63,16 +64,6 @@ std::vector<ImVec2> triangulate(const std::vector<ImVec2>& poly) {
     tris.insert(tris.end(), {poly[static_cast<size_t>(idx[0])], poly[static_cast<size_t>(idx[1])],
                              poly[static_cast<size_t>(idx[2])]});
   return tris;
-}
-
-// The worst status of an area's lifelines, for its colour.
-int severity(std::string_view status) {
-  if (status == "disrupted") return 5;
-  if (status == "restoring") return 4;
-  if (status == "partial") return 3;
-  if (status == "collecting") return 2;
-  if (status == "unknown" || status.empty()) return 1;
-  return 0;  // no damage / restored
 }
 
 class MapPanel : public Panel {
@@ -231,8 +222,9 @@ class MapPanel : public Panel {
       if (!type_.empty() && t != type_) continue;
       const LifelineStatus* c = lifelines_->cell(area, t);
       const std::string st = c ? c->status : std::string();
-      if (severity(st) > worst) {
-        worst = severity(st);
+      const int sev = lifeline_severity(st.empty() ? "unknown" : st);  // not reported: 不明, never 被害なし
+      if (sev > worst) {
+        worst = sev;
         status = st;
       }
     }

@@ -7,6 +7,7 @@
 
 #include "model/entities.hpp"
 #include "model/export/dataset.hpp"
+#include "model/labels.hpp"
 #include "model/queries.hpp"
 
 namespace honbu {
@@ -83,14 +84,6 @@ std::map<std::string, TimeMs, std::less<>> updated_at(Db& db, std::string_view t
     out.emplace(q->column_text(0),
                 static_cast<TimeMs>(Hlc{static_cast<std::uint64_t>(q->column_int(1))}.ms()));
   return out;
-}
-
-int status_rank(std::string_view s) {  // for worst_status: the most serious first
-  static constexpr std::string_view kOrder[] = {"disrupted", "partial",  "restoring", "collecting",
-                                                "unknown",   "restored", "no_damage"};
-  for (size_t i = 0; i < std::size(kOrder); ++i)
-    if (kOrder[i] == s) return static_cast<int>(i);
-  return static_cast<int>(std::size(kOrder));
 }
 
 }  // namespace
@@ -214,7 +207,7 @@ GeoJsonExport export_geojson(Db& db, const GeoJsonExportOptions& o) {
         p[k + "age_min"] = l && l->as_of ? json((now - l->as_of->ms) / 60'000) : json(nullptr);
         p[k + "source"] = l ? text(l->source) : json(nullptr);
         if (l && !l->status.empty() &&
-            (worst.empty() || status_rank(l->status) < status_rank(worst)))
+            (worst.empty() || lifeline_severity(l->status) > lifeline_severity(worst)))
           worst = l->status;
       }
       p["worst_status"] = text(worst);

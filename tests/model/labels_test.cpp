@@ -215,3 +215,16 @@ TEST(LabelLang, EverythingElseIsEnglish) {
   EXPECT_EQ(lang_from_locale("en_US.UTF-8"), Lang::En);
   EXPECT_EQ(lang_from_locale("j"), Lang::En);
 }
+
+// One order for "the worst lifeline status of an area", used by the map and the GeoJSON
+// export alike (the map had 復旧作業中 above 一部支障, the export below).
+TEST(LifelineSeverity, RanksEveryStatusAsDocumentedAndUnknownCodesLowest) {
+  const std::vector<std::string_view> worst_first = {"disrupted", "partial",  "restoring", "collecting",
+                                                     "unknown",   "restored", "no_damage"};
+  for (size_t i = 1; i < worst_first.size(); ++i)
+    EXPECT_GT(lifeline_severity(worst_first[i - 1]), lifeline_severity(worst_first[i])) << worst_first[i];
+  EXPECT_EQ(worst_first.size(), enums::lifeline_status.values.size());  // every status is ranked
+  for (const Label& l : enums::lifeline_status.values) EXPECT_GT(lifeline_severity(l.code), 0) << l.code;
+  EXPECT_EQ(lifeline_severity("something_newer"), 0);
+  EXPECT_EQ(lifeline_severity(""), 0);
+}

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
+#include <cstdio>
 #include <thread>
 
 #include "support/cluster.hpp"
@@ -228,4 +231,85 @@ TEST(SyncAgent, DatasetsNeverMix) {
   EXPECT_TRUE(Cluster::wait_for([&] { return has_event(c.agent("hq"), sync::Event::Kind::Error, "dataset", seen); }, 4s));
   EXPECT_FALSE(c.vector("hq").count("kita"));
   EXPECT_EQ(c.on("hq", [](Store& s) { return s.data_version(); }), 0);
+}
+
+// A damaged op log fails every turn in which a peer wants ops: the node says so once, with
+// what to do, and goes on living (it logged the same error 19 times a second before).
+TEST(SyncAgent, ADamagedDatabaseIsSaidOnceWithWhatToDoNotEveryTurn) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start("hq");
+  c.on("hq", [](Store& s) {
+    s.batch([&] {
+      for (int i = 0; i < 3000; ++i)
+        s.put(EntityKind::Chronology, s.new_id(),
+              {{"number", std::int64_t{i + 1}}, {"node_label", "hq"}, {"at", format_iso_jst(s.now())},
+               {"content", "記録 " + std::to_string(i)}, {"state", "pending"}},
+              "t");
+    });
+    return 0;
+  });
+  c.stop("hq");  // the last connection closes: everything is in the main file
+  {
+    // Garbage over the cells of one op-log leaf page in the middle.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(c.db_path("hq").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT pageno, (SELECT page_size FROM pragma_page_size()) FROM dbstat "
+                                     "WHERE name = 'ops' AND pagetype = 'leaf' ORDER BY pageno", -1, &q, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    std::vector<std::pair<long, long>> leaves;
+    while (sqlite3_step(q) == SQLITE_ROW) leaves.emplace_back(sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    ASSERT_GT(leaves.size(), 10u);
+    const auto [page, size] = leaves[leaves.size() / 2];
+    FILE* f = std::fopen(c.db_path("hq").c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, (page - 1) * size + 8, SEEK_SET);
+    const std::vector<char> junk(static_cast<size_t>(size - 8), '\xA5');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  c.start("hq");
+  c.start("kita");  // asks HQ for everything: HQ reads the damaged page
+  std::vector<sync::Event> seen;
+  ASSERT_TRUE(Cluster::wait_for([&] { return has_event(c.agent("hq"), sync::Event::Kind::Error, "damaged", seen); }, 10s));
+  std::this_thread::sleep_for(3s);
+  for (auto& e : c.agent("hq").take_events()) seen.push_back(std::move(e));
+  int said = 0;
+  for (const auto& e : seen)
+    if (e.kind == sync::Event::Kind::Error && e.message.find("sync") != std::string::npos) ++said;
+  EXPECT_EQ(said, 1);
+  for (const auto& e : seen)
+    if (e.message.find("damaged") != std::string::npos) {
+      EXPECT_NE(e.message.find("honbu-db verify"), std::string::npos);
+    }
+  EXPECT_GT(c.on("hq", [](Store& s) { return s.data_version(); }), 0);  // the node still answers
+}
+
+// Cut off, a peer's lag is what it last said it holds against what we hold now: one op
+// written since, not every op (the 同期 panel's 未送信 and the decision to carry a bundle).
+TEST(SyncAgent, ALostPeersLagCountsOnlyWhatItLacks) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  for (int i = 0; i < 3; ++i) c.write_incident("hq", "本部 " + std::to_string(i));
+  for (int i = 0; i < 5; ++i) c.write_incident("kita", "北山 " + std::to_string(i), "kita-area");
+  ASSERT_TRUE(c.wait_converged({"hq", "kita"}, 8s));
+  ASSERT_TRUE(wait_live(c, "hq", "kita"));
+  c.agent("kita").partition("hq", std::nullopt);
+  ASSERT_TRUE(Cluster::wait_for([&] {
+    const auto p = peer(c.agent("kita").status(), "hq");
+    return p && p->state != sync::PeerState::Live;
+  }, 6s));
+  c.write_incident("kita", "孤立中", "kita-area");
+  std::optional<sync::PeerStatus> p;
+  EXPECT_TRUE(Cluster::wait_for([&] {
+    p = peer(c.agent("kita").status(), "hq");
+    return p && p->they_lack == 1 && p->we_lack == 0;
+  }, 3s)) << "they_lack " << (p ? p->they_lack : 0) << ", we_lack " << (p ? p->we_lack : 0);
 }

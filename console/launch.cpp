@@ -189,6 +189,25 @@ int run_headless(sync::NodeHandle& node) {
   return 0;
 }
 
+// Mistakes in the command line, named before anything starts (and before "no display").
+void check_arguments(const LaunchOptions& o) {
+  if (!o.panel.empty()) {
+    std::string names;
+    bool known = false;
+    for (const auto& p : make_panels()) {
+      names += (names.empty() ? "" : ", ") + std::string(p->id());
+      known = known || p->id() == o.panel;
+    }
+    if (!known) throw Error("--panel " + o.panel + ": there is no such panel; the panels are " + names);
+  }
+  if (o.demo && !o.node.role.empty() && o.node.role != "hq")
+    throw Error("--demo opens the demo city as its HQ, so --role " + o.node.role +
+                " does not apply; a branch office runs honbu --role branch --keys ... --allowlist ...");
+  for (const auto& [flag, path] : {std::pair{"--drill", o.drill}, std::pair{"--replay", o.replay}})
+    if (!path.empty() && !std::filesystem::exists(path))
+      throw Error(std::string(flag) + " " + path + ": no such file or directory");
+}
+
 }  // namespace
 
 std::string find_assets_dir() {
@@ -242,6 +261,7 @@ int launch(LaunchOptions& o) {
       const char* user = std::getenv("USER");
       o.operator_name = user && *user ? user : "operator";
     }
+    check_arguments(o);
     // No screen: say so before starting anything (no node, no demo processes).
     if (!o.headless && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
       std::fprintf(stderr, "honbu: %s\n", no_display_help().c_str());

@@ -104,3 +104,23 @@ TEST(ConsoleWindow, WithNoDisplayItSaysWhatToDoInstead) {
   EXPECT_NE(o.out.find("--headless"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("xvfb-run"), std::string::npos) << o.out;
 }
+
+// A mistyped panel, a branch role on the HQ-only demo, a missing scenario: each named, with
+// what would be right, before the console starts anything (it wrote a blank picture and
+// exited 0 for --panel bogus, and said "no display" before "no such file").
+TEST(ConsoleWindow, CommandLineMistakesAreNamedBeforeAnythingStarts) {
+  TempDir dir;
+  const std::string base = "env -u DISPLAY -u WAYLAND_DISPLAY ASAN_OPTIONS=detect_leaks=0 " + kConsole + " --data-dir " +
+                           dir.path() + " ";
+  Outcome o = run(base + "--demo --screenshot " + dir.file("x.png") + " --panel bogus");
+  EXPECT_EQ(o.status, 2) << o.out;
+  EXPECT_NE(o.out.find("--panel bogus: there is no such panel"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("incidents"), std::string::npos) << o.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.png")));
+  o = run(base + "--demo --role branch");
+  EXPECT_EQ(o.status, 2) << o.out;
+  EXPECT_NE(o.out.find("--role branch does not apply"), std::string::npos) << o.out;
+  o = run(base + "--drill " + dir.file("no-such.yaml"));
+  EXPECT_EQ(o.status, 2) << o.out;
+  EXPECT_NE(o.out.find("no-such.yaml: no such file"), std::string::npos) << o.out;
+}

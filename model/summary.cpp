@@ -128,9 +128,14 @@ std::string situation_summary(Db& db, Lang lang, TimeMs now) {
       s += pad(no, 12);
       if (f.latest_as_of) s += pad(as_of(lang, *f.latest_as_of), 26) + format_age(*f.age_ms, lang == Lang::Ja);
     }
-    if (f.stale)
+    if (f.stale && f.latest_report_no != 0) {
       s += lang == Lang::Ja ? "  ⚠ " + std::to_string(f.stale_after_min) + "分以上報告なし"
                             : "  ⚠ nothing for over " + std::to_string(f.stale_after_min) + " min";
+    } else if (f.stale && hq && hq->occurred_at && now - hq->occurred_at->ms >= f.stale_after_min * 60'000) {
+      // Never reported: how long since the disaster began, not a time the office has not had.
+      const std::string min = std::to_string((now - hq->occurred_at->ms) / 60'000);
+      s += lang == Lang::Ja ? "  ⚠ 発生から" + min + "分、報告なし" : "  ⚠ nothing in the " + min + " min since it began";
+    }
     line(s);
   }
 

@@ -298,3 +298,24 @@ TEST(Summary, ShowsUnknownAndExerciseBannerInBothLanguages) {
   EXPECT_NE(en.find("unknown"), std::string::npos);
   EXPECT_NE(en.find("no report yet"), std::string::npos);
 }
+
+// An office that never reported is not said to have been silent for longer than the
+// disaster is old (the drill's terminal said "nothing for over 60 min" 30 min in).
+TEST(Summary, AnOfficeThatNeverReportedIsSilentOnlySinceTheDisasterBegan) {
+  TempDir dir;
+  auto s = make(dir);
+  branch(*s, "kita", "北部支所");  // stale after 60 min, never reports
+  auto summary_at = [&](TimeMs occurred, Lang lang) {
+    EXPECT_TRUE(s->put(EntityKind::HqState, std::string(kHqStateId),
+                       {{"state", "countermeasures"}, {"occurred_at", format_iso_jst(occurred)}}, "t").ok);
+    return situation_summary(s->db(), lang, kNow);
+  };
+  std::string en = summary_at(kNow - 30 * 60'000, Lang::En);
+  EXPECT_NE(en.find("no report yet"), std::string::npos) << en;
+  EXPECT_EQ(en.find("nothing for over"), std::string::npos) << en;
+  EXPECT_EQ(en.find("⚠"), std::string::npos) << en;
+  en = summary_at(kNow - 90 * 60'000, Lang::En);
+  EXPECT_NE(en.find("⚠ nothing in the 90 min since it began"), std::string::npos) << en;
+  const std::string ja = summary_at(kNow - 90 * 60'000, Lang::Ja);
+  EXPECT_NE(ja.find("⚠ 発生から90分、報告なし"), std::string::npos) << ja;
+}

@@ -23,10 +23,7 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
     : agent_(agent), options_(std::move(options)), wake_(std::move(wake)) {
   const std::string settings_path = options_.data_dir + "/console.json";
   if (options_.persist) settings_ = Settings::load(settings_path);
-  // Japanese unless the locale says English: the people this is for work in Japanese, and
-  // a bare LANG=C (a fresh machine, a service) should not switch them to English.
-  const char* locale = std::getenv("LANG");
-  Lang lang = locale && std::string_view(locale).starts_with("en") ? Lang::En : Lang::Ja;
+  Lang lang = lang_from_environment();  // Japanese unless the locale says English
   if (settings_.lang) lang = *settings_.lang;
   if (options_.lang) lang = *options_.lang;
   strings().set_lang(lang);

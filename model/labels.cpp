@@ -1,12 +1,19 @@
 #include "model/labels.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace honbu {
 
 Lang lang_from_locale(const char* locale) {
-  if (locale && std::strncmp(locale, "ja", 2) == 0) return Lang::Ja;
-  return Lang::En;
+  if (locale && std::strncmp(locale, "en", 2) == 0) return Lang::En;
+  return Lang::Ja;
+}
+
+Lang lang_from_environment() {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"})
+    if (const char* v = std::getenv(name); v && *v) return lang_from_locale(v);
+  return Lang::Ja;
 }
 
 const Label* Enumeration::find(std::string_view code) const {

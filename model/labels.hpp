@@ -10,8 +10,12 @@ namespace honbu {
 
 enum class Lang { Ja, En };
 
-// Language from a POSIX locale string such as $LANG ("ja_JP.UTF-8" -> Ja).
+// The language of a POSIX locale string: English when it says so ("en_US.UTF-8"), Japanese
+// otherwise. The people this is for work in Japanese, and a bare C or C.UTF-8 (a fresh
+// machine, a service) must not switch them to English.
 Lang lang_from_locale(const char* locale);
+// The same for this process: LC_ALL, else LC_MESSAGES, else LANG (the first that is set).
+Lang lang_from_environment();
 
 struct Label {
   std::string_view code;  // stored in ops and tables; never translated

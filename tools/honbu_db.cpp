@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   schema->add_option("kind", schema_kind, "just this kind (incident, lifeline, branch_report, ...)");
 
   CLI11_PARSE(app, argc, argv);
-  const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG"))
+  const Lang lang = lang_name.empty() ? lang_from_environment()
                                       : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
 

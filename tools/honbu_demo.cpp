@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   app.add_option("--lang", lang_name, "ja or en (default: from $LANG)")->check(CLI::IsMember({"ja", "en"}));
   app.add_option("--cut-seconds", cut_seconds, "how long the branch is cut off")->check(CLI::Range(2, 120));
   CLI11_PARSE(app, argc, argv);
-  const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG")) : (lang_name == "ja" ? Lang::Ja : Lang::En);
+  const Lang lang = lang_name.empty() ? lang_from_environment() : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
 
   std::vector<DemoProcess> nodes;

@@ -215,9 +215,15 @@ int cmd_replay(const std::string& dir, const std::string& at_text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  g_lang = lang_from_locale(std::getenv("LANG"));
+  g_lang = lang_from_environment();
   CLI::App app{"honbu-drill: run, steer, score and replay drill scenarios (scenarios/README.md)"};
   app.require_subcommand(1);
+  std::string lang_name;
+  app.add_option("--lang", lang_name, "ja or en (default: Japanese unless the locale says English)")
+      ->check(CLI::IsMember({"ja", "en"}));
+  app.parse_complete_callback([&] {
+    if (!lang_name.empty()) g_lang = lang_name == "ja" ? Lang::Ja : Lang::En;
+  });
 
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files (line-numbered problems)");

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  const Lang lang = lang_name.empty() ? lang_from_locale(std::getenv("LANG"))
+  const Lang lang = lang_name.empty() ? lang_from_environment()
                                       : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
 

@@ -684,7 +684,7 @@ int cmd_import_csv(const Source& src, const std::string& table, const std::strin
 }  // namespace
 
 int main(int argc, char** argv) {
-  g_lang = lang_from_locale(std::getenv("LANG"));
+  g_lang = lang_from_environment();
   CLI::App app{
       "honbu-report: 第4号様式, CAP 1.2, GeoJSON and CSV from a node's database, and imports "
       "of CAP alerts and CSV master data"};

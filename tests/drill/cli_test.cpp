@@ -45,7 +45,7 @@ TEST(HonbuDrillCli, ValidateNamesTheFileAndLine) {
   std::ofstream(dir.file("bad.yaml")) << "honbu_scenario: 1\nname: bad\nstart: 2026-12-01T09:00:00+09:00\n"
                                          "duration: \"1:00\"\nnodes:\n  - {id: hq, role: hq}\ninjects:\n"
                                          "  - {card: \"1\", at: \"+0:05\", kind: message, target: hq, text: x, colour: red}\n";
-  const auto bad = run_command("LANG=C " + kTool + " validate " + dir.file("bad.yaml"));
+  const auto bad = run_command("LANG=en_US.UTF-8 " + kTool + " validate " + dir.file("bad.yaml"));
   EXPECT_EQ(bad.status, 1) << bad.out;
   EXPECT_NE(bad.out.find("bad.yaml:8"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("colour"), std::string::npos) << bad.out;
@@ -91,8 +91,8 @@ TEST(HonbuDrillCli, RunSteeredFromAnotherTerminalThenReportAndReplay) {
   EXPECT_NE(ja.find("県への回答漏れ"), std::string::npos);
 
   // A moment of the drill on the terminal: fewer ops at +0:10 than at the end.
-  const auto early = run_command("LANG=C " + kTool + " replay " + d + " --at +0:10");
-  const auto late = run_command("LANG=C " + kTool + " replay " + d + " --at +1:00");
+  const auto early = run_command("LANG=en_US.UTF-8 " + kTool + " replay " + d + " --at +0:10");
+  const auto late = run_command("LANG=en_US.UTF-8 " + kTool + " replay " + d + " --at +1:00");
   EXPECT_EQ(early.status, 0) << early.out;
   EXPECT_EQ(late.status, 0) << late.out;
   EXPECT_NE(early.out, late.out);

@@ -3,9 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/text.hpp"
 
@@ -201,19 +204,23 @@ TEST(LabelLegacyEvacuation, EveryResultIsACurrentLevelCode) {
 
 // ---------------------------------------------------------------- lang_from_locale
 
-TEST(LabelLang, JapaneseLocales) {
-  EXPECT_EQ(lang_from_locale("ja_JP.UTF-8"), Lang::Ja);
-  EXPECT_EQ(lang_from_locale("ja_JP.eucJP"), Lang::Ja);
-  EXPECT_EQ(lang_from_locale("ja"), Lang::Ja);
+TEST(LabelLang, EnglishOnlyWhenTheLocaleSaysSo) {
+  EXPECT_EQ(lang_from_locale("en_US.UTF-8"), Lang::En);
+  EXPECT_EQ(lang_from_locale("en_GB"), Lang::En);
+  EXPECT_EQ(lang_from_locale("en"), Lang::En);
 }
 
-TEST(LabelLang, EverythingElseIsEnglish) {
-  EXPECT_EQ(lang_from_locale(nullptr), Lang::En);
-  EXPECT_EQ(lang_from_locale(""), Lang::En);
-  EXPECT_EQ(lang_from_locale("C"), Lang::En);
-  EXPECT_EQ(lang_from_locale("POSIX"), Lang::En);
-  EXPECT_EQ(lang_from_locale("en_US.UTF-8"), Lang::En);
-  EXPECT_EQ(lang_from_locale("j"), Lang::En);
+// The people this is for work in Japanese: a fresh machine's C / C.UTF-8, or none at all,
+// does not switch the tools to English (the console and the tools said different things).
+TEST(LabelLang, EverythingElseIsJapanese) {
+  EXPECT_EQ(lang_from_locale("ja_JP.UTF-8"), Lang::Ja);
+  EXPECT_EQ(lang_from_locale("ja_JP.eucJP"), Lang::Ja);
+  EXPECT_EQ(lang_from_locale(nullptr), Lang::Ja);
+  EXPECT_EQ(lang_from_locale(""), Lang::Ja);
+  EXPECT_EQ(lang_from_locale("C"), Lang::Ja);
+  EXPECT_EQ(lang_from_locale("C.UTF-8"), Lang::Ja);
+  EXPECT_EQ(lang_from_locale("POSIX"), Lang::Ja);
+  EXPECT_EQ(lang_from_locale("e"), Lang::Ja);
 }
 
 // One order for "the worst lifeline status of an area", used by the map and the GeoJSON
@@ -227,4 +234,33 @@ TEST(LifelineSeverity, RanksEveryStatusAsDocumentedAndUnknownCodesLowest) {
   for (const Label& l : enums::lifeline_status.values) EXPECT_GT(lifeline_severity(l.code), 0) << l.code;
   EXPECT_EQ(lifeline_severity("something_newer"), 0);
   EXPECT_EQ(lifeline_severity(""), 0);
+}
+
+TEST(LabelLang, LcAllThenLcMessagesThenLang) {
+  // Restores the variables it changes (other tests in this process read them).
+  struct Saved {
+    const char* name;
+    std::optional<std::string> value;
+  };
+  std::vector<Saved> saved;
+  for (const char* n : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* v = std::getenv(n);
+    saved.push_back({n, v ? std::optional<std::string>(v) : std::nullopt});
+  }
+  ::setenv("LANG", "en_US.UTF-8", 1);
+  ::unsetenv("LC_ALL");
+  ::unsetenv("LC_MESSAGES");
+  EXPECT_EQ(lang_from_environment(), Lang::En);
+  ::setenv("LC_MESSAGES", "ja_JP.UTF-8", 1);
+  EXPECT_EQ(lang_from_environment(), Lang::Ja);
+  ::setenv("LC_ALL", "en_GB.UTF-8", 1);
+  EXPECT_EQ(lang_from_environment(), Lang::En);
+  ::setenv("LC_ALL", "", 1);  // set but empty: the next one counts
+  EXPECT_EQ(lang_from_environment(), Lang::Ja);
+  for (const Saved& s : saved) {
+    if (s.value)
+      ::setenv(s.name, s.value->c_str(), 1);
+    else
+      ::unsetenv(s.name);
+  }
 }

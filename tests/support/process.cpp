@@ -9,7 +9,11 @@ namespace honbu::testing {
 
 Outcome run_command(const std::string& cmd) {
   Outcome r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  // The tools speak Japanese unless the locale says English; the tests read English unless
+  // they set LANG themselves (and whatever LC_ALL the machine has must not decide).
+  const std::string env = cmd.find("LANG=") == std::string::npos ? "LC_ALL= LC_MESSAGES= LANG=en_US.UTF-8 "
+                                                                  : "LC_ALL= LC_MESSAGES= ";
+  FILE* p = ::popen((env + cmd + " 2>&1").c_str(), "r");
   if (!p) return r;
   std::array<char, 4096> buf{};
   size_t n;

@@ -18,22 +18,8 @@ void remove_db_files(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
 }
 
-}  // namespace
-
-VerifyReport verify_store(const std::string& path,
-                          const std::function<void(std::int64_t, std::int64_t)>& progress) {
-  StoreOptions o;
-  o.path = path;
-  o.create_if_missing = false;
-  auto live = Store::open(o);
-  return verify_store(*live, progress);
-}
-
-VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, std::int64_t)>& progress) {
-  VerifyReport r;
-  Store* live = &store;
-  Db& db = live->db();
-
+// SQLite's integrity check, the version vector against the op log, and the tables' state hash.
+void check_live(Db& db, VerifyReport& r) {
   {
     auto q = db.query("PRAGMA integrity_check");
     r.integrity.clear();
@@ -64,6 +50,30 @@ VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, s
   }
 
   r.live_hash = state_hash(db);
+}
+
+}  // namespace
+
+VerifyReport verify_store(const std::string& path,
+                          const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  StoreOptions o;
+  o.path = path;
+  o.create_if_missing = false;
+  auto live = Store::open(o);
+  return verify_store(*live, progress);
+}
+
+VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  VerifyReport r;
+  Store* live = &store;
+  Db& db = live->db();
+
+  // A damaged page can make any read fail: that is a finding, and the replay still runs.
+  try {
+    check_live(db, r);
+  } catch (const Error& e) {
+    r.problems.push_back(std::string("the database could not be read (a damaged page?): ") + e.what());
+  }
 
   // Replay every applied op, in arrival order, into a scratch database.
   const auto scratch = (std::filesystem::temp_directory_path() /
@@ -101,7 +111,7 @@ VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, s
     r.problems.push_back(std::string("replay failed: ") + e.what());
   }
   remove_db_files(scratch);
-  if (!r.replay_hash.empty() && r.replay_hash != r.live_hash)
+  if (!r.replay_hash.empty() && !r.live_hash.empty() && r.replay_hash != r.live_hash)
     r.problems.push_back("replaying the op log gives state " + r.replay_hash +
                          " but the tables hold " + r.live_hash);
   r.ok = r.problems.empty();

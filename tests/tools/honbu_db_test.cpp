@@ -7,8 +7,13 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "model/db.hpp"
+#include "model/store.hpp"
+#include "model/time.hpp"
 #include "support/temp_dir.hpp"
 
 using honbu::testing::TempDir;
@@ -61,6 +66,53 @@ TEST(HonbuDb, VerifyFailsOnATamperedDatabase) {
   Outcome verify = run(kDb + " --lang en verify --db " + db);
   EXPECT_EQ(verify.status, 1) << verify.out;
   EXPECT_NE(verify.out.find("verify: FAILED"), std::string::npos) << verify.out;
+}
+
+// Garbage over one page of the incidents table: verify says FAILED with the reason, like
+// any other damage (it stopped with a bare SQL error and exit status 2).
+TEST(HonbuDb, VerifyFailsOnADamagedPageAndSaysWhy) {
+  TempDir dir;
+  const std::string db = dir.file("hq.db");
+  {
+    honbu::StoreOptions o;
+    o.path = db;
+    o.node_id = "hq";
+    o.dataset = "ACTUAL";
+    auto s = honbu::Store::open(o);
+    std::string problem;
+    s->batch([&] {
+      for (int i = 0; i < 2000 && problem.empty(); ++i)
+        if (auto r = s->put(honbu::EntityKind::Incident, s->new_id(),
+               {{"title", "倒壊 " + std::to_string(i)}, {"category", "building"}, {"priority", "high"},
+                {"status", "received"}, {"verification", "unverified"},
+                {"received_at", honbu::format_iso_jst(s->now())},
+                {"description", std::string(200, 'x')}},
+               "t");
+            !r.ok)
+          problem = honbu::describe(r.problems, honbu::Lang::En);
+    });
+    ASSERT_EQ(problem, "");
+  }
+  long page = 0, size = 0;
+  {
+    honbu::Db raw(db, honbu::OpenMode::ReadWrite);
+    auto q = raw.query("SELECT pageno, (SELECT page_size FROM pragma_page_size()) FROM dbstat "
+                       "WHERE name = 'incidents' AND pagetype = 'leaf' ORDER BY pageno");
+    std::vector<std::pair<long, long>> leaves;
+    while (q->step()) leaves.emplace_back(q->column_int(0), q->column_int(1));
+    ASSERT_GT(leaves.size(), 10u);
+    std::tie(page, size) = leaves[leaves.size() / 2];
+  }
+  FILE* f = std::fopen(db.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  std::fseek(f, (page - 1) * size + 8, SEEK_SET);
+  const std::string junk(static_cast<size_t>(size - 8), '\xA5');
+  std::fwrite(junk.data(), 1, junk.size(), f);
+  std::fclose(f);
+  Outcome verify = run(kDb + " --lang en verify --db " + db);
+  EXPECT_EQ(verify.status, 1) << verify.out;
+  EXPECT_NE(verify.out.find("verify: FAILED"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("problem:"), std::string::npos) << verify.out;
 }
 
 TEST(HonbuDb, OpsPrintsJsonLinesAndFilters) {

@@ -329,7 +329,16 @@ class Agent::Impl {
     const int enforce = 1;
     zmq_setsockopt(router_->handle(), kZapEnforceDomain, &enforce, sizeof enforce);
     // Rebinding after a revocation reuses the port we got the first time.
-    router_->bind(listen_endpoint_.empty() ? cfg_.listen : listen_endpoint_);
+    const std::string where = listen_endpoint_.empty() ? cfg_.listen : listen_endpoint_;
+    try {
+      router_->bind(where);
+    } catch (const zmq::error_t& e) {
+      std::string hint;
+      if (e.num() == EADDRINUSE) hint = " (another node or program has that port: stop it, or choose another)";
+      if (e.num() == EINVAL || e.num() == EPROTONOSUPPORT)
+        hint = " (an endpoint looks like tcp://*:5701 or tcp://192.0.2.10:5701)";
+      throw Error("cannot listen on " + where + ": " + e.what() + hint);
+    }
     listen_endpoint_ = router_->get(zmq::sockopt::last_endpoint);
     // Failed handshakes on our side (a client that does not have our server key) are logged:
     // the client gets no answer, so our log is the only place an operator can see them.
@@ -370,7 +379,12 @@ class Agent::Impl {
     o.monitor = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
     o.monitor->set(zmq::sockopt::linger, 0);
     o.monitor->connect(mon);
-    o.sock->connect(o.cfg.endpoint);
+    try {
+      o.sock->connect(o.cfg.endpoint);
+    } catch (const zmq::error_t& err) {
+      throw Error("cannot connect to " + o.cfg.node_id + " at " + o.cfg.endpoint + ": " + err.what() +
+                  " (an endpoint looks like tcp://192.0.2.10:5701)");
+    }
     o.ch.sock = o.sock.get();
     out_.push_back(std::move(o));
   }

@@ -313,3 +313,36 @@ TEST(SyncAgent, ALostPeersLagCountsOnlyWhatItLacks) {
     return p && p->they_lack == 1 && p->we_lack == 0;
   }, 3s)) << "they_lack " << (p ? p->they_lack : 0) << ", we_lack " << (p ? p->we_lack : 0);
 }
+
+// A port already taken, or an endpoint that is not one: the error names the endpoint and
+// what to do (it said only "Address already in use" / "Invalid argument").
+TEST(SyncAgent, ListeningOnATakenPortOrABadEndpointNamesIt) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {}));
+  c.start("hq");
+  auto start_kita_on = [&](const std::string& endpoint) -> std::string {
+    StoreOptions so;
+    so.path = c.db_path("kita");
+    so.node_id = "kita";
+    so.dataset = "ACTUAL";
+    sync::AgentConfig ac;
+    ac.keys = c.keys("kita");
+    ac.allow = c.allow();
+    ac.role = Role::Branch;
+    ac.listen = endpoint;
+    try {
+      sync::Agent::start(Store::open(so), std::move(ac));
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string taken = c.endpoint("hq");
+  std::string why = start_kita_on(taken);
+  EXPECT_NE(why.find("cannot listen on " + taken), std::string::npos) << why;
+  EXPECT_NE(why.find("another node or program has that port"), std::string::npos) << why;
+  why = start_kita_on("bogus");
+  EXPECT_NE(why.find("cannot listen on bogus"), std::string::npos) << why;
+  EXPECT_NE(why.find("tcp://*:5701"), std::string::npos) << why;
+}

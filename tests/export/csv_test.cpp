@@ -275,6 +275,13 @@ TEST(CsvImport, ProblemsAreRowNumberedAndNothingIsHalfApplied) {
   EXPECT_EQ(c.problems[0].code, "cell_count");
   EXPECT_EQ(c.problems[0].row, 2);
   EXPECT_FALSE(import(*s, EntityKind::Shelter, "名称,種別\ny,welfare\n").ok) << "no ID column";
+  // A shelter in an area the city does not have (a mistyped ID went in silently).
+  const CsvImportResult nowhere = import(*s, EntityKind::Shelter, "ID,名称,種別,地区\ns9,謎の避難所,designated,nowhere\n");
+  ASSERT_FALSE(nowhere.ok);
+  EXPECT_EQ(nowhere.problems[0].code, "unknown_area");
+  EXPECT_EQ(nowhere.problems[0].where, "地区");
+  EXPECT_NE(nowhere.problems[0].message(Lang::En).find("there is no area \"nowhere\""), std::string::npos)
+      << nowhere.problems[0].message(Lang::En);
   EXPECT_FALSE(import(*s, EntityKind::Incident, "ID\nx\n").ok) << "only areas and shelters";
   const CsvImportResult q = import(*s, EntityKind::Area, "ID,地区名\n\"a,b\n");
   ASSERT_FALSE(q.ok);

@@ -172,6 +172,16 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
     ValidateOptions vo;
     vo.creating = create;
     std::vector<Problem> problems = normalize_and_validate(s, id, f, vo);
+    // A shelter's area must be one the city has: a mistyped ID would leave it in no area.
+    if (kind == EntityKind::Shelter)
+      if (auto a = f.find("area_id"); a != f.end() && as_text(a->second)) {
+        const std::string area = *as_text(a->second);
+        const auto known = store.load(EntityKind::Area, area);
+        if (!known || known->deleted)
+          problems.push_back({"area_id", "unknown_area",
+                              "地区「" + area + "」は登録されていません（先に地区を取り込んでください）",
+                              "there is no area \"" + area + "\" (import the areas first)"});
+      }
     if (!create)  // an existing record: a required column left empty is not "unchanged"
       for (const auto& [name, v] : f)
         if (const FieldSpec* fs = s.field(name); fs && fs->required && is_null(v))

@@ -177,6 +177,8 @@ class MapPanel : public Panel {
     if (show_incidents_) {
       const auto rows = s.incidents;
       const ImVec2 mouse = ImGui::GetIO().MousePos;
+      std::size_t unplaced = 0;  // no coordinates: said on the map, not silently left out
+      for (const IncidentRowPtr& r : *rows) unplaced += !r->lat || !r->lon;
       for (int pass = 4; pass >= 0; --pass)
         for (const IncidentRowPtr& r : *rows) {
           if (r->priority_rank != pass || !r->lat || !r->lon) continue;
@@ -187,6 +189,13 @@ class MapPanel : public Panel {
           const float dx = mouse.x - p.x, dy = mouse.y - p.y;
           if (hovered && dx * dx + dy * dy <= (rad + 2) * (rad + 2)) hovered_incident = r.get();
         }
+      if (unplaced > 0) {
+        const std::string note = std::to_string(unplaced) + " " + T("map.unplaced");
+        const ImVec2 at(origin.x + 8, origin.y + 8), text = ImGui::CalcTextSize(note.c_str());
+        dl->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + text.x + 4, at.y + text.y + 2),
+                          IM_COL32(255, 255, 255, 220), 3.0f);
+        dl->AddText(at, IM_COL32(60, 60, 60, 255), note.c_str());
+      }
     }
     dl->PopClipRect();
     if (hovered_incident) {

@@ -46,6 +46,20 @@ bool has_event(sync::Agent& a, sync::Event::Kind kind, const std::string& text, 
   return false;
 }
 
+// n クロノロ entries written on `node` in one transaction.
+void write_chronology(Cluster& c, const std::string& node, int n) {
+  c.on(node, [&](Store& s) {
+    s.batch([&] {
+      for (int i = 0; i < n; ++i)
+        s.put(EntityKind::Chronology, s.new_id(),
+              {{"number", std::int64_t{i + 1}}, {"node_label", node}, {"at", format_iso_jst(s.now())},
+               {"content", "記録 " + std::to_string(i)}, {"state", "pending"}},
+              "t");
+    });
+    return 0;
+  });
+}
+
 }  // namespace
 
 TEST(SyncAgent, BranchAndHqExchangeBothWays) {
@@ -203,16 +217,7 @@ TEST(SyncAgent, BigBacklogStreamsInChunksUnderCredit) {
   c.start("hq");
   c.start("kita");
   c.agent("kita").partition("hq", std::nullopt);
-  c.on("kita", [](Store& s) {
-    s.batch([&] {
-      for (int i = 0; i < 3000; ++i)
-        s.put(EntityKind::Chronology, s.new_id(),
-              {{"number", std::int64_t{i + 1}}, {"node_label", "kita"}, {"at", format_iso_jst(s.now())},
-               {"content", "記録 " + std::to_string(i)}, {"state", "pending"}},
-              "t");
-    });
-    return 0;
-  });
+  write_chronology(c, "kita", 3000);
   c.agent("kita").heal("hq");
   ASSERT_TRUE(c.wait_converged({"hq", "kita"}, 15s));
   EXPECT_EQ(c.vector("hq").at("kita"), 3000u);
@@ -240,16 +245,7 @@ TEST(SyncAgent, ADamagedDatabaseIsSaidOnceWithWhatToDoNotEveryTurn) {
   c.add(hq());
   c.add(branch("kita", {"hq"}));
   c.start("hq");
-  c.on("hq", [](Store& s) {
-    s.batch([&] {
-      for (int i = 0; i < 3000; ++i)
-        s.put(EntityKind::Chronology, s.new_id(),
-              {{"number", std::int64_t{i + 1}}, {"node_label", "hq"}, {"at", format_iso_jst(s.now())},
-               {"content", "記録 " + std::to_string(i)}, {"state", "pending"}},
-              "t");
-    });
-    return 0;
-  });
+  write_chronology(c, "hq", 3000);
   c.stop("hq");  // the last connection closes: everything is in the main file
   {
     // Garbage over the cells of one op-log leaf page in the middle.

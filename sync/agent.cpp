@@ -102,6 +102,9 @@ struct Channel {
   TimePoint last_heard{}, last_sent{}, last_vector_sent{}, last_hello_try{}, last_persist{};
   VersionVector their_vector;  // what they told us they hold
   VersionVector cursor;        // what we have sent them (or they hold)
+  // ... and the ops they sent us since, which they hold too (contiguous per origin). For
+  // the lag we show only: their_vector stays what they said, since sending starts from it.
+  VersionVector held_by_them;
   struct InFlight {
     std::uint64_t chunk = 0;
     std::size_t ops = 0, bytes = 0;
@@ -126,6 +129,7 @@ struct Channel {
   void reset_session() {
     ++session;
     hello_sent = hello_received = false;
+    held_by_them.clear();
     in_flight.clear();
     refused_by_them.clear();
     dirty = true;
@@ -862,6 +866,7 @@ class Agent::Impl {
     }
     ch.hello_received = true;
     ch.their_vector = h.vector;
+    ch.held_by_them.clear();  // what they say now is the base again
     ch.cursor = h.vector;
     ch.in_flight.clear();
     ch.their_window = h.window;
@@ -886,6 +891,12 @@ class Agent::Impl {
     if (m.dataset != store_->dataset())
       return drop(ch, "dataset_mismatch", ch.peer + " sent ops of dataset " + m.dataset + ": refused");
     pending_ops_ += m.ops.size();
+    for (const Op& op : m.ops) {
+      std::uint64_t& held = ch.held_by_them[op.origin];
+      const auto said = ch.their_vector.find(op.origin);
+      if (said != ch.their_vector.end()) held = std::max(held, said->second);
+      if (op.seq == held + 1) held = op.seq;
+    }
     pending_.push_back({incoming, incoming ? ch.routing_id : ch.peer, ch.session, std::move(m), std::move(decisions)});
   }
 
@@ -1275,8 +1286,9 @@ class Agent::Impl {
       PeerStatus& p = by_node[ch.peer];
       p.node_id = ch.peer;
       PeerState st = PeerState::Connecting;
+      const VersionVector holds = vector_max(ch.their_vector, ch.held_by_them);
       if (ch.hello_received) {
-        const bool in_sync = ops_ahead(s.vector, ch.their_vector) == 0 && ops_ahead(ch.their_vector, s.vector) == 0;
+        const bool in_sync = ops_ahead(s.vector, holds) == 0 && ops_ahead(holds, s.vector) == 0;
         st = in_sync && ch.in_flight.empty() ? PeerState::Live : PeerState::Syncing;
       } else if (ch.last_heard != TimePoint{}) {
         st = PeerState::Lost;
@@ -1297,7 +1309,7 @@ class Agent::Impl {
         if (!p.last_heard || heard > *p.last_heard) p.last_heard = heard;
       }
       if (ch.hello_received) {
-        p.their_vector = vector_max(p.their_vector, ch.their_vector);
+        p.their_vector = vector_max(p.their_vector, holds);
         p.in_flight += ch.in_flight_ops();
         in_session.insert(ch.peer);
       } else {

@@ -342,3 +342,30 @@ TEST(SyncAgent, ListeningOnATakenPortOrABadEndpointNamesIt) {
   EXPECT_NE(why.find("cannot listen on bogus"), std::string::npos) << why;
   EXPECT_NE(why.find("tcp://*:5701"), std::string::npos) << why;
 }
+
+// An op HQ relays to kita is an op HQ holds: kita's lag towards HQ does not count it (it
+// did until HQ's next vector message, seconds later, and honbu-demo printed "lag 1" under
+// "all three nodes agree").
+TEST(SyncAgent, OpsAPeerSentUsAreNotCountedAsOpsItLacks) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.add(branch("minami", {"hq"}));
+  c.start_all();
+  ASSERT_TRUE(c.wait_converged({"hq", "kita", "minami"}, 8s));
+  ASSERT_TRUE(wait_live(c, "hq", "kita"));
+  ASSERT_TRUE(wait_live(c, "hq", "minami"));
+  for (int round = 0; round < 5; ++round) {
+    c.write_incident("minami", "南浜 " + std::to_string(round), "minami-area");
+    const std::uint64_t seq = c.vector("minami").at("minami");
+    // The first status of kita's that holds the op: its view of HQ in the same snapshot.
+    std::optional<sync::AgentStatus> s;
+    ASSERT_TRUE(Cluster::wait_for([&] {
+      s = c.agent("kita").status();
+      return s->vector.count("minami") && s->vector.at("minami") >= seq;
+    }, 5s));
+    const auto p = peer(*s, "hq");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->they_lack, 0u) << "round " << round;
+  }
+}

@@ -457,6 +457,24 @@ CREATE TABLE publications (
 CREATE INDEX publications_format ON publications(format, report_no);
 )sql";
 
+// Schema 9: live incidents counted per (status, priority), the list's usual filters, so its
+// "N 件" total sums at most a few dozen rows instead of counting 100,000 index entries. The
+// store keeps the counts (model/incident_counts.hpp) in the transaction that writes the
+// incidents; verify checks them. NULL is stored as X'' (the key columns have no affinity, so
+// the empty blob never equals a text value a filter names). A combination whose last
+// incident moved away keeps its row with n = 0. Compatible version 9: an older build would
+// write incidents without counting them.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE incident_counts (
+  status, priority,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (status, priority)
+) WITHOUT ROWID;
+
+INSERT INTO incident_counts
+  SELECT ifnull(status, X''), ifnull(priority, X''), count(*) FROM incidents WHERE _deleted = 0 GROUP BY 1, 2;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
@@ -466,6 +484,7 @@ constexpr Migration kMigrations[] = {
     {6, 1, "quarantined ops index", kV6},
     {7, 1, "drill message cards", kV7},
     {8, 1, "publication records", kV8},
+    {9, 9, "incident counts per status and priority", kV9},
 };
 
 bool has_meta(Db& db) {

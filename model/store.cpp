@@ -187,23 +187,24 @@ void Store::begin() {
 }
 
 void Store::commit() {
-  for (auto& [origin, st] : origins_) {
-    if (!st.dirty) continue;
-    auto q = db_.query(
-        "INSERT INTO origins(origin, contiguous, max_seq) VALUES(?, ?, ?) ON CONFLICT(origin) DO "
-        "UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq");
-    q->bind(1, origin)
-        .bind(2, static_cast<std::int64_t>(st.contiguous))
-        .bind(3, static_cast<std::int64_t>(st.max))
-        .run();
-  }
-  // The clock is persisted with the ops it stamped, so it never goes back after a restart.
-  if (clock_.last() != persisted_clock_)
-    meta_set(db_, "hlc", std::to_string(static_cast<std::int64_t>(clock_.last().packed)));
   try {
+    incident_counts_.flush(db_);
+    for (auto& [origin, st] : origins_) {
+      if (!st.dirty) continue;
+      auto q = db_.query(
+          "INSERT INTO origins(origin, contiguous, max_seq) VALUES(?, ?, ?) ON CONFLICT(origin) DO "
+          "UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq");
+      q->bind(1, origin)
+          .bind(2, static_cast<std::int64_t>(st.contiguous))
+          .bind(3, static_cast<std::int64_t>(st.max))
+          .run();
+    }
+    // The clock is persisted with the ops it stamped, so it never goes back after a restart.
+    if (clock_.last() != persisted_clock_)
+      meta_set(db_, "hlc", std::to_string(static_cast<std::int64_t>(clock_.last().packed)));
     tx_->commit();
   } catch (...) {
-    rollback();
+    rollback();  // nothing of the transaction is kept, and the next one starts clean
     throw;
   }
   tx_.reset();
@@ -214,6 +215,7 @@ void Store::commit() {
 
 void Store::rollback() {
   tx_.reset();  // rolls back
+  incident_counts_.discard();
   load_caches();
 }
 
@@ -560,6 +562,14 @@ Store::PartialSql& Store::partial_sql(const Op& op) {
     p.select += ", " + name;
     p.update += name + " = ?, ";
   }
+  if (op.kind == EntityKind::Incident) {
+    for (int c : incident_counts_.field_indexes()) {
+      const auto u = static_cast<size_t>(c);
+      if ((mask[u / 64] >> (u % 64)) & 1) continue;
+      p.key_columns.push_back(c);
+      p.select += ", " + std::string(s.fields[u].name);
+    }
+  }
   p.select += " FROM " + std::string(s.table) + " WHERE id = ?";
   p.update += "_clk = ?, _deleted = ?, _hlc = ? WHERE rowid = ?";
   return partial_sql_.emplace(key, std::move(p)).first->second;
@@ -575,6 +585,7 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
     EntityState fresh(s);
     r = merge_op(fresh, op);
     done = save_entity(op.kind, op.entity_id, fresh, false);
+    if (done && op.kind == EntityKind::Incident) incident_counts_.moved(std::nullopt, fresh);
   }
   if (!done) {
     // Read and rewrite only the columns this op can change (plus the clocks).
@@ -590,12 +601,17 @@ void Store::materialize(const Op& op, std::size_t* conflicts) {
         decode_clocks_into(q->column_text(1), st);
         st.deleted = q->column_int(2) != 0;
         st.max_hlc = Hlc{static_cast<std::uint64_t>(q->column_int(3))};
-        for (size_t k = 0; k < sql.columns.size(); ++k)
-          st.values[static_cast<size_t>(sql.columns[k])] = q->column(static_cast<int>(k) + 4);
+        int col = 4;
+        for (int c : sql.columns) st.values[static_cast<size_t>(c)] = q->column(col++);
+        for (int c : sql.key_columns) st.values[static_cast<size_t>(c)] = q->column(col++);
       }
     }
     const bool existed = st.exists;
+    const bool counted = op.kind == EntityKind::Incident;
+    std::optional<IncidentCounts::Key> before;
+    if (counted && existed) before = incident_counts_.counted_as(st);
     r = merge_op(st, op);
+    if (counted && r.changed) incident_counts_.moved(std::move(before), st);
     if (r.changed && !existed) {
       save_entity(op.kind, op.entity_id, st, false);
     } else if (r.changed) {

@@ -20,6 +20,7 @@
 #include "model/db.hpp"
 #include "model/hlc.hpp"
 #include "model/ids.hpp"
+#include "model/incident_counts.hpp"
 #include "model/merge.hpp"
 #include "model/op.hpp"
 #include "model/validation.hpp"
@@ -177,7 +178,8 @@ class Store {
   };
 
   struct PartialSql {
-    std::vector<int> columns;  // spec field indexes read and written
+    std::vector<int> columns;     // spec field indexes read and written
+    std::vector<int> key_columns;  // read only: an incident's incident_counts key, where not in columns
     std::string select, update;
     Statement *select_st = nullptr, *update_st = nullptr;
   };
@@ -224,6 +226,7 @@ class Store {
   std::unique_ptr<Transaction> tx_;
   bool wrote_in_tx_ = false;
   std::int64_t conflict_rows_ = 0;  // rows in the conflicts table (cached)
+  IncidentCounts incident_counts_;  // this transaction's moves between list totals
   std::function<void(std::int64_t)> on_commit_;
 };
 

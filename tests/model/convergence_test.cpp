@@ -460,7 +460,26 @@ class Case {
     for (const auto& n : nodes_) {
       EXPECT_EQ(n->store->version_vector(), all) << n->id;
       EXPECT_EQ(state_hash(n->store->db()), hash) << n->id << " differs from n0";
+      EXPECT_EQ(kept_counts(n->store->db()), live_counts(n->store->db())) << n->id;
     }
+  }
+
+  // The list totals the store keeps (incident_counts, summed per transaction across
+  // concurrent edits, deletes and duplicates) against a fresh count of the incidents.
+  using Counts = std::map<std::pair<std::string, std::string>, std::int64_t>;
+  static Counts counted(Db& db, const std::string& sql) {
+    Counts out;
+    auto q = db.query(sql);
+    while (q->step()) out[{q->column_text(0), q->column_text(1)}] = q->column_int(2);
+    return out;
+  }
+  static Counts kept_counts(Db& db) {
+    return counted(db, "SELECT status, priority, n FROM incident_counts WHERE n <> 0");
+  }
+  static Counts live_counts(Db& db) {
+    return counted(db,
+                   "SELECT ifnull(status, ''), ifnull(priority, ''), count(*) FROM incidents WHERE _deleted = 0 "
+                   "GROUP BY 1, 2");
   }
 
   // The merged values are the ones each field's rule prescribes over every op issued

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "model/db.hpp"
 #include "model/errors.hpp"
@@ -69,6 +70,47 @@ TEST(Migrations, Version1FileIsUpgradedKeepingItsData) {
   auto r = s->put(EntityKind::Area, "chuo", {{"kana", "ちゅうおうちょう"}}, "t");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.op.seq, 2u);
+}
+
+TEST(Migrations, Version8IncidentsAreCountedWhenUpgraded) {
+  TempDir dir;
+  const std::string path = dir.file("v8.db");
+  std::string hash_before;
+  {
+    // Incidents as a version-8 Honbu stored them, before incident_counts existed.
+    StoreOptions o;
+    o.path = path;
+    o.node_id = "hq";
+    o.dataset = "ACTUAL";
+    auto s = Store::open(o);
+    for (int i = 0; i < 4; ++i) {
+      const Fields f{{"title", "倒壊家屋"},        {"category", "building"},
+                     {"priority", i < 3 ? "high" : "low"}, {"verification", "unverified"},
+                     {"received_at", "2026-11-22T09:00:00+09:00"}, {"status", "received"}};
+      ASSERT_TRUE(s->put(EntityKind::Incident, "i" + std::to_string(i), f, "t").ok);
+    }
+    ASSERT_TRUE(s->remove(EntityKind::Incident, "i0", "t").ok);
+  }
+  {
+    Db db(path, OpenMode::ReadWrite);
+    db.exec("DROP TABLE incident_counts");
+    db.exec("UPDATE meta SET value = '8' WHERE key IN ('schema_version', 'compatible_version')");
+    db.exec("INSERT INTO incidents(id, title, priority) VALUES('i4', '停電', 'low')");  // a row with no status
+    hash_before = state_hash(db);
+  }
+  StoreOptions o;
+  o.path = path;
+  auto s = Store::open(o);
+  EXPECT_EQ(stored_schema_version(s->db()), kSchemaVersion);
+  std::map<std::string, std::int64_t> counts;
+  auto q = s->db().query("SELECT status || '/' || priority, n FROM incident_counts");
+  while (q->step()) counts[q->column_text(0)] = q->column_int(1);
+  // i0 is deleted; i4 never had a status (kept as X'', which concatenates as '').
+  EXPECT_EQ(counts, (std::map<std::string, std::int64_t>{{"received/high", 2}, {"received/low", 1}, {"/low", 1}}));
+  EXPECT_EQ(state_hash(s->db()), hash_before);
+  IncidentFilter received;
+  received.statuses = {"received"};
+  EXPECT_EQ(query_incidents(s->db(), received).total, 3);
 }
 
 TEST(Migrations, FailedStepLeavesThePreviousVersion) {

@@ -25,4 +25,11 @@ class StoreError : public Error {
   using Error::Error;
 };
 
+// The database file is held for writing by another Store (a running node or console).
+// Read-only tools can still read it beside that writer.
+class StoreBusyError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 }  // namespace honbu

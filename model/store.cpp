@@ -91,7 +91,7 @@ Store::Store(StoreOptions options)
     writer_lock_ = ::open(options.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (writer_lock_ < 0 || ::flock(writer_lock_, LOCK_EX | LOCK_NB) != 0) {
       if (writer_lock_ >= 0) ::close(writer_lock_);
-      throw StoreError(options.path + " is already open for writing (a running node or console has it): "
+      throw StoreBusyError(options.path + " is already open for writing (a running node or console has it): "
                        "stop that first, or write through it (honbu-node ctl)");
     }
   }
@@ -782,8 +782,13 @@ std::vector<StoredOp> Store::stored_ops_from(std::string_view origin, std::uint6
 
 std::vector<Op> Store::ops_after(std::int64_t n, std::size_t max_ops, std::int64_t* last_n,
                                  bool applied_only) {
+  return read_ops_after(db_, n, max_ops, last_n, applied_only);
+}
+
+std::vector<Op> read_ops_after(Db& db, std::int64_t n, std::size_t max_ops, std::int64_t* last_n,
+                               bool applied_only) {
   std::vector<Op> out;
-  auto q = db_.query(
+  auto q = db.query(
       "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
       "schema_version, state, sig, prev FROM ops WHERE n > ? ORDER BY n LIMIT ?");
   q->bind(1, n).bind(2, static_cast<std::int64_t>(max_ops));
@@ -791,7 +796,7 @@ std::vector<Op> Store::ops_after(std::int64_t n, std::size_t max_ops, std::int64
   while (q->step()) {
     if (last_n) *last_n = q->column_int(0);
     if (applied_only && q->column_int(12) != kApplied) continue;
-    out.push_back(read_op_row(*q));
+    out.push_back(op_from_row(*q, db.path()));
   }
   return out;
 }

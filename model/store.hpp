@@ -235,5 +235,8 @@ class Store {
 Op op_from_row(Statement& s, std::string_view where);
 // The same, leaving Op::fields empty and *fields_json holding the row's fields as stored.
 Op op_from_row(Statement& s, std::string_view where, std::string* fields_json);
+// Store::ops_after on a bare connection: for tools that read a file a running node holds.
+std::vector<Op> read_ops_after(Db& db, std::int64_t n, std::size_t max_ops, std::int64_t* last_n = nullptr,
+                               bool applied_only = false);
 
 }  // namespace honbu

@@ -6,14 +6,18 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "model/db.hpp"
 #include "model/errors.hpp"
+#include "model/migrations.hpp"
 #include "model/paths.hpp"
 #include "model/queries.hpp"
 #include "model/store.hpp"
 #include "model/summary.hpp"
+#include "model/time.hpp"
 #include "model/verify.hpp"
 
 using namespace honbu;
@@ -36,6 +40,31 @@ std::unique_ptr<Store> open_existing(const Target& t) {
   o.path = t.path();
   o.create_if_missing = false;
   return Store::open(o);
+}
+
+// stats and ops only read, so they also work while a running node holds the file for
+// writing: they then read it beside the node (WAL lets them) without migrating it.
+struct Reading {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Db> beside;
+  Db& db() { return store ? store->db() : *beside; }
+};
+
+Reading open_for_reading(const Target& t, bool ja) {
+  Reading r;
+  try {
+    r.store = open_existing(t);
+  } catch (const StoreBusyError&) {
+    r.beside = std::make_unique<Db>(t.path(), OpenMode::ReadOnly);
+    const int version = stored_schema_version(*r.beside);
+    if (version != kSchemaVersion)
+      throw StoreError(t.path() + " is held by a running node and is at schema " + std::to_string(version) +
+                       ", which this build (schema " + std::to_string(kSchemaVersion) +
+                       ") reads only after upgrading it: stop that node first");
+    std::fprintf(stderr, ja ? "(稼働中のノードが使用中のファイルを、読み取り専用で読んでいます)\n"
+                            : "(a running node has this file open: reading it read-only beside the node)\n");
+  }
+  return r;
 }
 
 nlohmann::json op_json(const Op& op) {
@@ -129,15 +158,22 @@ int main(int argc, char** argv) {
       o.path = target.path();
       o.node_id = node_id;
       o.dataset = target.dataset;
-      auto s = Store::open(o);
-      std::printf(ja ? "作成しました: %s (ノード %s, データセット %s)\n"
-                     : "Created %s (node %s, dataset %s)\n",
-                  s->path().c_str(), s->node_id().c_str(), s->dataset().c_str());
+      std::error_code ec;
+      const bool existed = std::filesystem::exists(o.path, ec);
+      auto s = Store::open(o);  // an existing file of another node or dataset is refused
+      if (existed)
+        std::printf(ja ? "既にあります: %s (ノード %s, データセット %s)。何も変更していません\n"
+                       : "Already there: %s (node %s, dataset %s); nothing changed\n",
+                    s->path().c_str(), s->node_id().c_str(), s->dataset().c_str());
+      else
+        std::printf(ja ? "作成しました: %s (ノード %s, データセット %s)\n" : "Created %s (node %s, dataset %s)\n",
+                    s->path().c_str(), s->node_id().c_str(), s->dataset().c_str());
       return 0;
     }
     if (*stats) {
-      auto s = open_existing(target);
-      const StoreStats st = store_stats(s->db());
+      Reading s = open_for_reading(target, ja);
+      Db& db = s.db();
+      const StoreStats st = store_stats(db);
       if (json) {
         nlohmann::json j;
         j["path"] = st.path;
@@ -150,7 +186,7 @@ int main(int argc, char** argv) {
         j["refused"] = st.refused;
         j["conflicts_open"] = st.conflicts_open;
         j["vector"] = nlohmann::json::parse(encode_vector(st.vector));
-        j["state_hash"] = state_hash(s->db());
+        j["state_hash"] = state_hash(db);
         for (const auto& [k, n] : st.entities) j["entities"][std::string(spec(k).name)] = n;
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -170,8 +206,8 @@ int main(int argc, char** argv) {
       std::printf("%s\n", ja ? "件数:" : "Rows:");
       for (const auto& [k, n] : st.entities)
         std::printf("  %-20s %lld\n", std::string(spec(k).label(lang)).c_str(), static_cast<long long>(n));
-      std::printf("%s %s\n", ja ? "状態ハッシュ:" : "State hash:", state_hash(s->db()).c_str());
-      if (summary) std::printf("\n%s", situation_summary(s->db(), lang, s->now()).c_str());
+      std::printf("%s %s\n", ja ? "状態ハッシュ:" : "State hash:", state_hash(db).c_str());
+      if (summary) std::printf("\n%s", situation_summary(db, lang, s.store ? s.store->now() : wall_now_ms()).c_str());
       return 0;
     }
     if (*verify) {
@@ -189,12 +225,12 @@ int main(int argc, char** argv) {
       return r.ok ? 0 : 1;
     }
     if (*ops) {
-      auto s = open_existing(target);
+      Reading s = open_for_reading(target, ja);
       std::size_t printed = 0;
       std::int64_t cursor = after;
       while (printed < limit) {
         std::int64_t last = cursor;
-        auto batch = s->ops_after(cursor, 1000, &last);
+        auto batch = read_ops_after(s.db(), cursor, 1000, &last);
         if (last == cursor) break;
         for (const Op& op : batch) {
           if (!origin_filter.empty() && op.origin != origin_filter) continue;

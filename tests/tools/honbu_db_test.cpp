@@ -45,6 +45,40 @@ TEST(HonbuDb, InitStatsVerifyOps) {
   EXPECT_NE(verify.out.find("verify: OK"), std::string::npos) << verify.out;
 }
 
+TEST(HonbuDb, InitOnAnExistingFileSaysSoAndChangesNothing) {
+  TempDir dir;
+  const std::string db = dir.file("hq.db");
+  ASSERT_EQ(run(kDb + " init --db " + db + " --node hq").status, 0);
+  Outcome again = run(kDb + " --lang en init --db " + db + " --node hq");
+  EXPECT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("Already there"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("Created"), std::string::npos) << again.out;
+}
+
+// stats and ops read a file a running node holds (the writer lock refuses only writers).
+TEST(HonbuDb, StatsAndOpsReadAFileARunningNodeHolds) {
+  TempDir dir;
+  const std::string db = dir.file("hq.db");
+  honbu::StoreOptions o;
+  o.path = db;
+  o.node_id = "hq";
+  o.dataset = "ACTUAL";
+  auto node = honbu::Store::open(o);  // held for writing until the end of the test
+  ASSERT_TRUE(node->put(honbu::EntityKind::Area, "chuo", {{"name", "中央町"}, {"branch_id", "hq"}}, "t").ok);
+
+  Outcome stats = run(kDb + " --lang en stats --db " + db);
+  ASSERT_EQ(stats.status, 0) << stats.out;
+  EXPECT_NE(stats.out.find("read-only beside the node"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("Node: hq"), std::string::npos) << stats.out;
+  Outcome ops = run(kDb + " ops --db " + db);
+  ASSERT_EQ(ops.status, 0) << ops.out;
+  EXPECT_NE(ops.out.find("\"id\":\"chuo\""), std::string::npos) << ops.out;
+  // Writing still needs the node stopped, and says so.
+  Outcome verify = run(kDb + " --lang en verify --db " + db);
+  EXPECT_EQ(verify.status, 2) << verify.out;
+  EXPECT_NE(verify.out.find("already open for writing"), std::string::npos) << verify.out;
+}
+
 TEST(HonbuDb, InitRefusesToClobberAnotherNodesFile) {
   TempDir dir;
   const std::string db = dir.file("hq.db");

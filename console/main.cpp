@@ -8,11 +8,12 @@
 #include <cstdio>
 
 #include "console/launch.hpp"
+#include "tools/cli.hpp"
 
 int main(int argc, char** argv) {
   honbu::console::LaunchOptions o;
   CLI::App app{"Honbu 本部: disaster HQ operations console"};
   honbu::console::add_launch_options(app, o);
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = honbu::parse_command_line(app, argc, argv)) return *exit_status;
   return honbu::console::launch(o);
 }

@@ -19,6 +19,7 @@
 #include "model/summary.hpp"
 #include "model/time.hpp"
 #include "model/verify.hpp"
+#include "tools/cli.hpp"
 
 using namespace honbu;
 
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
   std::string schema_kind;
   schema->add_option("kind", schema_kind, "just this kind (incident, lifeline, branch_report, ...)");
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   const Lang lang = lang_name.empty() ? lang_from_environment()
                                       : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;

@@ -21,6 +21,7 @@
 #include "model/paths.hpp"
 #include "model/summary.hpp"
 #include "sync/node_process.hpp"
+#include "tools/cli.hpp"
 
 using namespace honbu;
 using json = nlohmann::json;
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "where node data lives (default: $HONBU_DATA_DIR or ~/.local/share/honbu)");
   app.add_option("--lang", lang_name, "ja or en (default: from $LANG)")->check(CLI::IsMember({"ja", "en"}));
   app.add_option("--cut-seconds", cut_seconds, "how long the branch is cut off")->check(CLI::Range(2, 120));
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   const Lang lang = lang_name.empty() ? lang_from_environment() : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;
 

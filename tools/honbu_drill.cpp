@@ -18,6 +18,7 @@
 #include "sync/drill/engine.hpp"
 #include "sync/drill/scenario_file.hpp"
 #include "sync/node_process.hpp"
+#include "tools/cli.hpp"
 
 using namespace honbu;
 using namespace honbu::drill;
@@ -266,7 +267,7 @@ int main(int argc, char** argv) {
   replay->add_option("dir", dir, "drill directory")->required()->check(CLI::ExistingDirectory);
   replay->add_option("--at", at, "scenario time, e.g. +1:30")->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   try {
     if (*validate) return cmd_validate(files);
     if (*sched) return cmd_schedule(file, seed, seed_opt_s->count() > 0);

@@ -18,6 +18,7 @@
 #include "model/labels.hpp"
 #include "model/op.hpp"
 #include "sync/keys.hpp"
+#include "tools/cli.hpp"
 
 using namespace honbu;
 using namespace honbu::sync;
@@ -85,11 +86,7 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "show an allow-list");
   list->add_option("--allowlist", allow_path, "allow-list file")->required();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
+  if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   const Lang lang = lang_name.empty() ? lang_from_environment()
                                       : (lang_name == "ja" ? Lang::Ja : Lang::En);
   const bool ja = lang == Lang::Ja;

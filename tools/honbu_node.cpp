@@ -35,6 +35,7 @@
 #include "model/queries.hpp"
 #include "sync/bundle.hpp"
 #include "sync/node.hpp"
+#include "tools/cli.hpp"
 
 using namespace honbu;
 using namespace honbu::sync;
@@ -415,7 +416,7 @@ int main(int argc, char** argv) {
   imp->add_option("--dataset", bundle_dataset, "ACTUAL or EXERCISE:<name>")->capture_default_str();
   imp->add_option("file", bundle_file, "bundle file")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   try {
     if (*run) {
       struct sigaction sa {};

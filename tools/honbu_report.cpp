@@ -39,6 +39,7 @@
 #include "model/text.hpp"
 #include "model/time.hpp"
 #include "sync/node_process.hpp"
+#include "tools/cli.hpp"
 #include "tools/import/cap_import.hpp"
 #include "tools/import/csv_import.hpp"
 
@@ -790,7 +791,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("publications", "what was published: when, which, by whom, to whom");
   add_source(pubs, src);
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   if (!lang.empty()) g_lang = lang == "ja" ? Lang::Ja : Lang::En;
   try {
     if (*f4) return cmd_form4(src, part, as_of, reporter, out_dir, csv_lang, bom, issue, to, who);

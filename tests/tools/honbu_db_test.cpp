@@ -162,6 +162,19 @@ TEST(HonbuDb, OpsPrintsJsonLinesAndFilters) {
   EXPECT_EQ(ops.out.find("\"origin\":\"hq\""), std::string::npos) << ops.out;
 }
 
+// A mistyped command line exits 2 like every other error (CLI11's own codes are 105-109).
+TEST(HonbuDb, CommandLineMistakesExitTwoAndSayWhy) {
+  for (const std::string& tool : {kDb + " stats", kDemo}) {
+    Outcome bogus = run(tool + " --no-such-option");
+    EXPECT_EQ(bogus.status, 2) << tool << ": " << bogus.out;
+    EXPECT_NE(bogus.out.find("no-such-option"), std::string::npos) << bogus.out;
+    EXPECT_EQ(run(tool + " --help").status, 0) << tool;
+  }
+  Outcome missing = run(kDb + " init --db x.db");  // --node is required
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_NE(missing.out.find("--node"), std::string::npos) << missing.out;
+}
+
 TEST(HonbuDb, MissingDatabaseIsAClearError) {
   TempDir dir;
   Outcome stats = run(kDb + " --lang en stats --db " + dir.file("nope.db"));

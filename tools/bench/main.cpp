@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "tools/bench/common.hpp"
+#include "tools/cli.hpp"
 
 using namespace honbu::bench;
 
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
   double export_scale = 1.0;
   export_cmd->add_option("--scale", export_scale, "fraction of the 100,000 incidents");
   export_cmd->add_option("--dir", dir, "scratch directory");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_status = honbu::parse_command_line(app, argc, argv)) return *exit_status;
   try {
     if (*store) return bench_store(dir, scale, only, keep);
     if (*sync_cmd) return bench_sync(dir, sync_scale, sync_only);

@@ -76,10 +76,10 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
     const fs::path parent = fs::path(options.path).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
   }
-  return std::unique_ptr<Store>(new Store(std::move(options)));
+  return std::unique_ptr<Store>(new Store(std::move(options), !exists));
 }
 
-Store::Store(StoreOptions options)
+Store::Store(StoreOptions options, bool creating)
     : db_(options.path, options.create_if_missing ? OpenMode::ReadWriteCreate : OpenMode::ReadWrite),
       wall_(options.wall_clock ? options.wall_clock : wall_now_ms),
       signer_(options.signer),
@@ -102,6 +102,13 @@ Store::Store(StoreOptions options)
     load_caches();
     release_quarantined();
   } catch (...) {
+    // A file this call created and could not set up (a bad node id, say) is removed, so the
+    // next attempt starts afresh instead of finding an empty database. Done while the lock is
+    // still held, so nobody else can have started using it.
+    if (creating && options.path != ":memory:") {
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(options.path + suffix, ec);
+    }
     if (writer_lock_ >= 0) ::close(writer_lock_);
     throw;
   }

@@ -184,7 +184,7 @@ class Store {
     Statement *select_st = nullptr, *update_st = nullptr;
   };
 
-  explicit Store(StoreOptions options);
+  Store(StoreOptions options, bool creating);
   PartialSql& partial_sql(const Op& op);
   Query held(Statement*& slot, std::string_view sql) {
     if (!slot) slot = &db_.statement(sql);

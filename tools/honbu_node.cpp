@@ -258,7 +258,8 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
       } else if (verb == "write-demo" && !demo_branch.empty()) {
         demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
       } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit)) {
-        // `write N`: N クロノロ entries in one transaction (tests, demos, load).
+        // `write N`: N クロノロ entries in one transaction (tests, demos, load). The reply
+        // starts "ok SEQ" (this node's last seq, what tests record as acknowledged).
         const int n = std::stoi(peer);
         reply = agent.run([n](Store& s) {
           std::uint64_t last = 0;
@@ -272,7 +273,8 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
               last = r.op.seq;
             }
           });
-          return "ok " + std::to_string(last);
+          return "ok " + std::to_string(last) + " (wrote " + std::to_string(n) + " クロノロ entries; " +
+                 std::to_string(last) + " is " + s.node_id() + "'s last op seq)";
         }).get();
       } else if ((verb == "inject" || verb == "publish") && w.size() >= 2) {
         // A drill's inject, or the record of a publication (honbu-report --issue): written here,

@@ -333,6 +333,7 @@ std::uint64_t write_ops(const Node& n, std::uint64_t total, std::uint64_t batch,
       ADD_FAILURE() << n.id << ": write " << k << " was not acknowledged: status " << o.status << ": " << o.out;
       return 0;
     }
+    EXPECT_NE(o.out.find("(wrote " + std::to_string(k) + " "), std::string::npos) << o.out;  // says what SEQ is
     EXPECT_GE(seq, acks[n.id] + k) << n.id << ": seqs must grow by at least the batch size";
     acks[n.id] = std::max(acks[n.id], seq);
     last = seq;

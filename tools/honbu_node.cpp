@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -31,6 +32,7 @@
 
 #include "model/demo.hpp"
 #include "model/drill/apply.hpp"
+#include "model/labels.hpp"
 #include "model/paths.hpp"
 #include "model/queries.hpp"
 #include "sync/bundle.hpp"
@@ -73,6 +75,64 @@ json status_json(const AgentStatus& s, const std::string& db_path) {
     j["peers"].push_back(pj);
   }
   return j;
+}
+
+// `honbu-node status` for a person: the status file's figures, in the 同期 panel's words.
+std::string status_text(const json& j, Lang lang, TimeMs now) {
+  const bool ja = lang == Lang::Ja;
+  auto clock_and_age = [&](TimeMs at) {
+    const long long s = std::max<long long>(0, (now - at) / 1000);
+    return format_iso_jst(at).substr(11, 8) + (ja ? " (" + std::to_string(s) + " 秒前)" : " (" + std::to_string(s) + " s ago)");
+  };
+  auto state_label = [&](const std::string& state) -> std::string {
+    static const std::map<std::string, std::pair<const char*, const char*>> kLabels = {
+        {"connecting", {"接続中", "connecting"}},
+        {"syncing", {"同期中", "syncing"}},
+        {"live", {"同期済", "live"}},
+        {"lost", {"断", "lost"}}};
+    auto it = kLabels.find(state);
+    return it == kLabels.end() ? state : (ja ? it->second.first : it->second.second);
+  };
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, ja ? "ノード %s (データセット %s)  pid %lld  %s 時点\n" : "Node %s (dataset %s)  pid %lld  as of %s\n",
+                j.value("node", "?").c_str(), j.value("dataset", "?").c_str(), j.value("pid", 0LL),
+                clock_and_age(j.value("written_at", TimeMs{0})).c_str());
+  out += line;
+  out += (ja ? "  データベース: " : "  database: ") + j.value("db", "") + "\n";
+  if (!j.value("listen", "").empty()) out += (ja ? "  待受: " : "  listening on: ") + j.value("listen", "") + "\n";
+  long long held = 0;
+  std::string per_origin;
+  const json vector = j.value("vector", json::object());
+  for (const auto& [origin, seq] : vector.items()) {
+    held += seq.get<long long>();
+    per_origin += (per_origin.empty() ? "" : ", ") + origin + " " + std::to_string(seq.get<long long>());
+  }
+  std::snprintf(line, sizeof line,
+                ja ? "  保持している操作: %lld (%s)  受信 %lld  送信 %lld  拒否 %lld  不正な受信 %lld\n"
+                   : "  ops held: %lld (%s)  received %lld  sent %lld  refused %lld  malformed %lld\n",
+                held, per_origin.c_str(), j.value("ops_received", 0LL), j.value("ops_sent", 0LL),
+                j.value("refused", 0LL), j.value("malformed", 0LL));
+  out += line;
+  const json peers = j.value("peers", json::array());
+  out += peers.empty() ? (ja ? "  相手ノード: なし\n" : "  peers: none\n") : (ja ? "  相手ノード:\n" : "  peers:\n");
+  for (const json& p : peers) {
+    std::string state = state_label(p.value("state", ""));
+    if (p.value("partitioned", false)) state += ja ? " (切断指示中)" : " (cut by ctl)";
+    std::snprintf(line, sizeof line, ja ? "    %-12s %-22s 未送信 %lld  未受信 %lld  送信中 %lld" : "    %-12s %-22s they lack %lld  we lack %lld  in flight %lld",
+                  p.value("node", "?").c_str(), state.c_str(), p.value("they_lack", 0LL), p.value("we_lack", 0LL),
+                  p.value("in_flight", 0LL));
+    out += line;
+    if (p.contains("last_heard"))
+      out += (ja ? "  最終受信 " : "  last heard ") + clock_and_age(p["last_heard"].get<TimeMs>());
+    else
+      out += ja ? "  受信なし" : "  never heard";
+    if (p.value("refused", 0LL) > 0)
+      out += (ja ? "\n      拒否 " : "\n      refused ") + std::to_string(p.value("refused", 0LL)) + ": " +
+             p.value("last_refusal", "");
+    out += "\n";
+  }
+  return out;
 }
 
 void write_atomically(const std::string& path, const std::string& text) {
@@ -395,6 +455,10 @@ int main(int argc, char** argv) {
   std::string data_dir = default_data_dir();
   auto* status = app.add_subcommand("status", "print what a running node last reported");
   status->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
+  bool status_as_json = false;
+  std::string lang_name;
+  status->add_flag("--json", status_as_json, "print the status file as it is (JSON), for scripts");
+  status->add_option("--lang", lang_name, "ja or en (default: from the locale)")->check(CLI::IsMember({"ja", "en"}));
 
   std::vector<std::string> words;
   auto* ctl = app.add_subcommand("ctl", "send a command to a running node");
@@ -435,9 +499,17 @@ int main(int argc, char** argv) {
         return 2;
       }
       json j = json::parse(f);
-      const long long age = wall_now_ms() - j.value("written_at", 0LL);
-      std::cout << j.dump(2) << "\n";
-      if (age > 5000) std::fprintf(stderr, "note: this status is %lld s old: the node may have stopped\n", age / 1000);
+      const TimeMs now = wall_now_ms();
+      const long long age = now - j.value("written_at", 0LL);
+      const Lang lang = lang_name.empty() ? lang_from_environment() : (lang_name == "ja" ? Lang::Ja : Lang::En);
+      if (status_as_json)
+        std::cout << j.dump(2) << "\n";
+      else
+        std::cout << status_text(j, lang, now);
+      if (age > 5000)
+        std::fprintf(stderr, lang == Lang::Ja ? "注意: この状態は %lld 秒前のものです。ノードが停止している可能性があります\n"
+                                              : "note: this status is %lld s old: the node may have stopped\n",
+                     age / 1000);
       return 0;
     }
     if (*ctl) {

@@ -619,6 +619,22 @@ TEST_F(HonbuNode, ProcessesConvergeThroughALinkControlPartition) {
   ASSERT_EQ(cut.status, 0) << cut.out;
   EXPECT_TRUE(wait_for([&] { return peer_of(status(kita), "hq").value("partitioned", false); }, 3s))
       << "kita's status does not show the cut: " << status(kita).dump();
+  {
+    // What an operator types: the status in words, and as JSON for scripts.
+    Outcome words;  // the status file is rewritten every second: wait for the cut to reach it
+    wait_for([&] {
+      words = run({kNodeTool, "status", "--lang", "en", "--data-dir", kita.dir});
+      return words.out.find("(cut by ctl)") != std::string::npos;
+    }, 3s);
+    EXPECT_EQ(words.status, 0) << words.out;
+    for (const char* part : {"Node kita (dataset ACTUAL)", "ops held:", "peers:", "hq", "(cut by ctl)", "they lack"})
+      EXPECT_NE(words.out.find(part), std::string::npos) << part << " missing from:\n" << words.out;
+    EXPECT_EQ(words.out.find('{'), std::string::npos) << words.out;
+    const Outcome ja = run({kNodeTool, "status", "--lang", "ja", "--data-dir", kita.dir});
+    EXPECT_NE(ja.out.find("未送信"), std::string::npos) << ja.out;
+    const Outcome raw = run({kNodeTool, "status", "--json", "--data-dir", kita.dir});
+    EXPECT_EQ(json::parse(raw.out, nullptr, false).value("node", ""), "kita") << raw.out;
+  }
   const auto cut_at = Clock::now();
   for (int round = 0; round < 4; ++round) {
     write_ops(kita, 75, 75, acks);

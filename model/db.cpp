@@ -135,7 +135,8 @@ Db::Db(const std::string& path, OpenMode mode) : path_(path) {
       exec("PRAGMA page_size=8192");  // only takes effect on a new, empty file
       exec("PRAGMA journal_mode=WAL");
       exec("PRAGMA synchronous=FULL");
-      // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer stalls on busy sync.
+      // Checkpoint every 4,000 pages of WAL (31 MiB of 8 KiB pages) rather than 1,000: fewer
+      // stalls on busy sync.
       exec("PRAGMA wal_autocheckpoint=4000");
     }
     exec("PRAGMA foreign_keys=OFF");  // ops may reference entities that have not arrived yet

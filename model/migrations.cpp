@@ -475,6 +475,18 @@ INSERT INTO incident_counts
   SELECT ifnull(status, X''), ifnull(priority, X''), count(*) FROM incidents WHERE _deleted = 0 GROUP BY 1, 2;
 )sql";
 
+// Schema 10: the list index keys on priority and time only. With status and _deleted in it,
+// every edit (which rewrites _deleted, and often status) moved an entry in a random leaf
+// page: 19% of the bytes a commit of uniform edits wrote. The list checks both on the row
+// it reads anyway, and its total comes from incident_counts. Compatible version 9: the index
+// is the same query's, so a schema-9 build reads and writes the file as before.
+constexpr std::string_view kV10 = R"sql(
+DROP INDEX incidents_priority;
+CREATE INDEX incidents_priority ON incidents(
+  CASE priority WHEN 'life' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
+  received_at DESC);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, 1, "op log, vectors, conflicts, typed tables", kV1},
     {2, 1, "evacuation orders, office status, query indexes", kV2},
@@ -485,6 +497,7 @@ constexpr Migration kMigrations[] = {
     {7, 1, "drill message cards", kV7},
     {8, 1, "publication records", kV8},
     {9, 9, "incident counts per status and priority", kV9},
+    {10, 9, "list index on priority and time only", kV10},
 };
 
 bool has_meta(Db& db) {

@@ -14,7 +14,7 @@
 
 namespace honbu {
 
-inline constexpr int kSchemaVersion = 9;            // this build's store schema
+inline constexpr int kSchemaVersion = 10;           // this build's store schema
 inline constexpr int kCompatibleSchemaVersion = 1;  // oldest schema this build still writes
 
 inline constexpr std::string_view kActualDataset = "ACTUAL";

@@ -6,11 +6,13 @@
 
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "model/db.hpp"
 #include "model/errors.hpp"
 #include "model/queries.hpp"
 #include "model/store.hpp"
+#include "support/store.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace honbu;
@@ -22,6 +24,14 @@ bool has_table(Db& db, const std::string& name) {
   auto q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
   q->bind(1, name);
   return q->step();
+}
+
+// The list index's key columns (an expression shows as an empty name).
+std::vector<std::string> list_index_columns(Db& db) {
+  std::vector<std::string> cols;
+  auto q = db.query("SELECT ifnull(name, '') FROM pragma_index_info('incidents_priority') ORDER BY seqno");
+  while (q->step()) cols.push_back(q->column_text(0));
+  return cols;
 }
 
 }  // namespace
@@ -78,11 +88,7 @@ TEST(Migrations, Version8IncidentsAreCountedWhenUpgraded) {
   std::string hash_before;
   {
     // Incidents as a version-8 Honbu stored them, before incident_counts existed.
-    StoreOptions o;
-    o.path = path;
-    o.node_id = "hq";
-    o.dataset = "ACTUAL";
-    auto s = Store::open(o);
+    auto s = honbu::testing::open_store(path);
     for (int i = 0; i < 4; ++i) {
       const Fields f{{"title", "倒壊家屋"},        {"category", "building"},
                      {"priority", i < 3 ? "high" : "low"}, {"verification", "unverified"},
@@ -111,6 +117,21 @@ TEST(Migrations, Version8IncidentsAreCountedWhenUpgraded) {
   IncidentFilter received;
   received.statuses = {"received"};
   EXPECT_EQ(query_incidents(s->db(), received).total, 3);
+}
+
+TEST(Migrations, Version10ListIndexNoLongerHoldsStatus) {
+  TempDir dir;
+  Db db(dir.file("v9.db"), OpenMode::ReadWriteCreate);
+  migrate(db, 9);
+  db.exec("INSERT INTO incidents(id, priority, status, received_at) VALUES('i1', 'life', 'received', '2026-11-22')");
+  EXPECT_EQ(list_index_columns(db), (std::vector<std::string>{"", "received_at", "status", "_deleted"}));
+  migrate(db, 10);
+  EXPECT_EQ(stored_schema_version(db), 10);
+  EXPECT_EQ(stored_compatible_version(db), 9);  // a schema-9 build still opens it
+  EXPECT_EQ(list_index_columns(db), (std::vector<std::string>{"", "received_at"}));
+  auto q = db.query("SELECT count(*) FROM incidents INDEXED BY incidents_priority WHERE priority = 'life'");
+  ASSERT_TRUE(q->step());
+  EXPECT_EQ(q->column_int(0), 1);  // rebuilt over the rows already there
 }
 
 TEST(Migrations, FailedStepLeavesThePreviousVersion) {

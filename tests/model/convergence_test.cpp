@@ -33,6 +33,7 @@
 #include "model/store.hpp"
 #include "model/time.hpp"
 #include "model/verify.hpp"
+#include "support/env.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace honbu;
@@ -44,13 +45,7 @@ constexpr TimeMs kStart = 1'795'300'000'000;  // 2026-11-22, JST morning
 constexpr std::uint64_t kDefaultSeed = 20261122;
 constexpr std::uint64_t kDefaultCases = 300;
 
-std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  const std::uint64_t n = std::strtoull(v, &end, 10);
-  return end && *end == '\0' ? n : fallback;
-}
+using honbu::testing::env_u64;
 
 using OpKey = std::pair<std::string, std::uint64_t>;  // (origin, seq)
 

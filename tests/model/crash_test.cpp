@@ -35,6 +35,7 @@
 
 #include "model/store.hpp"
 #include "model/verify.hpp"
+#include "support/env.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace honbu;
@@ -49,13 +50,7 @@ constexpr const char* kNode = "crash-node";
 constexpr std::chrono::seconds kRoundTimeout{20};  // a child that hangs is killed by then
 constexpr std::uint64_t kDefaultRounds = 24;
 
-std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  const std::uint64_t n = std::strtoull(v, &end, 10);
-  return end && *end == '\0' ? n : fallback;
-}
+using honbu::testing::env_u64;
 
 struct Ack {
   OpKey key;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/store.hpp"
+#include "support/env.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace honbu;
@@ -27,11 +28,6 @@ const char* kPriorities[] = {"life", "high", "medium", "low"};
 const char* kStatuses[] = {"received", "in_progress", "done", "cancelled"};
 const char* kCategories[] = {"building", "fire", "landslide", "road"};
 const char* kTitles[] = {"倒壊家屋", "道路冠水", "Fire at school", "fire at school", "停電"};
-
-std::uint64_t seed_from_env() {
-  const char* v = std::getenv("HONBU_TEST_SEED");
-  return v ? std::strtoull(v, nullptr, 10) : 20261202;
-}
 
 std::unique_ptr<Store> make(const TempDir& dir) {
   StoreOptions o;
@@ -85,9 +81,7 @@ std::vector<IncidentFilter> every_view() {
 }  // namespace
 
 TEST(IncidentIndex, OrdersEveryViewAsTheSqlListDoes) {
-  const std::uint64_t seed = seed_from_env();
-  std::printf("[ incident index ] seed %llu (rerun with HONBU_TEST_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  const std::uint64_t seed = honbu::testing::test_seed("incident index", 20261202);
   std::mt19937_64 rng(seed);
   TempDir dir;
   auto s = make(dir);
@@ -129,9 +123,7 @@ TEST(IncidentIndex, OrdersEveryViewAsTheSqlListDoes) {
 }
 
 TEST(IncidentIndex, ChangesMovedIntoPlaceEqualAFreshLoad) {
-  const std::uint64_t seed = seed_from_env() + 1;
-  std::printf("[ incident index ] seed %llu (rerun with HONBU_TEST_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed - 1));
+  const std::uint64_t seed = honbu::testing::test_seed("incident index moves", 20261203);
   std::mt19937_64 rng(seed);
   TempDir dir;
   auto s = make(dir);

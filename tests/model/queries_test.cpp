@@ -13,6 +13,8 @@
 #include "model/store.hpp"
 #include "model/summary.hpp"
 #include "model/verify.hpp"
+#include "support/env.hpp"
+#include "support/store.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace honbu;
@@ -185,19 +187,12 @@ std::int64_t counted_directly(Db& db, const IncidentFilter& f) {
   return q->column_int(0);
 }
 
-std::uint64_t test_seed() {
-  const char* v = std::getenv("HONBU_TEST_SEED");
-  return v ? std::strtoull(v, nullptr, 10) : 20261202;
-}
-
 }  // namespace
 
 // Random creates, status/priority edits, deletes, remote ops with concurrent edits and
 // rolled-back batches: after each step every total equals a direct count.
 TEST(IncidentQuery, TotalsFollowEveryCreateEditDeleteAndRollback) {
-  const std::uint64_t seed = test_seed();
-  std::printf("[ incident totals ] seed %llu (rerun with HONBU_TEST_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  const std::uint64_t seed = honbu::testing::test_seed("incident totals", 20261202);
   std::mt19937_64 rng(seed);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   const char* priorities[] = {"life", "high", "medium", "low"};
@@ -389,11 +384,7 @@ TEST(Verify, CatchesListTotalsThatDisagreeWithTheIncidents) {
 
 TEST(Summary, ShowsUnknownAndExerciseBannerInBothLanguages) {
   TempDir dir;
-  StoreOptions o;
-  o.path = dir.file("hq.db");
-  o.node_id = "hq";
-  o.dataset = kDemoDataset;
-  auto s = Store::open(o);
+  auto s = honbu::testing::open_store(dir.file("hq.db"), "hq", kDemoDataset);
   fill_demo_master_data(*s, kNow);
   fill_demo_node(*s, demo_nodes()[0], kNow, 7);
   const std::string ja = situation_summary(s->db(), Lang::Ja, kNow);

@@ -32,6 +32,7 @@
 
 #include "model/store.hpp"
 #include "support/cluster.hpp"
+#include "support/env.hpp"
 #include "sync/wire.hpp"
 
 using namespace honbu;
@@ -250,15 +251,6 @@ sync::Hello hello_as(const std::string& node, const std::string& role) {
   h.dataset = "ACTUAL";
   h.window = 4;
   return h;
-}
-
-std::uint64_t test_seed(const char* test) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* s = std::getenv("HONBU_TEST_SEED")) seed = std::strtoull(s, nullptr, 10);
-  std::printf("[ seed ] %s: HONBU_TEST_SEED=%llu\n", test, static_cast<unsigned long long>(seed));
-  std::fflush(stdout);
-  ::testing::Test::RecordProperty("seed", std::to_string(seed));
-  return seed;
 }
 
 // HQ listens with a watched allow-list file; kita and minami connect to it. kita is
@@ -762,7 +754,7 @@ TEST(Security, ChecksMadeWhileReadingAheadFollowAnAllowListReloadedBeforeTheirCo
 }
 
 TEST(Security, GarbagePeerIsDroppedNodeLivesOn) {
-  const std::uint64_t seed = test_seed("GarbagePeerIsDroppedNodeLivesOn");
+  const std::uint64_t seed = honbu::testing::test_seed("GarbagePeerIsDroppedNodeLivesOn", std::random_device{}());
   std::mt19937_64 rng(seed);
   Cluster c;
   c.add(hq_spec());

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/store.hpp"
+#include "support/store.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace honbu;
@@ -376,11 +377,7 @@ TEST(Wire, OpsSentFromTheLogAsStoredAreTheBytesOfTheDecodedOps) {
   // Relaying sends an op's fields as the log holds them (no decode and re-encode): the bytes
   // must be what encoding the decoded op gives, for every kind of value and for edits.
   honbu::testing::TempDir dir;
-  StoreOptions o;
-  o.path = dir.file("kita.db");
-  o.node_id = "kita";
-  o.dataset = "ACTUAL";
-  auto store = Store::open(o);
+  auto store = honbu::testing::open_store(dir.file("kita.db"), "kita");
   const std::string id = store->new_id();
   const LocalResult created = store->put(EntityKind::Incident, id,
                                          {{"title", "家屋倒壊 \"閉じ込め\"\n2名\t \\ /"},

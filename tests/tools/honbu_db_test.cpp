@@ -14,6 +14,7 @@
 #include "model/db.hpp"
 #include "model/store.hpp"
 #include "model/time.hpp"
+#include "support/store.hpp"
 #include "support/temp_dir.hpp"
 
 using honbu::testing::TempDir;
@@ -59,11 +60,7 @@ TEST(HonbuDb, InitOnAnExistingFileSaysSoAndChangesNothing) {
 TEST(HonbuDb, StatsAndOpsReadAFileARunningNodeHolds) {
   TempDir dir;
   const std::string db = dir.file("hq.db");
-  honbu::StoreOptions o;
-  o.path = db;
-  o.node_id = "hq";
-  o.dataset = "ACTUAL";
-  auto node = honbu::Store::open(o);  // held for writing until the end of the test
+  auto node = honbu::testing::open_store(db);  // held for writing until the end of the test
   ASSERT_TRUE(node->put(honbu::EntityKind::Area, "chuo", {{"name", "中央町"}, {"branch_id", "hq"}}, "t").ok);
 
   Outcome stats = run(kDb + " --lang en stats --db " + db);
@@ -108,11 +105,7 @@ TEST(HonbuDb, VerifyFailsOnADamagedPageAndSaysWhy) {
   TempDir dir;
   const std::string db = dir.file("hq.db");
   {
-    honbu::StoreOptions o;
-    o.path = db;
-    o.node_id = "hq";
-    o.dataset = "ACTUAL";
-    auto s = honbu::Store::open(o);
+    auto s = honbu::testing::open_store(db);
     std::string problem;
     s->batch([&] {
       for (int i = 0; i < 2000 && problem.empty(); ++i)

@@ -120,9 +120,10 @@ Db::Db(const std::string& path, OpenMode mode) : path_(path) {
   }
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
     sqlite3_close(db_);
     db_ = nullptr;
-    throw StoreError("cannot open database " + path + ": " + msg);
+    throw StoreError("cannot open database " + path + ": " + msg, code);
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
@@ -170,10 +171,11 @@ Db::~Db() {
 void Db::exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    throw StoreError(path_ + ": " + msg + " (while running \"" + s.substr(0, 80) + "\")");
+    throw StoreError(path_ + ": " + msg + " (while running \"" + s.substr(0, 80) + "\")",
+                     sqlite3_extended_errcode(db_));
   }
 }
 
@@ -191,7 +193,12 @@ std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db
 bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 void Db::fail(std::string_view what) const {
-  throw StoreError(path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  throw StoreError(path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+}
+
+bool StoreError::damaged() const {
+  const int primary = sqlite_code_ & 0xff;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
 }
 
 Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }

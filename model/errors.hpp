@@ -23,6 +23,14 @@ class DecodeError : public Error {
 class StoreError : public Error {
  public:
   using Error::Error;
+  StoreError(const std::string& what, int sqlite_code) : Error(what), sqlite_code_(sqlite_code) {}
+  // SQLite's extended result code when SQLite failed, else 0.
+  int sqlite_code() const { return sqlite_code_; }
+  // The file itself is damaged (SQLITE_CORRUPT, SQLITE_NOTADB): retrying will not help.
+  bool damaged() const;
+
+ private:
+  int sqlite_code_ = 0;
 };
 
 // The database file is held for writing by another Store (a running node or console).

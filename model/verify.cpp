@@ -18,7 +18,7 @@ void remove_db_files(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
 }
 
-// incident_counts (the list's totals, kept by triggers) against a count of the incidents.
+// incident_counts (the list's totals, kept by the store as it writes incidents) against a count of them.
 void check_incident_counts(Db& db, VerifyReport& r) {
   constexpr const char* kCounted =
       "SELECT ifnull(status, X''), ifnull(priority, X''), count(*) FROM incidents WHERE _deleted = 0 GROUP BY 1, 2";

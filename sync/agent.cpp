@@ -18,6 +18,7 @@
 #include <sodium.h>
 #include <zmq.hpp>
 
+#include "model/errors.hpp"
 #include "sync/apply_worker.hpp"
 #include "sync/auth.hpp"
 #include "sync/relay_cache.hpp"
@@ -482,9 +483,11 @@ class Agent::Impl {
       try {
         turn();
         failing_.wait_ms = 0;
+      } catch (const StoreError& e) {
+        turn_failed(e.what(), e.damaged());
       } catch (const std::exception& e) {
         // The node lives on: one bad turn must not take the sync thread (and the program) down.
-        turn_failed(e.what());
+        turn_failed(e.what(), false);
       }
     }
   }
@@ -500,14 +503,15 @@ class Agent::Impl {
   };
   Failing failing_;
 
-  void turn_failed(const std::string& what) {
+  // `damaged`: SQLite said the database file itself is damaged.
+  void turn_failed(const std::string& what, bool damaged) {
     const auto now = SteadyClock::now();
     if (what != failing_.message) {
       failing_.message = what;
       failing_.repeats = 0;
       failing_.said = now;
       std::string text = "internal error in the sync loop (continuing): " + what;
-      if (what.find("malformed") != std::string::npos || what.find("not a database") != std::string::npos)
+      if (damaged)
         text += ". This node's database file is damaged: stop the node, check it with `honbu-db verify`, "
                 "and restore it from a peer (a fresh data directory syncs everything back) or a bundle";
       emit(Event::Kind::Error, "", text);

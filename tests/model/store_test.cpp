@@ -127,6 +127,16 @@ TEST(StoreOpen, NotADatabaseIsAClearError) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("junk.db"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+    EXPECT_TRUE(e.damaged()) << e.sqlite_code();  // the sync loop tells the user to restore it
+  }
+  // An error in a sound file is not damage.
+  Db db(dir.file("good.db"), OpenMode::ReadWriteCreate);
+  try {
+    db.exec("SELECT * FROM no_such_table");
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_FALSE(e.damaged()) << e.sqlite_code();
+    EXPECT_NE(e.sqlite_code(), 0);
   }
 }
 
@@ -162,7 +172,7 @@ TEST(StoreOpen, CorruptedPagesGiveErrorsNotCrashes) {
     ASSERT_TRUE(q->step());
     failed_cleanly = q->column_text(0) != "ok";  // corruption is at least detected
   } catch (const StoreError& e) {
-    failed_cleanly = std::string(e.what()).find("c.db") != std::string::npos;
+    failed_cleanly = std::string(e.what()).find("c.db") != std::string::npos && e.damaged();
   }
   EXPECT_TRUE(failed_cleanly);
 }

@@ -79,6 +79,35 @@ std::string_view inject_kind_label(InjectKind k, Lang lang) {
   return inject_kind_name(k);
 }
 
+namespace {
+
+// A place or office as a person reads it: the demo city's name for an area or branch id
+// (every drill's HQ holds these areas and offices, master_records). In English, the English
+// name where the city has one ("North branch"), else the name with the id ("北山 (kitayama)").
+// An id the city does not have is shown as it is.
+std::string place_label(EntityKind kind, const std::string& id, Lang lang) {
+  struct Names {
+    std::string ja, en;
+  };
+  static const std::map<std::pair<EntityKind, std::string>, Names> names = [] {
+    std::map<std::pair<EntityKind, std::string>, Names> m;
+    auto text_of = [](const Fields& f, const char* key) {
+      auto it = f.find(key);
+      const std::string* t = it == f.end() ? nullptr : as_text(it->second);
+      return t ? *t : std::string();
+    };
+    for (const MasterRecord& r : demo_master_records(false, 0))
+      if (std::string ja = text_of(r.fields, "name"); !ja.empty()) m[{r.kind, r.id}] = {ja, text_of(r.fields, "name_en")};
+    return m;
+  }();
+  auto it = names.find({kind, id});
+  if (it == names.end()) return id;
+  if (lang == Lang::Ja) return it->second.ja;
+  return it->second.en.empty() ? it->second.ja + " (" + id + ")" : it->second.en;
+}
+
+}  // namespace
+
 std::string inject_summary(const Inject& i, Lang lang) {
   if (!i.text.empty()) return i.text;
   auto text = [&](const char* k) -> std::string {
@@ -91,14 +120,17 @@ std::string inject_summary(const Inject& i, Lang lang) {
     if (std::string v = text(k); !v.empty()) return v;
   switch (i.kind) {
     case InjectKind::Lifeline:
-      return text("area_id") + " " + std::string(enums::lifeline_type.text(text("lifeline_type"), lang)) + " → " +
+      return place_label(EntityKind::Area, text("area_id"), lang) + " " +
+             std::string(enums::lifeline_type.text(text("lifeline_type"), lang)) + " → " +
              std::string(enums::lifeline_status.text(text("status"), lang)) +
              (text("affected").empty() ? "" : " (" + text("affected") + ")");
     case InjectKind::BranchReport:
-      return text("branch_id") + (lang == Lang::Ja ? " 第" + (text("report_no").empty() ? "1" : text("report_no")) + "報"
-                                                   : " report " + (text("report_no").empty() ? "1" : text("report_no")));
+      return place_label(EntityKind::Branch, text("branch_id"), lang) +
+             (lang == Lang::Ja ? " 第" + (text("report_no").empty() ? "1" : text("report_no")) + "報"
+                               : " report " + (text("report_no").empty() ? "1" : text("report_no")));
     case InjectKind::Evacuation:
-      return text("area_id") + " " + std::string(enums::evacuation_level.text(text("level"), lang));
+      return place_label(EntityKind::Area, text("area_id"), lang) + " " +
+             std::string(enums::evacuation_level.text(text("level"), lang));
     case InjectKind::HqState:
       return std::string(enums::hq_state.text(text("state"), lang));
     case InjectKind::Shelter:

@@ -248,3 +248,21 @@ TEST(DrillScenario, ScriptedPlayersAreCheckedToo) {
     EXPECT_EQ(e.problems()[1].line, 4) << e.what();
   }
 }
+
+// The trainer's terminal and the drill report name places as people do (北山, 北部支所), not by
+// the ids the scenario file uses; English uses the English name, else keeps the id beside it.
+TEST(DrillScenario, InjectSummariesNamePlacesNotIds) {
+  const Scenario s = load_scenario(std::string(HONBU_SOURCE_DIR) + "/scenarios/demo.yaml");
+  auto summary = [&](const char* card, Lang lang) {
+    const Inject* i = s.inject(card);
+    return i ? inject_summary(*i, lang) : std::string("no card ") + card;
+  };
+  EXPECT_EQ(summary("003", Lang::Ja).rfind("北山 ", 0), 0u) << summary("003", Lang::Ja);
+  EXPECT_EQ(summary("003", Lang::En).rfind("北山 (kitayama) ", 0), 0u) << summary("003", Lang::En);
+  EXPECT_EQ(summary("007", Lang::Ja), "北部支所 第1報");
+  EXPECT_EQ(summary("007", Lang::En), "North branch report 1");
+  // An id the demo city does not know is shown as it is.
+  Inject unknown = *s.inject("003");
+  unknown.data["area_id"] = std::string("nowhere-9");
+  EXPECT_EQ(inject_summary(unknown, Lang::Ja).rfind("nowhere-9 ", 0), 0u) << inject_summary(unknown, Lang::Ja);
+}

@@ -18,7 +18,6 @@ ReplayHost::ReplayHost(std::string drill_dir) : dir_(std::move(drill_dir)) {
   const std::string hq_db = database_path(dir_ + "/nodes/" + log.hq, log.dataset);
   replay_ = std::make_unique<drill::Replay>(hq_db, std::move(log));
   end_ = replay_->end();
-  fs::create_directories(dir_ + "/replay");
   open_store();
 }
 
@@ -29,7 +28,7 @@ ReplayHost::~ReplayHost() {
 
 void ReplayHost::open_store() {
   // A new file each time: the old one may still be open in a reader that is going away.
-  scratch_ = dir_ + "/replay/replay-" + std::to_string(generation_++) + ".db";
+  scratch_ = scratch_dir_.file("replay-" + std::to_string(generation_++) + ".db");
   auto store = drill::Replay::open_scratch(scratch_, replay_->log().dataset);
   sync::AgentConfig ac;
   ac.keys = sync::generate_keys("replay");

@@ -49,6 +49,7 @@ class ReplayHost {
   void step();  // applies up to at_ on the agent thread (one step in flight at a time)
 
   std::string dir_, scratch_;
+  drill::ScratchDir scratch_dir_;  // outlives agent_ (reset in the destructor), which holds the store
   drill::Scenario scenario_;
   std::unique_ptr<drill::Replay> replay_;
   std::unique_ptr<sync::Agent> agent_;

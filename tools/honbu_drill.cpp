@@ -36,11 +36,13 @@ std::string sim_clock(const Scenario& s, SimMinutes m) {
   return format_offset(m) + " (" + format_hhmm_jst(s.start + static_cast<TimeMs>(m * 60000)) + ")";
 }
 
+std::string g_data_dir;  // --data-dir, else the usual one (model/paths.hpp)
+
 std::string default_drill_dir(const Scenario& s) {
   char stamp[32];
   const std::time_t t = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-  return default_data_dir() + "/drills/" + s.name + "-" + stamp;
+  return (g_data_dir.empty() ? default_data_dir() : g_data_dir) + "/drills/" + s.name + "-" + stamp;
 }
 
 void print_event(const Scenario& s, const LogEvent& e) {
@@ -202,7 +204,8 @@ int cmd_replay(const std::string& dir, const std::string& at_text) {
   auto at = parse_offset(at_text);
   if (!at) throw Error("--at \"" + at_text + "\" is not a time like +1:30");
   Replay r(hq_db_of(dir, log), log);
-  auto store = Replay::open_scratch(dir + "/replay.db", log.dataset);
+  const ScratchDir scratch;
+  auto store = Replay::open_scratch(scratch.file("replay.db"), log.dataset);
   const std::size_t held = r.advance(*store, *at);
   std::printf("%s %s — %s %zu / %zu ops (訓練 / EXERCISE)\n", T("再生", "Replay at").c_str(), sim_clock(s, *at).c_str(),
               T("本部が保持していた操作", "HQ held").c_str(), held, r.total_ops());
@@ -222,6 +225,11 @@ int main(int argc, char** argv) {
   std::string lang_name;
   app.add_option("--lang", lang_name, "ja or en (default: Japanese unless the locale says English)")
       ->check(CLI::IsMember({"ja", "en"}));
+  app.add_option("--data-dir", g_data_dir, "data directory; drills go to <data dir>/drills (default: " +
+                                              default_data_dir() + ")");
+  // --lang and --data-dir may come after the subcommand too, as `tools/honbu run --lang en`
+  // passes them (a subcommand's own option of the same name, like report --lang, wins).
+  app.fallthrough();
   app.parse_complete_callback([&] {
     if (!lang_name.empty()) g_lang = lang_name == "ja" ? Lang::Ja : Lang::En;
   });

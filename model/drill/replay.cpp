@@ -1,10 +1,34 @@
 #include "model/drill/replay.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <random>
 
 #include "model/errors.hpp"
 
 namespace honbu::drill {
+
+ScratchDir::ScratchDir() {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path();
+  std::random_device rd;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const fs::path p = base / ("honbu-replay-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    std::error_code ec;
+    if (fs::create_directory(p, ec)) {  // false when it exists: another name
+      path_ = p.string();
+      return;
+    }
+    if (ec) throw Error("cannot make a scratch directory for the replay under " + base.string() + ": " + ec.message());
+  }
+  throw Error("cannot make a scratch directory for the replay under " + base.string());
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;  // a destructor does not throw; a leftover in $TMPDIR is harmless
+  std::filesystem::remove_all(path_, ec);
+}
 
 Replay::Replay(std::string hq_db, DrillLog log) : hq_db_(std::move(hq_db)), log_(std::move(log)) {
   if (!std::filesystem::exists(hq_db_)) throw Error("no HQ database at " + hq_db_ + " (is this a drill directory?)");

@@ -13,6 +13,21 @@
 
 namespace honbu::drill {
 
+// Where a replay keeps its scratch stores: a fresh directory under $TMPDIR, removed with
+// everything in it when this goes away. A replay writes nothing into the drill directory,
+// which may be read-only (an archived drill on a USB stick) and is the drill's record.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 class Replay {
  public:
   // `hq_db`: HQ's database of the drill (opened read-only for every step).

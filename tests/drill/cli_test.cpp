@@ -3,10 +3,12 @@
 // with notes, replay a moment on the terminal.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -36,6 +38,14 @@ bool eventually(const std::function<bool()>& f, std::chrono::milliseconds timeou
 std::string file_text(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// Every path under `dir`, sorted.
+std::vector<std::string> files_under(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -90,15 +100,36 @@ TEST(HonbuDrillCli, RunSteeredFromAnotherTerminalThenReportAndReplay) {
   EXPECT_NE(ja.find("初動の確認が早かった"), std::string::npos);
   EXPECT_NE(ja.find("県への回答漏れ"), std::string::npos);
 
-  // A moment of the drill on the terminal: fewer ops at +0:10 than at the end.
+  // A moment of the drill on the terminal: fewer ops at +0:10 than at the end. The drill
+  // directory is the drill's record (and may be read-only): a replay adds nothing to it.
+  const std::vector<std::string> before = files_under(d);
   const auto early = run_command("LANG=en_US.UTF-8 " + kTool + " replay " + d + " --at +0:10");
   const auto late = run_command("LANG=en_US.UTF-8 " + kTool + " replay " + d + " --at +1:00");
   EXPECT_EQ(early.status, 0) << early.out;
   EXPECT_EQ(late.status, 0) << late.out;
   EXPECT_NE(early.out, late.out);
   EXPECT_NE(late.out.find("EXERCISE"), std::string::npos) << late.out;
+  EXPECT_EQ(files_under(d), before);
 
   // Steering a drill that has ended says so.
   const auto gone = run_command(kTool + " ctl " + d + " pause");
   EXPECT_NE(gone.status, 0);
+}
+
+// `tools/honbu run` on a machine with no display passes its arguments (--lang, --data-dir)
+// after `run`: they work there as before it, and the drill goes under that data directory.
+TEST(HonbuDrillCli, LangAndDataDirAfterTheSubcommand) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  const auto r = run_command("LANG=ja_JP.UTF-8 " + kTool + " run " + kSource + "/scenarios/demo.yaml --speed max --quiet --lang en --data-dir " + data);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("Score:"), std::string::npos) << r.out;  // English, despite LANG
+  EXPECT_EQ(r.out.find("ノードを起動"), std::string::npos) << r.out;
+  ASSERT_TRUE(std::filesystem::is_directory(data + "/drills")) << r.out;
+  const std::vector<std::string> drills = files_under(data + "/drills");
+  ASSERT_FALSE(drills.empty()) << r.out;
+  EXPECT_NE(drills.front().find("/drills/demo-"), std::string::npos) << drills.front();
+  // And before it, as always.
+  const auto v = run_command(kTool + " --lang en validate " + kSource + "/scenarios/demo.yaml");
+  EXPECT_EQ(v.status, 0) << v.out;
 }

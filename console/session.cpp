@@ -13,9 +13,14 @@ std::string MasterData::area_name(std::string_view id) const {
   return std::string(id);
 }
 
+std::string branch_display_name(const Branch& b) {
+  if (ui_lang() == Lang::En && !b.name_en.empty()) return b.name_en;
+  return b.name.empty() ? b.id : b.name;
+}
+
 std::string MasterData::branch_name(std::string_view id) const {
   for (const Branch& b : branches)
-    if (b.id == id) return b.name.empty() ? b.id : (ui_lang() == Lang::En && !b.name_en.empty() ? b.name_en : b.name);
+    if (b.id == id) return branch_display_name(b);
   return std::string(id);
 }
 

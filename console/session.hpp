@@ -64,6 +64,9 @@ struct Selection {
   std::string focus_panel;  // a panel id to bring to front next frame
 };
 
+// A branch office by name in the UI language: its English name in English when it has one.
+std::string branch_display_name(const Branch& b);
+
 // Master data many panels show by name (areas, branches, shelters), as of the last change.
 struct MasterData {
   std::vector<Area> areas;

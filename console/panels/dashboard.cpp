@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "console/form.hpp"
 #include "console/panel.hpp"
@@ -127,16 +128,21 @@ class Dashboard : public Panel {
   void form4_blocks_table(const DashboardData& d) {
     ImGui::TextUnformatted(T("dash.form4_title"));
     help_marker(T("dash.form4_help"));
+    const std::vector<Form4BlockText> blocks = form4_block_texts(d.totals, ui_lang());
+    // As wide as the longest block name ("Non-residential buildings" is three times 人的被害),
+    // but at most a third of the table: a longer name wraps rather than being cut off.
+    float label_w = ImGui::GetFontSize() * 4;
+    for (const Form4BlockText& b : blocks) label_w = std::max(label_w, ImGui::CalcTextSize(b.label.c_str()).x);
+    label_w = std::min(label_w + ImGui::GetStyle().CellPadding.x * 2, ImGui::GetContentRegionAvail().x / 3);
     if (!ImGui::BeginTable("form4", 2,
                            ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp))
       return;
-    ImGui::TableSetupColumn(T("dash.block"), ImGuiTableColumnFlags_WidthFixed,
-                            ImGui::GetFontSize() * 5.5f);
+    ImGui::TableSetupColumn(T("dash.block"), ImGuiTableColumnFlags_WidthFixed, label_w);
     ImGui::TableSetupColumn(T("dash.figures"), ImGuiTableColumnFlags_WidthStretch);
-    for (const Form4BlockText& b : form4_block_texts(d.totals, ui_lang())) {
+    for (const Form4BlockText& b : blocks) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(b.label.c_str());
+      ImGui::TextWrapped("%s", b.label.c_str());
       ImGui::TableNextColumn();
       if (!b.known.empty()) ImGui::TextWrapped("%s", b.known.c_str());
       if (!b.unknown.empty()) {
@@ -161,7 +167,7 @@ class Dashboard : public Panel {
       if (!s.hq() && f.branch.id != s.branch_id) continue;
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      const std::string name = f.branch.name.empty() ? f.branch.id : f.branch.name;
+      const std::string name = branch_display_name(f.branch);
       // Stale now, not when loaded: ages keep growing while nothing arrives.
       const bool stale = !f.latest_as_of || s.now - *f.latest_as_of > f.stale_after_min * 60'000;
       if (stale)

@@ -13,6 +13,7 @@
 #include "console_fixture.hpp"
 #include "model/drill/apply.hpp"
 #include "model/queries.hpp"
+#include "model/summary.hpp"
 
 using namespace honbu;
 using namespace honbu::console;
@@ -229,4 +230,33 @@ TEST(ConsolePanels, PublishPanelPreviewsForm4AndOnlyHqIssues) {
       if (c->RootWindow == w && c->WasActive) vertices += c->DrawList->VtxBuffer.Size;
     EXPECT_GT(vertices, 3000) << "the preview table of the form's figures";
   }
+}
+
+// The 第4号様式 block names fit their column in both languages: the English ones are three
+// times as wide as 人的被害 and were cut off ("Residential dama") at a fixed width.
+TEST(ConsolePanels, DashboardForm4BlockNamesAreNotCutOff) {
+  ConsoleNode node;
+  for (const Lang lang : {Lang::En, Lang::Ja}) {
+    SCOPED_TRACE(lang == Lang::En ? "en" : "ja");
+    Headless h(1600, 900);
+    App app(*node.agent, node.options("dashboard"), nullptr);
+    app.set_lang(lang);
+    settle(h, app);
+    h.frame([&] { app.frame(); });
+    float widest = 0;
+    for (const Form4BlockText& b : form4_block_texts(Form4Totals{}, lang))
+      widest = std::max(widest, ImGui::CalcTextSize(b.label.c_str()).x);
+    ASSERT_GT(widest, 0);
+    // The 第4号様式 table: two columns, names at a fixed width beside the figures (the layout
+    // around it stretches both of its columns; offices have 4, lifelines 10).
+    const ImGuiTable* form4 = nullptr;
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    for (int i = 0; i < g.Tables.GetMapSize(); ++i)
+      if (ImGuiTable* t = g.Tables.TryGetMapData(i);
+          t && t->ColumnsCount == 2 && (t->Columns[0].Flags & ImGuiTableColumnFlags_WidthFixed))
+        form4 = t;
+    ASSERT_NE(form4, nullptr);
+    EXPECT_GE(form4->Columns[0].WidthGiven + 0.5f, widest) << "block name column narrower than its longest name";
+  }
+  strings().set_lang(Lang::Ja);
 }

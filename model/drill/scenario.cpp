@@ -97,7 +97,8 @@ std::string place_label(EntityKind kind, const std::string& id, Lang lang) {
       return t ? *t : std::string();
     };
     for (const MasterRecord& r : demo_master_records(false, 0))
-      if (std::string ja = text_of(r.fields, "name"); !ja.empty()) m[{r.kind, r.id}] = {ja, text_of(r.fields, "name_en")};
+      if (std::string ja = text_of(r.fields, "name"); !ja.empty())
+        m[{r.kind, r.id}] = {std::move(ja), text_of(r.fields, "name_en")};
     return m;
   }();
   auto it = names.find({kind, id});

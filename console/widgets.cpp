@@ -44,6 +44,15 @@ bool enum_combo(const char* id, const Enumeration& e, std::string& code, bool al
   return changed;
 }
 
+float enum_combo_width(const Enumeration& e) {
+  float widest = 0;
+  for (const Label& l : e.values) {
+    const std::string text(l.text(ui_lang()));
+    widest = std::max(widest, ImGui::CalcTextSize(text.c_str()).x);
+  }
+  return widest + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetFrameHeight();  // the arrow is a square
+}
+
 bool enum_filter(const char* id, const Enumeration& e, std::vector<std::string>& picked) {
   bool changed = false;
   std::string preview;

@@ -37,6 +37,8 @@ std::string label_s(const Enumeration& e, std::string_view code);
 
 // A combo over an enumeration. Returns true when the choice changed.
 bool enum_combo(const char* id, const Enumeration& e, std::string& code, bool allow_empty = true);
+// The width an enum_combo needs to show its longest label in the UI language, arrow included.
+float enum_combo_width(const Enumeration& e);
 // A multi-select filter over an enumeration ("all" when nothing is picked).
 bool enum_filter(const char* id, const Enumeration& e, std::vector<std::string>& picked);
 

@@ -260,3 +260,29 @@ TEST(ConsolePanels, DashboardForm4BlockNamesAreNotCutOff) {
   }
   strings().set_lang(Lang::Ja);
 }
+
+// クロノロ: the entry's words get the room (内容 is the widest column), and the state column
+// shows its longest label ("In progress" was cut to "In progres").
+TEST(ConsolePanels, ChronologyContentGetsTheRoomAndStatesFit) {
+  ConsoleNode node;
+  for (const Lang lang : {Lang::En, Lang::Ja}) {
+    SCOPED_TRACE(lang == Lang::En ? "en" : "ja");
+    Headless h(1600, 900);
+    App app(*node.agent, node.options("chronology"), nullptr);
+    app.set_lang(lang);
+    settle(h, app);
+    h.frame([&] { app.frame(); });
+    const ImGuiTable* list = nullptr;
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    for (int i = 0; i < g.Tables.GetMapSize(); ++i)
+      if (ImGuiTable* t = g.Tables.TryGetMapData(i); t && t->ColumnsCount == 8) list = t;
+    ASSERT_NE(list, nullptr);
+    constexpr int kContent = 3, kState = 6;
+    for (int c = 0; c < 8; ++c) {
+      if (c == kContent) continue;
+      EXPECT_GT(list->Columns[kContent].WidthGiven, list->Columns[c].WidthGiven) << "column " << c;
+    }
+    EXPECT_GE(list->Columns[kState].WidthGiven + 0.5f, enum_combo_width(enums::chronology_state));
+  }
+  strings().set_lang(Lang::Ja);
+}

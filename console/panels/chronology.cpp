@@ -148,8 +148,8 @@ class Chronology : public Panel {
     ImGui::TableSetupColumn(T("chrono.c_team"), ImGuiTableColumnFlags_WidthStretch, 0.8f);
     const float state_w = enum_combo_width(enums::chronology_state);  // "In progress" is twice 対応中
     ImGui::TableSetupColumn(T("chrono.c_state"), ImGuiTableColumnFlags_WidthFixed, state_w + style.CellPadding.x);
-    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed,
-                            ImGui::CalcTextSize(T("chrono.correct")).x + style.FramePadding.x * 2 + style.CellPadding.x);
+    const float correct_w = ImGui::CalcTextSize(T("chrono.correct")).x + style.FramePadding.x * 2;
+    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, correct_w + style.CellPadding.x);
     ImGui::TableHeadersRow();
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(data_->rows.size()));

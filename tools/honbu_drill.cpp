@@ -50,7 +50,7 @@ void print_event(const Scenario& s, const LogEvent& e) {
   if (e.type == "inject") {
     const Inject* i = s.inject(e.card);
     // The card's text, else what its data says (a lifeline figure, a 第N報...).
-    const std::string text = i ? utf8_ellipsis(inject_summary(*i, g_lang), 70) : std::string();
+    const std::string text = i ? utf8_ellipsis(inject_summary(s, *i, g_lang), 70) : std::string();
     std::printf("%s  %s %-6s %-15s → %-8s %s%s\n", when.c_str(), T("付与", "inject").c_str(), e.card.c_str(),
                 e.kind.c_str(), e.node.c_str(), text.c_str(), e.detail.empty() ? "" : ("  [" + e.detail + "]").c_str());
   } else if (e.type == "arrived") {

@@ -201,7 +201,7 @@ class Drill : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(i.target.c_str());
       ImGui::TableNextColumn();
-      const std::string summary = drill::inject_summary(i, ui_lang());
+      const std::string summary = drill::inject_summary(e.scenario(), i, ui_lang());
       ImGui::TextWrapped("%s%s%s", i.from_role.empty() ? "" : (i.from_role + ": ").c_str(), summary.c_str(),
                          i.medium.empty() ? "" : ("  [" + label_s(enums::medium, i.medium) + "]").c_str());
       ImGui::TableNextColumn();

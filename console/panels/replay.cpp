@@ -62,7 +62,7 @@ class Replay : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(i ? std::string(drill::inject_kind_label(i->kind, ui_lang())).c_str() : e.kind.c_str());
       ImGui::TableNextColumn();
-      ImGui::TextWrapped("%s %s", e.card.c_str(), i ? drill::inject_summary(*i, ui_lang()).c_str() : e.detail.c_str());
+      ImGui::TextWrapped("%s %s", e.card.c_str(), i ? drill::inject_summary(sc, *i, ui_lang()).c_str() : e.detail.c_str());
     }
     ImGui::EndTable();
   }

@@ -85,7 +85,7 @@ std::string timeline_text(const Scenario& s, const TimelineItem& ti, Lang lang) 
   if (!ti.inject) return ti.what;
   const Inject* i = s.inject(ti.card);
   if (!i) return ti.what;
-  const std::string summary = inject_summary(*i, lang);
+  const std::string summary = inject_summary(s, *i, lang);
   const std::string detail = ti.what.find(": ") != std::string::npos ? ti.what.substr(ti.what.find(": ") + 2) : "";
   return i->card + " " + kind_label(ti.kind, lang) + (summary.empty() ? "" : ": " + summary) +
          (detail.empty() ? "" : " [" + detail + "]");
@@ -142,7 +142,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
     const LogEvent* d = nullptr;
     for (const LogEvent& e : log.events)
       if ((e.type == "inject" || e.type == "net") && e.card == i.card && !d) d = &e;
-    const std::string content = inject_summary(i, lang);
+    const std::string content = inject_summary(s, i, lang);
     const std::string medium = i.medium.empty() ? std::string() : std::string(enums::medium.text(i.medium, lang));
     h += "<tr><td>" + esc(i.card) + "</td><td>" + esc(format_offset(d ? d->sim : i.at)) + "</td><td>" +
          (d ? esc(wall_hhmmss(d->wall)) : std::string(t("未付与", "not delivered"))) + "</td><td>" + esc(i.target) +

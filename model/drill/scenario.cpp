@@ -82,14 +82,14 @@ std::string_view inject_kind_label(InjectKind k, Lang lang) {
 namespace {
 
 // A place or office as a person reads it: the demo city's name for an area or branch id
-// (every drill's HQ holds these areas and offices, master_records). In English, the English
-// name where the city has one ("North branch"), else the name with the id ("北山 (kitayama)").
-// An id the city does not have is shown as it is.
-std::string place_label(EntityKind kind, const std::string& id, Lang lang) {
+// (every drill's HQ holds these areas and offices, master_records), or the name the
+// scenario gives a branch node. In English, the English name where the city has one ("North
+// branch"), else the name with the id ("北山 (kitayama)"). An unknown id is shown as it is.
+std::string place_label(const Scenario& s, EntityKind kind, const std::string& id, Lang lang) {
   struct Names {
     std::string ja, en;
   };
-  static const std::map<std::pair<EntityKind, std::string>, Names> names = [] {
+  static const std::map<std::pair<EntityKind, std::string>, Names> city = [] {
     std::map<std::pair<EntityKind, std::string>, Names> m;
     auto text_of = [](const Fields& f, const char* key) {
       auto it = f.find(key);
@@ -101,15 +101,20 @@ std::string place_label(EntityKind kind, const std::string& id, Lang lang) {
         m[{r.kind, r.id}] = {std::move(ja), text_of(r.fields, "name_en")};
     return m;
   }();
-  auto it = names.find({kind, id});
-  if (it == names.end()) return id;
-  if (lang == Lang::Ja) return it->second.ja;
-  return it->second.en.empty() ? it->second.ja + " (" + id + ")" : it->second.en;
+  Names n;
+  if (auto it = city.find({kind, id}); it != city.end()) n = it->second;
+  if (kind == EntityKind::Branch)
+    for (const DrillNode& node : s.nodes)
+      if (node.role == "branch" && node.branch == id && !node.name.empty() && node.name != n.ja)
+        n = {node.name, ""};  // renamed by the scenario: the city's English name no longer fits
+  if (n.ja.empty()) return id;
+  if (lang == Lang::Ja) return n.ja;
+  return n.en.empty() ? n.ja + " (" + id + ")" : n.en;
 }
 
 }  // namespace
 
-std::string inject_summary(const Inject& i, Lang lang) {
+std::string inject_summary(const Scenario& s, const Inject& i, Lang lang) {
   if (!i.text.empty()) return i.text;
   auto text = [&](const char* k) -> std::string {
     auto it = i.data.find(k);
@@ -121,16 +126,16 @@ std::string inject_summary(const Inject& i, Lang lang) {
     if (std::string v = text(k); !v.empty()) return v;
   switch (i.kind) {
     case InjectKind::Lifeline:
-      return place_label(EntityKind::Area, text("area_id"), lang) + " " +
+      return place_label(s, EntityKind::Area, text("area_id"), lang) + " " +
              std::string(enums::lifeline_type.text(text("lifeline_type"), lang)) + " → " +
              std::string(enums::lifeline_status.text(text("status"), lang)) +
              (text("affected").empty() ? "" : " (" + text("affected") + ")");
     case InjectKind::BranchReport:
-      return place_label(EntityKind::Branch, text("branch_id"), lang) +
+      return place_label(s, EntityKind::Branch, text("branch_id"), lang) +
              (lang == Lang::Ja ? " 第" + (text("report_no").empty() ? "1" : text("report_no")) + "報"
                                : " report " + (text("report_no").empty() ? "1" : text("report_no")));
     case InjectKind::Evacuation:
-      return place_label(EntityKind::Area, text("area_id"), lang) + " " +
+      return place_label(s, EntityKind::Area, text("area_id"), lang) + " " +
              std::string(enums::evacuation_level.text(text("level"), lang));
     case InjectKind::HqState:
       return std::string(enums::hq_state.text(text("state"), lang));

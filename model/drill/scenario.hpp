@@ -136,7 +136,7 @@ std::vector<std::pair<SimMinutes, const Inject*>> schedule(const Scenario& s, st
 
 // One line for people (timelines, the report, the console): the card's text, else what its
 // data says (title, name, area × lifeline → status, 第N報 ...). Not cut short.
-std::string inject_summary(const Inject& i, Lang lang);
+std::string inject_summary(const Scenario& s, const Inject& i, Lang lang);
 
 // Entity ids a drill gives the things its injects create: "d-<card>".
 std::string inject_entity_id(std::string_view card);

@@ -255,7 +255,7 @@ TEST(DrillScenario, InjectSummariesNamePlacesNotIds) {
   const Scenario s = load_scenario(std::string(HONBU_SOURCE_DIR) + "/scenarios/demo.yaml");
   auto summary = [&](const char* card, Lang lang) {
     const Inject* i = s.inject(card);
-    return i ? inject_summary(*i, lang) : std::string("no card ") + card;
+    return i ? inject_summary(s, *i, lang) : std::string("no card ") + card;
   };
   EXPECT_EQ(summary("003", Lang::Ja).rfind("北山 ", 0), 0u) << summary("003", Lang::Ja);
   EXPECT_EQ(summary("003", Lang::En).rfind("北山 (kitayama) ", 0), 0u) << summary("003", Lang::En);
@@ -264,5 +264,12 @@ TEST(DrillScenario, InjectSummariesNamePlacesNotIds) {
   // An id the demo city does not know is shown as it is.
   Inject unknown = *s.inject("003");
   unknown.data["area_id"] = std::string("nowhere-9");
-  EXPECT_EQ(inject_summary(unknown, Lang::Ja).rfind("nowhere-9 ", 0), 0u) << inject_summary(unknown, Lang::Ja);
+  EXPECT_EQ(inject_summary(s, unknown, Lang::Ja).rfind("nowhere-9 ", 0), 0u) << inject_summary(s, unknown, Lang::Ja);
+  // A branch the scenario names itself is called by that name.
+  Scenario renamed = s;
+  for (DrillNode& n : renamed.nodes)
+    if (n.branch == "kita") n.name = "北支所（訓練用）";
+  const Inject& report = *renamed.inject("007");
+  EXPECT_EQ(inject_summary(renamed, report, Lang::Ja), "北支所（訓練用） 第1報");
+  EXPECT_EQ(inject_summary(renamed, report, Lang::En), "北支所（訓練用） (kita) report 1");
 }

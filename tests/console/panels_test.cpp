@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "console/widgets.hpp"
 #include "console_fixture.hpp"
@@ -33,6 +34,31 @@ void settle(Headless& h, App& app, int min_frames = 3) {
   for (int i = 0; i < min_frames; ++i) h.frame([&] { app.frame(); });
   ASSERT_TRUE(h.frames_until([&] { app.frame(); }, [&] { return !app.busy(); }, 10000)) << "the reader never settled";
   h.frame([&] { app.frame(); });
+}
+
+// Draws `panel` alone in a 1600 x 900 window, in English then Japanese, until its data is
+// in; then check(lang) looks at what was drawn (the ImGui context is still alive).
+void drawn_in_each_language(const std::string& panel, const std::function<void(Lang)>& check) {
+  ConsoleNode node;
+  for (const Lang lang : {Lang::En, Lang::Ja}) {
+    SCOPED_TRACE(lang == Lang::En ? "en" : "ja");
+    Headless h(1600, 900);
+    App app(*node.agent, node.options(panel), nullptr);
+    app.set_lang(lang);
+    settle(h, app);
+    h.frame([&] { app.frame(); });
+    check(lang);
+  }
+  strings().set_lang(Lang::Ja);
+}
+
+// The last table drawn that `match` accepts, or nullptr.
+const ImGuiTable* last_table_where(const std::function<bool(const ImGuiTable&)>& match) {
+  const ImGuiTable* found = nullptr;
+  ImGuiContext& g = *ImGui::GetCurrentContext();
+  for (int i = 0; i < g.Tables.GetMapSize(); ++i)
+    if (const ImGuiTable* t = g.Tables.TryGetMapData(i); t && match(*t)) found = t;
+  return found;
 }
 
 }  // namespace
@@ -235,47 +261,26 @@ TEST(ConsolePanels, PublishPanelPreviewsForm4AndOnlyHqIssues) {
 // The 第4号様式 block names fit their column in both languages: the English ones are three
 // times as wide as 人的被害 and were cut off ("Residential dama") at a fixed width.
 TEST(ConsolePanels, DashboardForm4BlockNamesAreNotCutOff) {
-  ConsoleNode node;
-  for (const Lang lang : {Lang::En, Lang::Ja}) {
-    SCOPED_TRACE(lang == Lang::En ? "en" : "ja");
-    Headless h(1600, 900);
-    App app(*node.agent, node.options("dashboard"), nullptr);
-    app.set_lang(lang);
-    settle(h, app);
-    h.frame([&] { app.frame(); });
+  drawn_in_each_language("dashboard", [](Lang lang) {
     float widest = 0;
     for (const Form4BlockText& b : form4_block_texts(Form4Totals{}, lang))
       widest = std::max(widest, ImGui::CalcTextSize(b.label.c_str()).x);
     ASSERT_GT(widest, 0);
     // The 第4号様式 table: two columns, names at a fixed width beside the figures (the layout
     // around it stretches both of its columns; offices have 4, lifelines 10).
-    const ImGuiTable* form4 = nullptr;
-    ImGuiContext& g = *ImGui::GetCurrentContext();
-    for (int i = 0; i < g.Tables.GetMapSize(); ++i)
-      if (ImGuiTable* t = g.Tables.TryGetMapData(i);
-          t && t->ColumnsCount == 2 && (t->Columns[0].Flags & ImGuiTableColumnFlags_WidthFixed))
-        form4 = t;
+    const ImGuiTable* form4 = last_table_where([](const ImGuiTable& t) {
+      return t.ColumnsCount == 2 && (t.Columns[0].Flags & ImGuiTableColumnFlags_WidthFixed);
+    });
     ASSERT_NE(form4, nullptr);
     EXPECT_GE(form4->Columns[0].WidthGiven + 0.5f, widest) << "block name column narrower than its longest name";
-  }
-  strings().set_lang(Lang::Ja);
+  });
 }
 
 // クロノロ: the entry's words get the room (内容 is the widest column), and the state column
 // shows its longest label ("In progress" was cut to "In progres").
 TEST(ConsolePanels, ChronologyContentGetsTheRoomAndStatesFit) {
-  ConsoleNode node;
-  for (const Lang lang : {Lang::En, Lang::Ja}) {
-    SCOPED_TRACE(lang == Lang::En ? "en" : "ja");
-    Headless h(1600, 900);
-    App app(*node.agent, node.options("chronology"), nullptr);
-    app.set_lang(lang);
-    settle(h, app);
-    h.frame([&] { app.frame(); });
-    const ImGuiTable* list = nullptr;
-    ImGuiContext& g = *ImGui::GetCurrentContext();
-    for (int i = 0; i < g.Tables.GetMapSize(); ++i)
-      if (ImGuiTable* t = g.Tables.TryGetMapData(i); t && t->ColumnsCount == 8) list = t;
+  drawn_in_each_language("chronology", [](Lang) {
+    const ImGuiTable* list = last_table_where([](const ImGuiTable& t) { return t.ColumnsCount == 8; });
     ASSERT_NE(list, nullptr);
     constexpr int kContent = 3, kState = 6;
     for (int c = 0; c < 8; ++c) {
@@ -283,6 +288,5 @@ TEST(ConsolePanels, ChronologyContentGetsTheRoomAndStatesFit) {
       EXPECT_GT(list->Columns[kContent].WidthGiven, list->Columns[c].WidthGiven) << "column " << c;
     }
     EXPECT_GE(list->Columns[kState].WidthGiven + 0.5f, enum_combo_width(enums::chronology_state));
-  }
-  strings().set_lang(Lang::Ja);
+  });
 }

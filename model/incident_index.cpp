@@ -85,68 +85,55 @@ bool IncidentIndex::matches(const IncidentRow& r) const {
          text_contains(r.team, f.text) || text_contains(r.description, f.text);
 }
 
-bool IncidentIndex::before(const IncidentRow& a, const IncidentRow& b) const {
+// The view's order, as one key per row: the sort column (numbers negated when descending,
+// text compared in place), then newest first, then id. A total order, so positions are
+// stable; before() and rebuild_view() both go through it, so a row moved into place by one
+// change lands where a fresh sort would put it.
+IncidentIndex::SortKey IncidentIndex::key_of(const IncidentRow& r) const {
   using S = IncidentFilter::Sort;
-  const bool desc = filter_.descending;
-  auto time_of = [](const IncidentRow& r) { return r.received_at.value_or(0); };
-  // Primary key, then newest first, then id: a total order, so positions are stable.
-  auto cmp = [&](auto x, auto y) -> int { return x < y ? -1 : (y < x ? 1 : 0); };
-  int c = 0;
+  const std::int64_t t = r.received_at.value_or(0);
+  SortKey k{0, nullptr, -t, &r.id};
   switch (filter_.sort) {
-    case S::Priority: c = cmp(a.priority_rank, b.priority_rank); break;
-    case S::ReceivedAt: c = cmp(time_of(a), time_of(b)); break;
-    case S::Status: c = cmp(a.status, b.status); break;
-    case S::Category: c = cmp(a.category, b.category); break;
-    case S::Area: c = cmp(a.area_id, b.area_id); break;
-    case S::Title: c = cmp(a.title, b.title); break;
+    case S::Priority: k.primary = r.priority_rank; break;
+    case S::ReceivedAt:
+      k.primary = t;
+      k.newest = 0;
+      break;
+    case S::Status: k.text = &r.status; break;
+    case S::Category: k.text = &r.category; break;
+    case S::Area: k.text = &r.area_id; break;
+    case S::Title: k.text = &r.title; break;
   }
-  if (desc) c = -c;
-  if (c != 0) return c < 0;
-  if (filter_.sort != S::ReceivedAt) {
-    const int t = cmp(time_of(b), time_of(a));  // newest first
-    if (t != 0) return t < 0;
+  if (filter_.descending) k.primary = -k.primary;
+  return k;
+}
+
+bool IncidentIndex::key_less(const SortKey& a, const SortKey& b) const {
+  if (a.primary != b.primary) return a.primary < b.primary;
+  if (a.text) {
+    const int c = a.text->compare(*b.text);
+    if (c != 0) return filter_.descending ? c > 0 : c < 0;
   }
-  return a.id < b.id;
+  if (a.newest != b.newest) return a.newest < b.newest;
+  return *a.id < *b.id;
+}
+
+bool IncidentIndex::before(const IncidentRow& a, const IncidentRow& b) const {
+  return key_less(key_of(a), key_of(b));
 }
 
 void IncidentIndex::rebuild_view() {
-  // The order of before(), with its numeric keys copied beside each row: sorting 100,000
-  // rows by comparing through their pointers (rows scattered over the heap) took 160 ms.
-  using S = IncidentFilter::Sort;
-  const bool desc = filter_.descending;
-  const bool by_time = filter_.sort == S::ReceivedAt;
-  const bool by_number = by_time || filter_.sort == S::Priority;  // else a text column, compared in place
+  // Keys copied beside each row: sorting 100,000 rows by comparing through their pointers
+  // (rows scattered over the heap) took 160 ms.
   struct Keyed {
-    std::int64_t primary;  // priority rank or time (negated when descending); 0 for text sorts
-    std::int64_t newest;   // minus the time: newest first among equals (0 when sorting by time)
+    SortKey key;
     const IncidentRowPtr* row;
   };
   std::vector<Keyed> keyed;
   keyed.reserve(all_.size());
-  for (const auto& [id, r] : all_) {
-    if (!matches(*r)) continue;
-    const std::int64_t t = r->received_at.value_or(0);
-    std::int64_t primary = by_time ? t : (by_number ? r->priority_rank : 0);
-    if (desc) primary = -primary;
-    keyed.push_back({primary, by_time ? 0 : -t, &r});
-  }
-  auto text_of = [&](const IncidentRow& r) -> const std::string& {
-    switch (filter_.sort) {
-      case S::Status: return r.status;
-      case S::Category: return r.category;
-      case S::Area: return r.area_id;
-      default: return r.title;
-    }
-  };
-  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
-    if (a.primary != b.primary) return a.primary < b.primary;
-    if (!by_number) {
-      const int c = text_of(**a.row).compare(text_of(**b.row));
-      if (c != 0) return desc ? c > 0 : c < 0;
-    }
-    if (a.newest != b.newest) return a.newest < b.newest;
-    return (*a.row)->id < (*b.row)->id;
-  });
+  for (const auto& [id, r] : all_)
+    if (matches(*r)) keyed.push_back({key_of(*r), &r});
+  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) { return key_less(a.key, b.key); });
   auto rows = std::make_shared<std::vector<IncidentRowPtr>>();
   rows->reserve(keyed.size());
   for (const Keyed& k : keyed) rows->push_back(*k.row);

@@ -47,6 +47,15 @@ class IncidentIndex {
   bool before(const IncidentRow& a, const IncidentRow& b) const;  // sort order of the view
 
  private:
+  // A row's place in the view's order (see key_of); the pointers point into the row.
+  struct SortKey {
+    std::int64_t primary;       // priority rank or time, negated when descending; 0 for text sorts
+    const std::string* text;    // the text column sorted on, or null
+    std::int64_t newest;        // minus the time: newest first among equals (0 when sorting by time)
+    const std::string* id;
+  };
+  SortKey key_of(const IncidentRow& r) const;
+  bool key_less(const SortKey& a, const SortKey& b) const;
   IncidentRowPtr read(std::string_view id);
   void rebuild_view();
 

@@ -81,35 +81,39 @@ std::string_view inject_kind_label(InjectKind k, Lang lang) {
 
 namespace {
 
-// A place or office as a person reads it: the demo city's name for an area or branch id
-// (every drill's HQ holds these areas and offices, master_records), or the name the
-// scenario gives a branch node. In English, the English name where the city has one ("North
-// branch"), else the name with the id ("北山 (kitayama)"). An unknown id is shown as it is.
+// The one rule for a scenario's own office names: a branch node's `name` renames the city's
+// office it reports for. When that differs from the city's name, the city's English name
+// no longer fits and is dropped (English then shows the name with its id).
+void rename_branch(Fields& branch, const DrillNode& node) {
+  if (node.name.empty()) return;
+  auto it = branch.find("name");
+  const std::string* old = it == branch.end() ? nullptr : as_text(it->second);
+  if (!old || *old != node.name) branch.erase("name_en");
+  branch["name"] = node.name;
+}
+
+// A place or office as a person reads it: its name in the scenario's master records (the
+// demo city's areas and offices, as the scenario's branch nodes rename them). In English,
+// the English name where there is one ("North branch"), else the name with the id
+// ("北部支所 (kita)"). An unknown id is shown as it is.
 std::string place_label(const Scenario& s, EntityKind kind, const std::string& id, Lang lang) {
-  struct Names {
-    std::string ja, en;
-  };
-  static const std::map<std::pair<EntityKind, std::string>, Names> city = [] {
-    std::map<std::pair<EntityKind, std::string>, Names> m;
-    auto text_of = [](const Fields& f, const char* key) {
-      auto it = f.find(key);
-      const std::string* t = it == f.end() ? nullptr : as_text(it->second);
-      return t ? *t : std::string();
-    };
-    for (const MasterRecord& r : demo_master_records(false, 0))
-      if (std::string ja = text_of(r.fields, "name"); !ja.empty())
-        m[{r.kind, r.id}] = {std::move(ja), text_of(r.fields, "name_en")};
-    return m;
-  }();
-  Names n;
-  if (auto it = city.find({kind, id}); it != city.end()) n = it->second;
+  static const std::vector<MasterRecord> city = demo_master_records(false, 0);
+  const MasterRecord* found = nullptr;
+  for (const MasterRecord& r : city)
+    if (r.kind == kind && r.id == id) found = &r;
+  Fields names = found ? found->fields : Fields{};
   if (kind == EntityKind::Branch)
     for (const DrillNode& node : s.nodes)
-      if (node.role == "branch" && node.branch == id && !node.name.empty() && node.name != n.ja)
-        n = {node.name, ""};  // renamed by the scenario: the city's English name no longer fits
-  if (n.ja.empty()) return id;
-  if (lang == Lang::Ja) return n.ja;
-  return n.en.empty() ? n.ja + " (" + id + ")" : n.en;
+      if (node.role == "branch" && node.branch == id) rename_branch(names, node);
+  auto text_of = [&](const char* key) {
+    auto it = names.find(key);
+    const std::string* t = it == names.end() ? nullptr : as_text(it->second);
+    return t ? *t : std::string();
+  };
+  const std::string ja = text_of("name"), en = text_of("name_en");
+  if (ja.empty()) return id;
+  if (lang == Lang::Ja) return ja;
+  return en.empty() ? ja + " (" + id + ")" : en;
 }
 
 }  // namespace
@@ -394,8 +398,8 @@ std::vector<MasterRecord> master_records(const Scenario& s) {
       out.push_back({EntityKind::Branch, n.branch, {{"name", n.name.empty() ? n.branch : n.name}, {"branch_kind", std::string("branch")},
                                                     {"stale_after_min", std::int64_t{60}}}});
       b = &out.back();
-    } else if (!n.name.empty()) {
-      b->fields["name"] = n.name;
+    } else {
+      rename_branch(b->fields, n);
     }
     b->fields["node_id"] = n.id;
     for (const std::string& a : n.areas)

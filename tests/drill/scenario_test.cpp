@@ -273,3 +273,24 @@ TEST(DrillScenario, InjectSummariesNamePlacesNotIds) {
   EXPECT_EQ(inject_summary(renamed, report, Lang::Ja), "北支所（訓練用） 第1報");
   EXPECT_EQ(inject_summary(renamed, report, Lang::En), "北支所（訓練用） (kita) report 1");
 }
+
+// The drill's master records follow the same rule as its cards: a renamed office loses the
+// city's English name (the English console would otherwise still say "North branch"), one
+// given its city name keeps it.
+TEST(DrillScenario, MasterRecordsRenameBranchesAsTheCardsDo) {
+  Scenario s = load_scenario(std::string(HONBU_SOURCE_DIR) + "/scenarios/demo.yaml");
+  auto branch = [](const Scenario& sc, const char* id) {
+    for (const MasterRecord& r : master_records(sc))
+      if (r.kind == EntityKind::Branch && r.id == id) return r.fields;
+    return Fields{};
+  };
+  const Fields kept = branch(s, "kita");
+  EXPECT_EQ(kept.at("name"), Value{std::string("北部支所")});
+  EXPECT_EQ(kept.at("name_en"), Value{std::string("North branch")});
+  for (DrillNode& n : s.nodes)
+    if (n.branch == "kita") n.name = "北支所（訓練用）";
+  const Fields renamed = branch(s, "kita");
+  EXPECT_EQ(renamed.at("name"), Value{std::string("北支所（訓練用）")});
+  EXPECT_FALSE(renamed.count("name_en")) << "the city's English name stayed on a renamed office";
+  EXPECT_EQ(renamed.at("node_id"), Value{std::string("kita")});
+}

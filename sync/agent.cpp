@@ -895,11 +895,14 @@ class Agent::Impl {
     if (m.dataset != store_->dataset())
       return drop(ch, "dataset_mismatch", ch.peer + " sent ops of dataset " + m.dataset + ": refused");
     pending_ops_ += m.ops.size();
-    for (const Op& op : m.ops) {
-      std::uint64_t& held = ch.held_by_them[op.origin];
-      const auto said = ch.their_vector.find(op.origin);
+    // A chunk holds runs of one origin's ops: two lookups per run, not per op.
+    for (std::size_t i = 0; i < m.ops.size();) {
+      const std::string& origin = m.ops[i].origin;
+      std::uint64_t& held = ch.held_by_them[origin];
+      const auto said = ch.their_vector.find(origin);
       if (said != ch.their_vector.end()) held = std::max(held, said->second);
-      if (op.seq == held + 1) held = op.seq;
+      for (; i < m.ops.size() && m.ops[i].origin == origin; ++i)
+        if (m.ops[i].seq == held + 1) held = m.ops[i].seq;
     }
     pending_.push_back({incoming, incoming ? ch.routing_id : ch.peer, ch.session, std::move(m), std::move(decisions)});
   }
@@ -1284,7 +1287,6 @@ class Agent::Impl {
       p.endpoint = o.cfg.endpoint;
     }
     std::set<std::string> in_session;  // peers a channel has a HELLO (and so a vector) from
-    std::map<std::string, VersionVector> last_said;  // the others: what they told us last
     auto fold = [&](const Channel& ch) {
       if (ch.peer.empty()) return;
       PeerStatus& p = by_node[ch.peer];
@@ -1316,20 +1318,21 @@ class Agent::Impl {
         p.their_vector = vector_max(p.their_vector, holds);
         p.in_flight += ch.in_flight_ops();
         in_session.insert(ch.peer);
-      } else {
-        last_said[ch.peer] = vector_max(last_said[ch.peer], ch.their_vector);  // kept across a reset
+      } else if (!ch.their_vector.empty()) {
+        // No session now: what it last told us, kept across a reset, joins what we knew of
+        // it from before (the loop below reads both from known_).
+        PeerRecord& rec = known_[ch.peer];
+        rec.node_id = ch.peer;
+        rec.vector = vector_max(rec.vector, ch.their_vector);
       }
       p.refused += ch.refused;
       if (!ch.last_refusal.empty()) p.last_refusal = ch.last_refusal;
     };
     for (const auto& o : out_) fold(o.ch);
     for (const auto& [rid, ch] : in_) fold(ch);
-    // Peers heard before (this run or an earlier one) that are not connected now: lost,
-    // with the age of what we last heard, so the UI can say since when.
-    // Dialled but with no session now (cut off, or not yet answered): what it last told us it
-    // holds still stands. An empty vector would count every op as missing.
-    for (auto& [node, v] : last_said)
-      if (!in_session.count(node)) by_node[node].their_vector = v;
+    // Peers heard before (this run or an earlier one) with no session now: lost, with the
+    // age of what we last heard, so the UI can say since when. What one last told us it
+    // holds still stands (an empty vector would count every op as missing).
     for (const auto& [node, rec] : known_) {
       auto it = by_node.find(node);
       if (it != by_node.end()) {

@@ -330,6 +330,33 @@ TEST(CapImport, DrillAndRealAlertsNeverMix) {
   EXPECT_TRUE(import_cap(*drill, alert_xml(ex), opts()).ok);
 }
 
+// A training system that sends status Actual still says 【訓練】 in its text: that alert is
+// kept out of real data too, with the element that says so. A real alert that only
+// mentions a drill (a cancelled one) is still imported.
+TEST(CapImport, AnActualAlertWhoseTextSaysDrillStaysOutOfRealData) {
+  TempDir dir;
+  auto real = city(dir, "ACTUAL");
+  const auto version = real->data_version();
+  AlertSpec marked;
+  marked.headline = "【訓練】みなと市に大雨警報";
+  const CapImportResult r1 = import_cap(*real, alert_xml(marked), opts());
+  EXPECT_FALSE(r1.ok);
+  const ImportProblem* p = find_code(r1.problems, "drill_text_in_actual");
+  ASSERT_TRUE(p) << describe(r1.problems, Lang::En);
+  EXPECT_EQ(p->where, "/alert/info/headline");
+  AlertSpec said;
+  said.identifier = "KANAGAWA-2026-0002";
+  said.description = "This is a drill. みなと市では土砂災害に警戒してください。";
+  const CapImportResult r2 = import_cap(*real, alert_xml(said), opts());
+  ASSERT_TRUE(find_code(r2.problems, "drill_text_in_actual")) << describe(r2.problems, Lang::En);
+  EXPECT_EQ(find_code(r2.problems, "drill_text_in_actual")->where, "/alert/info/description");
+  EXPECT_EQ(real->data_version(), version);
+  AlertSpec mentions;
+  mentions.identifier = "KANAGAWA-2026-0003";
+  mentions.description = "大雨のため、本日予定の防災訓練は中止します。";
+  EXPECT_TRUE(import_cap(*real, alert_xml(mentions), opts()).ok);
+}
+
 TEST(CapImport, OurOwnExportReadsBack) {
   TempDir dir;
   auto hq = open_store(dir, "EXERCISE:demo", "hq");

@@ -168,6 +168,7 @@ struct InfoIn {
 
 struct AlertIn {
   Located identifier, sender, sent, status, msg_type, references, note;
+  Located drill_marked;  // the first headline, description or note that says it is a drill
   std::vector<InfoIn> infos;
   int line = 0;
 };
@@ -200,6 +201,17 @@ Located child(const xmlNode* parent, const char* name) {
   return c.empty() ? Located{} : located(c.front());
 }
 
+// The words a drill message carries in its text whatever its <status> says (a training
+// system that sends status Actual): 【訓練】, これは訓練です, "this is a drill".
+bool says_drill(std::string_view text) {
+  static constexpr std::string_view kMarkers[] = {"【訓練】", "［訓練］", "[訓練]", "（訓練）", "(訓練)", "これは訓練"};
+  for (std::string_view m : kMarkers)
+    if (text.find(m) != std::string_view::npos) return true;
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return lower.find("this is a drill") != std::string::npos || lower.find("this is an exercise") != std::string::npos;
+}
+
 AlertIn read_alert(const xmlNode* root) {
   AlertIn a;
   a.line = static_cast<int>(xmlGetLineNo(root));
@@ -210,6 +222,10 @@ AlertIn read_alert(const xmlNode* root) {
   a.msg_type = child(root, "msgType");
   a.references = child(root, "references");
   a.note = child(root, "note");
+  auto mark = [&](const Located& l) {
+    if (a.drill_marked.path.empty() && says_drill(l.text)) a.drill_marked = l;
+  };
+  mark(a.note);
   for (const xmlNode* in : children(root, "info")) {
     InfoIn i;
     i.language = child(in, "language").text;
@@ -219,8 +235,11 @@ AlertIn read_alert(const xmlNode* root) {
     i.severity = child(in, "severity").text;
     i.certainty = child(in, "certainty").text;
     i.sender_name = child(in, "senderName").text;
-    i.headline = child(in, "headline").text;
-    i.description = child(in, "description").text;
+    const Located headline = child(in, "headline"), description = child(in, "description");
+    mark(headline);
+    mark(description);
+    i.headline = headline.text;
+    i.description = description.text;
     i.instruction = child(in, "instruction").text;
     for (const xmlNode* an : children(in, "area")) {
       AreaIn ar;
@@ -528,6 +547,12 @@ CapImportResult import_cap(Store& store, std::string_view xml, const CapImportOp
     problem(r.problems, a.status, "exercise_into_actual",
             "訓練（Exercise）の電文は実災害（ACTUAL）のデータに取り込めません",
             "an Exercise alert cannot enter ACTUAL data");
+  else if (a.status.text == "Actual" && !exercise_store && !a.drill_marked.path.empty())
+    problem(r.problems, a.drill_marked, "drill_text_in_actual",
+            "status は Actual（実際）ですが、本文に訓練とあります。実災害（ACTUAL）のデータには取り込みません。"
+            "発信元に確認し、正しい status の電文を求めてください",
+            "status says Actual but the text says it is a drill: not imported into ACTUAL data. Check with "
+            "the sender and ask for the alert with the right status");
   else if (a.status.text == "Actual" && exercise_store)
     problem(r.problems, a.status, "actual_into_exercise",
             "実際（Actual）の電文は訓練データ（" + store.dataset() + "）に取り込めません",

@@ -1,6 +1,10 @@
 #include "model/db.hpp"
 
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 
 #include "model/errors.hpp"
 
@@ -110,15 +114,48 @@ const bool kSqliteConfigured = [] {
 }();
 }  // namespace
 
+namespace {
+// A WAL database needs its -shm file even to be read. In a directory we may not write (a CD,
+// another user's backup) with no -shm there, SQLite cannot make one and refuses every read;
+// with no changes waiting in a -wal file either, the file alone is the whole database and
+// can be read as immutable. Returns the URI for that, or "" for an ordinary open.
+std::string immutable_uri(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  if (::access(path.c_str(), W_OK) == 0 || ::access(dir.c_str(), W_OK) == 0 || fs::exists(path + "-shm", ec))
+    return {};
+  if (fs::exists(path + "-wal", ec) && fs::file_size(path + "-wal", ec) > 0) return {};
+  std::string uri = "file:";
+  for (const char c : fs::absolute(path, ec).string()) {
+    if (c == '?' || c == '#' || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+}  // namespace
+
 Db::Db(const std::string& path, OpenMode mode) : path_(path) {
   (void)kSqliteConfigured;
   int flags = SQLITE_OPEN_NOMUTEX;
+  std::string open_name = path;
   switch (mode) {
     case OpenMode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
     case OpenMode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
-    case OpenMode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case OpenMode::ReadOnly:
+      flags |= SQLITE_OPEN_READONLY;
+      if (std::string uri = immutable_uri(path); !uri.empty()) {
+        open_name = std::move(uri);
+        flags |= SQLITE_OPEN_URI;
+      }
+      break;
   }
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(open_name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
     sqlite3_close(db_);

@@ -11,6 +11,7 @@
 
 #include "model/errors.hpp"
 #include "model/migrations.hpp"
+#include "model/text.hpp"
 
 namespace honbu {
 
@@ -63,6 +64,29 @@ std::string op_name(const Op& op) {
          op.entity_id + ")";
 }
 
+// An existing file is looked at read-only before it is opened for writing (which would turn
+// it into a WAL database): another program's database, or an empty file where nothing is to
+// be created, is refused with the file unchanged.
+void refuse_unless_honbu_file(const std::string& path, bool may_create) {
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) == 0 && !ec) {
+    if (may_create) return;
+    throw StoreError(path + " is an empty file, not a Honbu database (create one with: honbu-db init)");
+  }
+  Db probe(path, OpenMode::ReadOnly);  // throws, naming the file, for a file that is no database
+  auto q = probe.query(
+      "SELECT group_concat(name, ', '), sum(name IN ('meta', 'ops')) FROM sqlite_schema WHERE type = 'table' "
+      "AND name NOT LIKE 'sqlite%'");
+  q->step();
+  if (q->column_is_null(0)) {  // no tables: an empty SQLite database
+    if (may_create) return;
+    throw StoreError(path + " is an empty SQLite database, not a Honbu database (create one with: honbu-db init)");
+  }
+  if (q->column_int(1) < 2)
+    throw StoreError(path + " is not a Honbu database: it holds another program's tables (" +
+                     utf8_ellipsis(q->column_text(0), 80) + "); it was not changed");
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::open(StoreOptions options) {
@@ -72,6 +96,7 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   const bool exists = fs::exists(options.path, ec);
   if (!exists && !options.create_if_missing)
     throw StoreError("no database at " + options.path + " (create one with: honbu-db init)");
+  if (exists && options.path != ":memory:") refuse_unless_honbu_file(options.path, options.create_if_missing);
   if (!exists) {
     const fs::path parent = fs::path(options.path).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
@@ -101,6 +126,14 @@ Store::Store(StoreOptions options, bool creating)
       sql_[k] = KindSql{build_select(spec(k)), build_insert(spec(k)), build_update(spec(k))};
     load_caches();
     release_quarantined();
+    if (signer_) {
+      try {
+        sign_own_unsigned_ops();
+      } catch (const StoreError& e) {
+        // A damaged op log still opens: the node says what to do when it next reads it.
+        if (!e.damaged()) throw;
+      }
+    }
   } catch (...) {
     // A file this call created and could not set up (a bad node id, say) is removed, so the
     // next attempt starts afresh instead of finding an empty database. Done while the lock is
@@ -338,6 +371,29 @@ LocalResult Store::local_op(Op op, const EntityState*) {
   r.ok = true;
   r.op = std::move(op);
   return r;
+}
+
+std::size_t Store::sign_own_unsigned_ops() {
+  if (!signer_) return 0;
+  std::vector<std::pair<std::int64_t, std::string>> signed_ops;  // (n, signature)
+  {
+    // The signed bytes hold no signature, so signing later leaves the op and every chain
+    // link to it (the next op's prev) as they were.
+    auto q = db_.query(
+        "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
+        "schema_version, state, sig, prev FROM ops WHERE origin = ? AND sig IS NULL ORDER BY seq");
+    q->bind(1, node_id_);
+    while (q->step()) signed_ops.emplace_back(q->column_int(0), signer_(signing_bytes(read_op_row(*q))));
+  }
+  if (signed_ops.empty()) return 0;
+  batch([&] {
+    auto up = db_.query("UPDATE ops SET sig = ? WHERE n = ?");
+    for (const auto& [n, sig] : signed_ops) {
+      up->bind_static(1, sig).bind(2, n).run();
+      up->reset();
+    }
+  });
+  return signed_ops.size();
 }
 
 std::string Store::own_prev(std::uint64_t seq) {

@@ -148,6 +148,10 @@ class Store {
   std::vector<Change> changes_since(std::int64_t n, std::size_t max_rows);
   // Applies quarantined ops whose clock is no longer too far ahead. Returns how many.
   std::size_t release_quarantined();
+  // Signs this node's own ops that have no signature: ops a tool wrote while the node was
+  // stopped (honbu-report, honbu-db), which could otherwise never travel in a bundle or be
+  // relayed. Run on open when the store has a signer. Returns how many were signed.
+  std::size_t sign_own_unsigned_ops();
 
   // [SECTION] Peers (local bookkeeping, not replicated)
   void save_peer(const PeerRecord& peer);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "model/errors.hpp"
+#include "model/migrations.hpp"
 #include "model/queries.hpp"
 #include "model/store.hpp"
 
@@ -71,19 +72,39 @@ void check_live(Db& db, VerifyReport& r) {
 
 }  // namespace
 
+namespace {
+VerifyReport verify_db(Db& db, const std::string& dataset,
+                       const std::function<void(std::int64_t, std::int64_t)>& progress);
+}  // namespace
+
 VerifyReport verify_store(const std::string& path,
                           const std::function<void(std::int64_t, std::int64_t)>& progress) {
-  StoreOptions o;
-  o.path = path;
-  o.create_if_missing = false;
-  auto live = Store::open(o);
-  return verify_store(*live, progress);
+  // A file we may not write (a CD, a backup) is checked read-only. One a running node holds
+  // is not: its commits between the checks would read as differences.
+  if (!std::filesystem::exists(path) || ::access(path.c_str(), W_OK) == 0) {
+    StoreOptions o;
+    o.path = path;
+    o.create_if_missing = false;
+    auto live = Store::open(o);
+    return verify_store(*live, progress);
+  }
+  Db db(path, OpenMode::ReadOnly);
+  if (stored_schema_version(db) != kSchemaVersion)
+    throw StoreError(path + " is at schema " + std::to_string(stored_schema_version(db)) + ", not " +
+                     std::to_string(kSchemaVersion) + ": verify it where this build may upgrade it");
+  auto q = db.query("SELECT value FROM meta WHERE key = 'dataset'");
+  const std::string dataset = q->step() ? q->column_text(0) : std::string();
+  return verify_db(db, dataset, progress);
 }
 
 VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  return verify_db(store.db(), store.dataset(), progress);
+}
+
+namespace {
+VerifyReport verify_db(Db& db, const std::string& dataset,
+                       const std::function<void(std::int64_t, std::int64_t)>& progress) {
   VerifyReport r;
-  Store* live = &store;
-  Db& db = live->db();
 
   // A damaged page can make any read fail: that is a finding, and the replay still runs.
   try {
@@ -102,7 +123,7 @@ VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, s
     StoreOptions so;
     so.path = scratch;
     so.node_id = "verify-replay";
-    so.dataset = live->dataset();
+    so.dataset = dataset;
     so.max_clock_drift_ms = std::int64_t{1} << 50;  // believe what the live node believed
     auto replay = Store::open(so);
     std::int64_t total = 0;
@@ -114,7 +135,7 @@ VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, s
     // Only ops the live node applied: quarantined/invalid ones never reached its tables.
     for (std::int64_t after = 0;;) {
       std::int64_t last_n = after;
-      std::vector<Op> chunk = live->ops_after(after, 5000, &last_n, true);
+      std::vector<Op> chunk = read_ops_after(db, after, 5000, &last_n, true);
       if (last_n == after) break;
       ApplyReport ar = replay->apply_remote(chunk);
       r.ops_replayed += static_cast<std::int64_t>(ar.applied);
@@ -134,5 +155,6 @@ VerifyReport verify_store(Store& store, const std::function<void(std::int64_t, s
   r.ok = r.problems.empty();
   return r;
 }
+}  // namespace
 
 }  // namespace honbu

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -90,8 +92,11 @@ BundleHeader write_bundle(Store& store, const NodeKeys& exporter, const std::str
 }
 
 Bundle read_bundle(const std::string& path, const AllowList& allow) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw BundleError("cannot open bundle " + path + ": it is a directory (name the .honbu file in it)");
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw BundleError("cannot open bundle " + path);
+  if (!f) throw BundleError("cannot open bundle " + path + ": " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (text.rfind(kMagic, 0) != 0) throw BundleError(path + ": not a Honbu bundle (line 1 must be \"HONBU-BUNDLE 1\")");
   if (text.empty() || text.back() != '\n') throw BundleError(path + ": truncated (no final line)");

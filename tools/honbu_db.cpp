@@ -4,6 +4,7 @@
 //   verify  SQLite integrity check + replay the op log into a scratch db and compare states
 //   ops     print ops as JSON lines, for debugging
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -51,20 +52,34 @@ struct Reading {
   Db& db() { return store ? store->db() : *beside; }
 };
 
+// A file we may not write (a copy on a CD, an auditor's account) is read the same way.
 Reading open_for_reading(const Target& t, bool ja) {
   Reading r;
-  try {
-    r.store = open_existing(t);
-  } catch (const StoreBusyError&) {
-    r.beside = std::make_unique<Db>(t.path(), OpenMode::ReadOnly);
-    const int version = stored_schema_version(*r.beside);
-    if (version != kSchemaVersion)
-      throw StoreError(t.path() + " is held by a running node and is at schema " + std::to_string(version) +
-                       ", which this build (schema " + std::to_string(kSchemaVersion) +
-                       ") reads only after upgrading it: stop that node first");
-    std::fprintf(stderr, ja ? "(稼働中のノードが使用中のファイルを、読み取り専用で読んでいます)\n"
-                            : "(a running node has this file open: reading it read-only beside the node)\n");
+  const std::string path = t.path();
+  const bool writable = !std::filesystem::exists(path) || ::access(path.c_str(), W_OK) == 0;
+  const char* why = nullptr;
+  const char* fix = nullptr;
+  if (writable) {
+    try {
+      r.store = open_existing(t);
+      return r;
+    } catch (const StoreBusyError&) {
+      why = ja ? "(稼働中のノードが使用中のファイルを、読み取り専用で読んでいます)\n"
+               : "(a running node has this file open: reading it read-only beside the node)\n";
+      fix = "is held by a running node: stop that node first";
+    }
+  } else {
+    why = ja ? "(書き込めないファイルを、変更せずに読み取り専用で読んでいます)\n"
+             : "(this file is read-only for you: reading it without changing it)\n";
+    fix = "is read-only for you: copy it somewhere you can write";
   }
+  r.beside = std::make_unique<Db>(path, OpenMode::ReadOnly);
+  const int version = stored_schema_version(*r.beside);
+  if (version == 0) throw StoreError(path + " is not a Honbu database (it has no Honbu tables)");
+  if (version != kSchemaVersion)
+    throw StoreError(path + " is at schema " + std::to_string(version) + ", which this build (schema " +
+                     std::to_string(kSchemaVersion) + ") reads only after upgrading it, and it " + fix);
+  std::fprintf(stderr, "%s", why);
   return r;
 }
 
@@ -160,7 +175,8 @@ int main(int argc, char** argv) {
       o.node_id = node_id;
       o.dataset = target.dataset;
       std::error_code ec;
-      const bool existed = std::filesystem::exists(o.path, ec);
+      // An empty file (touched, or left by an interrupted creation) is made into a database.
+      const bool existed = std::filesystem::exists(o.path, ec) && std::filesystem::file_size(o.path, ec) > 0 && !ec;
       auto s = Store::open(o);  // an existing file of another node or dataset is refused
       if (existed)
         std::printf(ja ? "既にあります: %s (ノード %s, データセット %s)。何も変更していません\n"

@@ -536,7 +536,9 @@ int main(int argc, char** argv) {
       so.path = database_path(data_dir, bundle_dataset);
       so.node_id = keys.node_id;
       so.dataset = bundle_dataset;
-      so.create_if_missing = static_cast<bool>(*imp);
+      // Never a new file, for import too: a mistyped --data-dir would put the bundle into a
+      // new, empty database that no node uses. A new node is made with honbu-db init first.
+      so.create_if_missing = false;
       sign_ops_with(so, keys);
       auto store = Store::open(so);
       if (*exp) {

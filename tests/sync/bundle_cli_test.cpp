@@ -47,14 +47,23 @@ struct Site {
                   .status,
               0);
   }
-  // kita writes n クロノロ entries into its own database (signed and chained, as a node does).
-  void kita_writes(int n, const std::string& dataset = "ACTUAL") const {
+  // The node's database, as honbu-db init makes it (import never creates one).
+  void init(const std::string& node) const {
+    StoreOptions so;
+    so.path = database_path(data(node), "ACTUAL");
+    so.node_id = node;
+    so.dataset = "ACTUAL";
+    Store::open(so);
+  }
+  // kita writes n クロノロ entries into its own database: signed and chained, as a node does,
+  // or (by_tool) unsigned, as honbu-report does while the node is stopped.
+  void kita_writes(int n, const std::string& dataset = "ACTUAL", bool by_tool = false) const {
     std::filesystem::create_directories(data("kita"));
     StoreOptions so;
     so.path = database_path(data("kita"), dataset);
     so.node_id = "kita";
     so.dataset = dataset;
-    sign_ops_with(so, load_secret_keys(key("kita")));
+    if (!by_tool) sign_ops_with(so, load_secret_keys(key("kita")));
     auto s = Store::open(so);
     s->batch([&] {
       for (int i = 0; i < n; ++i)
@@ -86,6 +95,7 @@ void spit(const std::string& path, const std::string& text) { std::ofstream(path
 TEST(BundleCli, ExportImportWithNoNodeRunning) {
   ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
   Site site;
+  site.init("hq");
   site.kita_writes(250);
   const std::string file = site.dir.file("kita-for-hq.honbu");
   Outcome ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
@@ -121,6 +131,7 @@ TEST(BundleCli, ExportImportWithNoNodeRunning) {
 TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
   ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
   Site site;
+  site.init("hq");
   site.kita_writes(30);
   const std::string file = site.dir.file("b.honbu");
   ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
@@ -148,10 +159,13 @@ TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
   Outcome missing = run(imp + site.dir.file("nope.honbu"));
   EXPECT_EQ(missing.status, 2) << missing.out;
   EXPECT_TRUE(contains(missing.out, "cannot open")) << missing.out;
+  EXPECT_TRUE(contains(missing.out, "No such file")) << missing.out;  // and why
+  Outcome folder = run(imp + site.dir.path());
+  EXPECT_EQ(folder.status, 2) << folder.out;
+  EXPECT_TRUE(contains(folder.out, "is a directory")) << folder.out;
 
   // Nothing of the refused files was applied.
-  EXPECT_FALSE(std::filesystem::exists(database_path(site.data("hq"), "ACTUAL")) &&
-               site.vector_of("hq").count("kita"));
+  EXPECT_FALSE(site.vector_of("hq").count("kita"));
 
   // A drill bundle never enters the real dataset.
   site.kita_writes(5, "EXERCISE:d1");
@@ -163,6 +177,55 @@ TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
   Outcome d = run(imp + drill);
   EXPECT_EQ(d.status, 2) << d.out;
   EXPECT_TRUE(contains(d.out, "drill and real data never mix")) << d.out;
+}
+
+// Records a tool wrote while the node was stopped (honbu-report import-csv, 第4号様式
+// --issue) carry no signature. The node signs its own on its next open with its key, so they
+// travel in a bundle like the rest: before, export refused them for good.
+TEST(BundleCli, OpsAToolWroteWhileTheNodeWasStoppedTravelInABundle) {
+  ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
+  Site site;
+  site.init("hq");
+  site.kita_writes(3);
+  site.kita_writes(2, "ACTUAL", true);  // unsigned, after three signed ones
+  site.kita_writes(1);                  // and the node wrote again after the tool
+  const std::string file = site.dir.file("kita.honbu");
+  Outcome ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                   " --for hq --out " + file);
+  ASSERT_EQ(ex.status, 0) << ex.out;
+  EXPECT_TRUE(contains(ex.out, "exported 6 ops for hq")) << ex.out;
+  Outcome in = run(kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") +
+                   " --allowlist " + site.allow + " " + file);
+  ASSERT_EQ(in.status, 0) << in.out;
+  EXPECT_TRUE(contains(in.out, "6 applied")) << in.out;
+  EXPECT_EQ(site.vector_of("hq").at("kita"), 6u);
+  // Every op now carries a signature that verifies on its own.
+  StoreOptions so;
+  so.path = database_path(site.data("kita"), "ACTUAL");
+  so.create_if_missing = false;
+  const NodeKeys keys = load_secret_keys(site.key("kita"));
+  for (const Op& op : Store::open(so)->ops_missing_for({}, 100))
+    EXPECT_TRUE(verify_signature(keys.public_keys().sign, signing_bytes(op), op.signature)) << "seq " << op.seq;
+}
+
+// An import never makes a database: a mistyped --data-dir would put the bundle where no
+// node reads it. It says so, and leaves no file behind.
+TEST(BundleCli, ImportIntoADirectoryWithNoDatabaseIsRefused) {
+  ASSERT_TRUE(std::filesystem::exists(kNode)) << kNode << " is missing: build the honbu-node target";
+  Site site;
+  site.kita_writes(2);
+  const std::string file = site.dir.file("kita.honbu");
+  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                " --for hq --out " + file)
+                .status,
+            0);
+  const std::string typo = site.dir.file("data-hqq");
+  Outcome in = run(kNode + " import --data-dir " + typo + " --keys " + site.key("hq") + " --allowlist " +
+                   site.allow + " " + file);
+  EXPECT_EQ(in.status, 2) << in.out;
+  EXPECT_TRUE(contains(in.out, "no database at")) << in.out;
+  EXPECT_TRUE(contains(in.out, "honbu-db init")) << in.out;
+  EXPECT_FALSE(std::filesystem::exists(database_path(typo, "ACTUAL")));
 }
 
 TEST(BundleCli, ImportGoesThroughTheRunningNode) {

@@ -3,8 +3,12 @@
 
 #include "support/process.hpp"
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <iterator>
+#include <fstream>
+#include <filesystem>
 #include <cstdio>
 #include <string>
 #include <tuple>
@@ -74,6 +78,74 @@ TEST(HonbuDb, StatsAndOpsReadAFileARunningNodeHolds) {
   Outcome verify = run(kDb + " --lang en verify --db " + db);
   EXPECT_EQ(verify.status, 2) << verify.out;
   EXPECT_NE(verify.out.find("already open for writing"), std::string::npos) << verify.out;
+}
+
+// Another program's SQLite file, or an empty one, is not taken for a node database: stats
+// says so and init refuses, and the file is byte for byte what it was (opening it for
+// writing used to turn it into a WAL database). init makes an empty file into one.
+TEST(HonbuDb, AnotherProgramsDatabaseIsNamedAndLeftUnchanged) {
+  TempDir dir;
+  const std::string other = dir.file("photos.db");
+  {
+    honbu::Db db(other, honbu::OpenMode::ReadWriteCreate);  // (which makes it WAL: back to a rollback journal)
+    db.exec("PRAGMA journal_mode=DELETE; CREATE TABLE albums(id INTEGER PRIMARY KEY, title TEXT)");
+  }
+  std::ifstream in(other, std::ios::binary);
+  const std::string before{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const std::string& cmd :
+       {kDb + " --lang en stats --db " + other, kDb + " --lang en init --db " + other + " --node hq"}) {
+    Outcome o = run(cmd);
+    EXPECT_EQ(o.status, 2) << cmd << "\n" << o.out;
+    EXPECT_NE(o.out.find("not a Honbu database"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("albums"), std::string::npos) << o.out;
+  }
+  std::ifstream again(other, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(again), std::istreambuf_iterator<char>()), before);
+  EXPECT_FALSE(std::filesystem::exists(other + "-wal"));
+
+  const std::string empty = dir.file("empty.db");
+  std::ofstream{empty};
+  Outcome stats = run(kDb + " --lang en stats --db " + empty);
+  EXPECT_EQ(stats.status, 2) << stats.out;
+  EXPECT_NE(stats.out.find("empty file"), std::string::npos) << stats.out;
+  Outcome init = run(kDb + " --lang en init --db " + empty + " --node hq");
+  EXPECT_EQ(init.status, 0) << init.out;
+  EXPECT_NE(init.out.find("Created"), std::string::npos) << init.out;
+}
+
+// A database copied where its reader may not write (a CD, an auditor's account): stats, ops
+// and verify read it without a -shm file and change nothing. Run as `nobody` when the test
+// runs as root, for whom every file is writable.
+TEST(HonbuDb, AReadOnlyCopyCanBeReadAndVerified) {
+  TempDir dir;
+  const std::string copy = dir.file("cd");
+  std::filesystem::create_directories(copy);
+  const std::string db = copy + "/actual.db";
+  {
+    auto s = honbu::testing::open_store(db);
+    ASSERT_TRUE(s->put(honbu::EntityKind::Area, "chuo", {{"name", "中央町"}, {"branch_id", "hq"}}, "t").ok);
+  }  // closed: the WAL is folded into the file and removed
+  ASSERT_FALSE(std::filesystem::exists(db + "-wal"));
+  namespace fs = std::filesystem;
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(copy, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  const std::string as_reader = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  if (!as_reader.empty() && run(as_reader + "test -r " + db).status != 0)
+    GTEST_SKIP() << "user nobody cannot reach " << db << " (is $TMPDIR under a private directory?)";
+  Outcome stats = run(as_reader + kDb + " --lang en stats --db " + db);
+  EXPECT_EQ(stats.status, 0) << stats.out;
+  EXPECT_NE(stats.out.find("read-only for you"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("Node: hq"), std::string::npos) << stats.out;
+  Outcome ops = run(as_reader + kDb + " ops --db " + db);
+  EXPECT_EQ(ops.status, 0) << ops.out;
+  EXPECT_NE(ops.out.find("\"id\":\"chuo\""), std::string::npos) << ops.out;
+  Outcome verify = run(as_reader + kDb + " --lang en verify --db " + db);
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  EXPECT_NE(verify.out.find("verify: OK"), std::string::npos) << verify.out;
+  EXPECT_FALSE(fs::exists(db + "-shm"));
+  fs::permissions(copy, fs::perms::owner_all);  // so that TempDir can remove it
 }
 
 TEST(HonbuDb, InitRefusesToClobberAnotherNodesFile) {

@@ -1,8 +1,10 @@
 #include "console/fonts.hpp"
 
 #include <fontconfig/fontconfig.h>
+#include <iconv.h>
 #include <imgui.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 
@@ -38,7 +40,52 @@ FontChoice from_fontconfig(const char* pattern_text) {
   return c;
 }
 
+// Every character Shift_JIS as Windows writes it (CP932) can encode: JIS X 0208 levels 1
+// and 2 and the NEC and IBM extensions — names (髙橋, 山﨑, 濵田), place names (鰺ヶ沢) and the
+// symbols of FAXes and forms (①, ㎡, ℃, Ⅲ, №, ㈱). ImGui's own Japanese set (2,999 kanji)
+// drew those as '?', which reads as a real question mark. Taken from glibc's converter rather
+// than a table of our own; the user-defined area (private use) is left out.
+void add_cp932_repertoire(ImFontGlyphRangesBuilder& b) {
+  iconv_t cd = iconv_open("UTF-32LE", "CP932");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return;  // no converter: ImGui's set only
+  for (int lead = 0x81; lead <= 0xFC; ++lead) {
+    if (lead >= 0xA0 && lead <= 0xDF) continue;  // single-byte half-width kana
+    for (int trail = 0x40; trail <= 0xFC; ++trail) {
+      if (trail == 0x7F) continue;
+      char in[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+      std::uint32_t out[2] = {0, 0};
+      char* ip = in;
+      char* op = reinterpret_cast<char*>(out);
+      size_t in_left = sizeof in, out_left = sizeof out;
+      iconv(cd, nullptr, nullptr, nullptr, nullptr);
+      if (iconv(cd, &ip, &in_left, &op, &out_left) == static_cast<size_t>(-1) || out_left != sizeof out - 4) continue;
+      const std::uint32_t c = out[0];
+      if (c < 0x10000 && (c < 0xE000 || c > 0xF8FF)) b.AddChar(static_cast<ImWchar>(c));
+    }
+  }
+  iconv_close(cd);
+}
+
 }  // namespace
+
+const ImWchar* glyph_ranges() {
+  static const ImVector<ImWchar> ranges = [] {
+    ImFontGlyphRangesBuilder b;
+    b.AddRanges(ImGui::GetIO().Fonts->GetGlyphRangesJapanese());
+    add_cp932_repertoire(b);
+    // Whole symbol blocks a report or FAX may use beyond CP932: punctuation (— em dash),
+    // letterlike and number forms, arrows, enclosed numbers, box drawing and shapes,
+    // enclosed CJK and CJK compatibility (㎡); and the few the UI itself draws.
+    static const ImWchar kBlocks[] = {0x2000, 0x206F, 0x2100, 0x21FF, 0x2460, 0x24FF,
+                                      0x2500, 0x25FF, 0x3200, 0x33FF, 0};
+    b.AddRanges(kBlocks);
+    b.AddText("○●◎△▲▼■□◆◇★☆→←↑↓⚠✓×…―‐〜・「」『』【】〒※♯");
+    ImVector<ImWchar> r;
+    b.BuildRanges(&r);
+    return r;
+  }();
+  return ranges.Data;
+}
 
 FontChoice find_cjk_font() {
   if (const char* env = std::getenv("HONBU_FONT"); env && *env) {
@@ -84,15 +131,7 @@ std::string load_fonts(float size_px, const FontChoice& choice) {
     cfg.OversampleH = 1;  // CJK glyphs are many: keep the atlas small (architecture.md: 59 ms, 1024x2048)
     cfg.OversampleV = 1;
     cfg.PixelSnapH = true;
-    // Japanese ranges plus the few symbols the UI uses (arrows, ○, ■, ⚠ fallback).
-    static ImVector<ImWchar> ranges;
-    if (ranges.empty()) {
-      ImFontGlyphRangesBuilder b;
-      b.AddRanges(io.Fonts->GetGlyphRangesJapanese());
-      b.AddText("○●◎△▲▼■□◆◇★☆→←↑↓⚠✓×…―‐〜・「」『』【】〒※♯");
-      b.BuildRanges(&ranges);
-    }
-    if (io.Fonts->AddFontFromFileTTF(choice.path.c_str(), size_px, &cfg, ranges.Data)) return choice.message;
+    if (io.Fonts->AddFontFromFileTTF(choice.path.c_str(), size_px, &cfg, glyph_ranges())) return choice.message;
     io.Fonts->Clear();
     io.Fonts->AddFontDefault();
     return "could not load " + choice.path + "; using the built-in ASCII font (Japanese shows as '?')";

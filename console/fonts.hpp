@@ -2,6 +2,8 @@
 // or known paths), or ImGui's built-in ASCII font with a clear message when there is none.
 #pragma once
 
+#include <imgui.h>
+
 #include <string>
 
 namespace honbu::console {
@@ -15,6 +17,10 @@ struct FontChoice {
 // Looks for a Japanese-capable font: $HONBU_FONT (path[:index]) first, then fontconfig
 // ("Noto Sans CJK JP", then any font with lang=ja), then known Debian paths.
 FontChoice find_cjk_font();
+
+// The characters the atlas holds (ImGui's zero-terminated pairs): Japanese as CP932 can
+// write it, and the symbol blocks of reports and FAXes. Needs an ImGui context.
+const ImWchar* glyph_ranges();
 
 // Adds the font to ImGui's atlas at `size_px` with Japanese glyph ranges (or the default font
 // when none was found). Call before the first frame. Returns the message to show.

@@ -190,8 +190,11 @@ void lifeline_table(
 void lifeline_tooltip(const Area& a, const std::string& type, const LifelineStatus& c) {
   ImGui::BeginTooltip();
   ImGui::Text("%s / %s", a.name.c_str(), label(enums::lifeline_type, type));
-  ImGui::Text("%s: %s   %s: %s", T("lifeline.affected"), c.affected.display(ui_lang()).c_str(),
-              T("lifeline.peak"), c.peak_affected.display(ui_lang()).c_str());
+  auto count = [&](const auto& n) {  // with its unit, or 未確認
+    return n.known() ? lifeline_affected_text(type, n.value(), ui_lang()) : n.display(ui_lang());
+  };
+  ImGui::Text("%s: %s   %s: %s", T("lifeline.affected"), count(c.affected).c_str(), T("lifeline.peak"),
+              count(c.peak_affected).c_str());
   ImGui::Text("%s (%s)", stamp(c.as_of ? std::optional(c.as_of->ms) : std::nullopt).c_str(),
               c.source.c_str());
   if (!c.restoration_estimate.empty())

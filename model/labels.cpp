@@ -250,6 +250,26 @@ std::string_view map_legacy_evacuation(std::string_view name) {
   return {};
 }
 
+std::string_view lifeline_affected_unit(std::string_view type, Lang lang) {
+  struct Unit {
+    std::string_view type, ja, en;
+  };
+  static constexpr Unit kUnits[] = {
+      {"power", "戸", "households"},        {"city_gas", "戸", "households"}, {"lp_gas", "戸", "households"},
+      {"water", "戸", "households"},        {"sewer", "戸", "households"},    {"fixed_telecom", "回線", "lines"},
+      {"mobile_telecom", "箇所", "areas"},  {"road", "箇所", "closures"},     {"rail", "区間", "sections"}};
+  for (const Unit& u : kUnits)
+    if (u.type == type) return lang == Lang::Ja ? u.ja : u.en;
+  return {};
+}
+
+std::string lifeline_affected_text(std::string_view type, std::int64_t n, Lang lang) {
+  const std::string out = std::to_string(n);
+  const std::string_view unit = lifeline_affected_unit(type, lang);
+  if (unit.empty()) return out;
+  return out + (lang == Lang::Ja ? "" : " ") + std::string(unit);
+}
+
 int lifeline_severity(std::string_view status) {
   static constexpr std::string_view kMildestFirst[] = {"no_damage", "restored",  "unknown",  "collecting",
                                                        "restoring", "partial",   "disrupted"};

@@ -2,6 +2,7 @@
 // English labels (shown). Source: ../shared/docs/domain.md §1–§3.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,6 +73,13 @@ std::span<const Enumeration* const> all();
 // export's worst_status): 支障 > 一部支障 > 復旧作業中 > 情報収集中 > 不明 > 復旧済 > 被害なし.
 // Higher is worse; a code this version does not know ranks below 被害なし (0).
 int lifeline_severity(std::string_view status);
+
+// What a lifeline's 支障数 counts, as its unit: 戸 (households) for power, gas, water and
+// sewer, 回線 for fixed lines, 箇所 for mobile areas and road closures, 区間 for rail
+// sections (domain.md §2). "" for a type this version does not know.
+std::string_view lifeline_affected_unit(std::string_view type, Lang lang);
+// "1734戸" / "1734 households": a count with its unit.
+std::string lifeline_affected_text(std::string_view type, std::int64_t n, Lang lang);
 
 // Legacy evacuation words (before 2021-05-20) -> current level code, or empty.
 std::string_view map_legacy_evacuation(std::string_view legacy_name);

@@ -51,7 +51,9 @@ std::vector<Form4BlockText> form4_block_texts(const Form4Totals& totals, Lang la
       return v;
     };
     for (const Form4Field& f : form4_fields()) {
-      if (f.block != b.block || f.optional_row) continue;
+      // An optional row (中規模半壊, newer than many offices' forms) is shown once someone
+      // reports it, and is not listed among the 未確認 before that.
+      if (f.block != b.block) continue;
       if (f.block == Form4Block::Housing) {
         // One entry per category: 棟 / 世帯 / 人 together.
         if (!f.key.ends_with("_bldg")) continue;
@@ -64,10 +66,11 @@ std::vector<Form4BlockText> form4_block_texts(const Form4Totals& totals, Lang la
         }
         std::string_view label = lang == Lang::Ja ? f.ja : f.en;
         label = label.substr(0, label.find(lang == Lang::Ja ? "(" : " ("));
-        add(label, parts);
+        if (!parts.empty() || !f.optional_row) add(label, parts);
         continue;
       }
-      add(lang == Lang::Ja ? f.ja : f.en, figure(totals.get(f.key), f.unit_ja, f.unit_en, f.hectares));
+      const std::string v = figure(totals.get(f.key), f.unit_ja, f.unit_en, f.hectares);
+      if (!v.empty() || !f.optional_row) add(lang == Lang::Ja ? f.ja : f.en, v);
     }
     for (const Form4Computed& c : form4_computed())
       if (c.block == b.block) add(lang == Lang::Ja ? c.ja : c.en, figure(totals.get(c.key), c.unit_ja, c.unit_en, false));

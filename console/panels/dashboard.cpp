@@ -156,9 +156,15 @@ class Dashboard : public Panel {
 
   void freshness_table(Session& s, const DashboardData& d) {
     ImGui::TextUnformatted(T("dash.freshness_title"));
+    // The office's name (with the ⚠ of a stale one) at full width, at most half the table:
+    // in the drill's narrow layout equal columns cut it to "North bra".
+    float name_w = ImGui::CalcTextSize(T("dash.branch")).x;
+    for (const BranchFreshness& f : d.freshness)
+      name_w = std::max(name_w, ImGui::CalcTextSize(("⚠ " + branch_display_name(f.branch)).c_str()).x);
+    name_w = std::min(name_w + ImGui::GetStyle().CellPadding.x * 2, ImGui::GetContentRegionAvail().x / 2);
     if (!ImGui::BeginTable("fresh", 4, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg))
       return;
-    ImGui::TableSetupColumn(T("dash.branch"));
+    ImGui::TableSetupColumn(T("dash.branch"), ImGuiTableColumnFlags_WidthFixed, name_w);
     ImGui::TableSetupColumn(T("dash.latest_report"));
     ImGui::TableSetupColumn(T("dash.report_age"));
     ImGui::TableSetupColumn(T("dash.last_heard"));
@@ -247,7 +253,7 @@ class Dashboard : public Panel {
           ImGui::TextUnformatted(label(enums::lifeline_status, c->status));
           if (c->affected.known()) {
             ImGui::SameLine();
-            ImGui::Text("%lld", static_cast<long long>(c->affected.value()));
+            ImGui::TextUnformatted(lifeline_affected_text(t, c->affected.value(), ui_lang()).c_str());
           }
           if (ImGui::IsItemHovered()) lifeline_tooltip(a, t, *c);
         });

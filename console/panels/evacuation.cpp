@@ -70,8 +70,7 @@ class Evacuation : public Panel {
       if (o->action != "issue" || !s.in_my_areas(area)) continue;
       ++shown;
       const ImU32 c = o->level == "5" ? colors::kRed : o->level == "4" ? colors::kOrange : colors::kYellow;
-      ImGui::TextColored(to_vec4(c), "  %s  %s %s  (%s)", s.master->area_name(area).c_str(), T("evac.level"),
-                         o->level.c_str(), label(enums::evacuation_level, o->level));
+      ImGui::TextColored(to_vec4(c), "  %s  %s", s.master->area_name(area).c_str(), level_text(o->level).c_str());
       ImGui::SameLine();
       ImGui::TextDisabled("%s", stamp(o->at ? std::optional(o->at->ms) : std::nullopt).c_str());
     }
@@ -94,7 +93,7 @@ class Evacuation : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(s.master->area_name(o.area_id).c_str());
       ImGui::TableNextColumn();
-      ImGui::Text("%s %s", o.level.c_str(), label(enums::evacuation_level, o.level));
+      ImGui::TextUnformatted(level_text(o.level).c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(label(enums::evacuation_action, o.action));
       ImGui::TableNextColumn();
@@ -105,6 +104,14 @@ class Evacuation : public Panel {
   }
 
  private:
+  // 「警戒レベル4 避難指示」; in English the label names its level ("Level 4: Evacuation
+  // instruction"), so it is not said twice.
+  static std::string level_text(const std::string& level) {
+    const char* name = label(enums::evacuation_level, level);
+    if (ui_lang() == Lang::En) return name;
+    return std::string(T("evac.level")) + level + " " + name;
+  }
+
   std::shared_ptr<const std::vector<EvacuationOrder>> data_;
   EntityForm form_{EntityKind::EvacuationOrder};
 };

@@ -54,7 +54,7 @@ class Lifelines : public Panel {
  private:
   void matrix(Session& s) {
     const LifelineMatrix& m = *data_;
-    ImGui::TextDisabled("%s", T("lifeline.click_to_edit"));
+    if (!read_only()) ImGui::TextDisabled("%s", T("lifeline.click_to_edit"));  // a replay only shows
     lifeline_table(
         "m", s, m,
         ImGuiTableFlags_Borders | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
@@ -64,7 +64,7 @@ class Lifelines : public Panel {
           std::string text;
           if (c) {
             text = label_s(enums::lifeline_status, c->status);
-            if (c->affected.known()) text += " " + std::to_string(c->affected.value());
+            if (c->affected.known()) text += " " + lifeline_affected_text(t, c->affected.value(), ui_lang());
             text += "\n" + (c->as_of ? hhmm(c->as_of->ms) : std::string("--:--")) + " " + c->source;
           } else {
             text = std::string(T("common.unknown")) + "\n ";

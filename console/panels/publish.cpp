@@ -150,6 +150,8 @@ class Publish : public Panel {
     int unreported = 0;
     for (const Form4Source& src : r.sources) unreported += !src.report;
     if (unreported) ImGui::TextColored(to_vec4(colors::kOrange), "%s %d", T("pub.unreported"), unreported);
+    const std::string stale = stale_sources(r);
+    if (!stale.empty()) ImGui::TextColored(to_vec4(colors::kOrange), "%s %s", T("pub.stale"), stale.c_str());
     preview(r);
     ImGui::Separator();
     // Saving a draft writes files only; issuing (HQ) also takes the number and records it.
@@ -170,6 +172,19 @@ class Publish : public Panel {
     }
     if (!note_.empty()) ImGui::TextWrapped("%s", note_.c_str());
     problems_box(problems_);
+  }
+
+  // Offices whose latest report was already older than their limit at the form's as-of time
+  // ("南部支所 第1報 (1時間35分前)"): their figures go to the prefecture as they were then.
+  static std::string stale_sources(const Form4Report& r) {
+    std::string out;
+    for (const Form4Source& src : r.sources) {
+      if (!src.stale_at(r.as_of)) continue;
+      const TimeMs age = r.as_of - src.report->as_of->ms;
+      out += (out.empty() ? "" : ui_lang() == Lang::Ja ? "、" : ", ") + src.name + " " +
+             report_no_text(src.report->report_no) + " (" + format_age(age, ui_lang() == Lang::Ja) + ")";
+    }
+    return out;
   }
 
   void preview(const Form4Report& r) {

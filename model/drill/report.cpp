@@ -44,7 +44,7 @@ std::string result_text(Result r, const L& t) {
   switch (r) {
     case Result::Met: return t("達成", "met");
     case Result::Late: return t("遅れ", "late");
-    case Result::Missed: return t("未達", "missed");
+    case Result::Missed: return t("未対応", "missed");
     case Result::Pending: return t("未了", "pending");
   }
   return "?";
@@ -129,7 +129,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
   row(t("シード", "Seed"), std::to_string(log.seed));
   char score[96];
   std::snprintf(score, sizeof score, "%.1f / %.1f (%d %s, %d %s, %d %s)", ev.points, ev.possible, ev.met(), t("達成", "met"),
-                ev.late(), t("遅れ", "late"), ev.missed(), t("未達", "missed"));
+                ev.late(), t("遅れ", "late"), ev.missed(), t("未対応", "missed"));
   row(t("得点", "Score"), score);
   h += "</table>";
 
@@ -170,7 +170,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
 
   // Response times per team
   h += "<h2>" + std::string(t("班・拠点別の対応時間", "Response times per team")) + "</h2><table><tr><th>" + t("拠点", "Team") +
-       "</th><th>" + t("達成", "Met") + "</th><th>" + t("遅れ", "Late") + "</th><th>" + t("未達", "Missed") + "</th><th>" +
+       "</th><th>" + t("達成", "Met") + "</th><th>" + t("遅れ", "Late") + "</th><th>" + t("未対応", "Missed") + "</th><th>" +
        t("未了", "Pending") + "</th><th>" + t("平均(分)", "Mean (min)") + "</th><th>" + t("中央値(分)", "Median (min)") +
        "</th><th>" + t("最長(分)", "Longest (min)") + "</th><th>" + t("得点", "Points") + "</th></tr>";
   for (const TeamStats& ts : ev.teams) {

@@ -153,7 +153,8 @@ Form4Report build_form4(Db& db, const Form4Options& o) {
   Form4Totals t = form4_totals(db, o.as_of);
   r.totals = std::move(t.totals);
   for (BranchLatest& bl : t.branches) {
-    Form4Source src{bl.branch.id, bl.branch.name.empty() ? bl.branch.id : bl.branch.name, std::move(bl.latest)};
+    Form4Source src{bl.branch.id, bl.branch.name.empty() ? bl.branch.id : bl.branch.name, std::move(bl.latest),
+                    bl.branch.stale_after_min.value_or(60)};
     if (src.report)
       for (const auto& [key, text] : src.report->texts)
         if (!text.empty()) r.texts[key] += (r.texts[key].empty() ? "" : "\n") + src.name + ": " + text;

@@ -35,6 +35,12 @@ struct Form4Options {
 struct Form4Source {
   std::string branch_id, name;
   std::optional<BranchReport> report;  // none: not reported by as_of (every field 未確認)
+  std::int64_t stale_after_min = 60;   // the office's limit (支所 stale_after_min)
+  // The latest report was already older than the office's limit at `as_of`: its figures go
+  // to the prefecture as they were then, which the operator should know before issuing.
+  bool stale_at(TimeMs as_of) const {
+    return report && report->as_of && as_of - report->as_of->ms > stale_after_min * 60'000;
+  }
 };
 
 struct Form4Report {

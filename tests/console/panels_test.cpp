@@ -38,11 +38,11 @@ void settle(Headless& h, App& app, int min_frames = 3) {
 
 // Draws `panel` alone in a 1600 x 900 window, in English then Japanese, until its data is
 // in; then check(lang) looks at what was drawn (the ImGui context is still alive).
-void drawn_in_each_language(const std::string& panel, const std::function<void(Lang)>& check) {
+void drawn_in_each_language(const std::string& panel, const std::function<void(Lang)>& check, float width = 1600) {
   ConsoleNode node;
   for (const Lang lang : {Lang::En, Lang::Ja}) {
     SCOPED_TRACE(lang == Lang::En ? "en" : "ja");
-    Headless h(1600, 900);
+    Headless h(width, 900);
     App app(*node.agent, node.options(panel), nullptr);
     app.set_lang(lang);
     settle(h, app);
@@ -274,6 +274,24 @@ TEST(ConsolePanels, DashboardForm4BlockNamesAreNotCutOff) {
     ASSERT_NE(form4, nullptr);
     EXPECT_GE(form4->Columns[0].WidthGiven + 0.5f, widest) << "block name column narrower than its longest name";
   });
+}
+
+// Each office's name in the freshness table is shown whole, with the ⚠ of a stale report,
+// also on a narrow screen (equal columns cut it to "North bra" in the drill's layout).
+TEST(ConsolePanels, DashboardOfficeNamesAreNotCutOff) {
+  drawn_in_each_language(
+      "dashboard",
+      [](Lang lang) {
+        const std::vector<const char*> names =
+            lang == Lang::Ja ? std::vector<const char*>{"⚠ みなと市役所(本庁)", "⚠ 北部支所", "⚠ 東出張所"}
+                             : std::vector<const char*>{"⚠ City Hall", "⚠ North branch", "⚠ East sub-office"};
+        float widest = 0;
+        for (const char* name : names) widest = std::max(widest, ImGui::CalcTextSize(name).x);
+        const ImGuiTable* offices = last_table_where([](const ImGuiTable& t) { return t.ColumnsCount == 4; });
+        ASSERT_NE(offices, nullptr);
+        EXPECT_GE(offices->Columns[0].WidthGiven + 0.5f, widest) << "office name column narrower than its names";
+      },
+      700);
 }
 
 // クロノロ: the entry's words get the room (内容 is the widest column), and the state column

@@ -4,6 +4,9 @@
 // changes since the last issued report underlined, drill data marked 訓練 / Exercise.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "export_fixture.hpp"
 #include "model/export/csv.hpp"
 #include "model/export/form4_report.hpp"
@@ -82,6 +85,25 @@ TEST(Form4, TotalsAsOfATimeFromEachOfficesLatestReport) {
   // Before anyone reported, everything is 未確認 — and never a row of zeros.
   const Form4Report early = build(*s, k0900);
   for (const auto& [key, t] : early.totals) EXPECT_TRUE(t.all_unknown()) << key;
+}
+
+// An office whose latest report is older than its limit (the demo city's: 60 min) at the
+// form's as-of time is marked, so the operator sees it before issuing. Offices that never
+// reported are listed as unreported, not stale.
+TEST(Form4, AnOfficesOldLatestReportIsMarkedStaleAtTheFormsTime) {
+  TempDir dir;
+  auto s = fixture(dir, "EXERCISE:quake");
+  auto stale = [](const Form4Report& r) {
+    std::set<std::string> ids;
+    for (const Form4Source& src : r.sources)
+      if (src.stale_at(r.as_of)) ids.insert(src.branch_id);
+    return ids;
+  };
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(stale(build(*s, k0900 + 105 * 60'000)), Ids{});  // 10:45: kita's 第1報 45 min old, minami's 15
+  // 12:00: minami's 第1報 (10:30) is 90 minutes old; kita's 第2報 (11:00) is 60, still within.
+  EXPECT_EQ(stale(build(*s, k0900 + 3 * kHour)), Ids{"minami"});
+  EXPECT_EQ(stale(build(*s, k0900 + 4 * kHour + 60'000)), (Ids{"kita", "minami"}));  // 13:01
 }
 
 TEST(Form4, NumberedFromTheIssuedOnesAndChangesMarked) {

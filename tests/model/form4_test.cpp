@@ -1,5 +1,7 @@
 // model/form4.hpp: 消防庁 第4号様式 rows as data, tri-state totals and computed rows.
 #include "model/form4.hpp"
+#include "model/queries.hpp"
+#include "model/summary.hpp"
 
 #include <gtest/gtest.h>
 
@@ -388,4 +390,23 @@ TEST(Form4Compute, WorksWithALookupReturningValues) {
     return k == "dead" ? Value{std::int64_t{1}} : Value{};
   });
   EXPECT_EQ(t.display(Lang::En), "1 (+unknown)");
+}
+
+// 中規模半壊 is an optional row (many prefectures' forms lack it): the dashboard's block text
+// leaves it out of the 未確認 list while nobody reports it, but shows it once someone does.
+// It used to be dropped even when reported, so a known figure never reached HQ's screen.
+TEST(Form4Rows, AnOptionalRowShowsOnceReportedAndIsNotListedUnknownBefore) {
+  auto housing = [](const Form4Totals& t) {
+    for (const Form4BlockText& b : form4_block_texts(t, Lang::Ja))
+      if (b.block == Form4Block::Housing) return b;
+    ADD_FAILURE() << "no housing block";
+    return Form4BlockText{};
+  };
+  const Form4BlockText before = housing(Form4Totals{});
+  EXPECT_EQ(before.unknown.find("中規模半壊"), std::string::npos) << before.unknown;
+  EXPECT_NE(before.unknown.find("大規模半壊"), std::string::npos) << before.unknown;
+  Form4Totals reported;
+  reported.totals["medium_half_bldg"] = TriTotal{3, 0, 1};
+  const Form4BlockText after = housing(reported);
+  EXPECT_NE(after.known.find("中規模半壊 3棟"), std::string::npos) << after.known;
 }

@@ -264,3 +264,16 @@ TEST(LabelLang, LcAllThenLcMessagesThenLang) {
       ::unsetenv(s.name);
   }
 }
+
+// A lifeline's 支障数 is shown with what it counts (the matrix said "復旧作業中 1734" with no
+// unit beside 第4号様式's 戸): every type has a unit in both languages.
+TEST(LifelineUnits, EveryTypeSaysWhatItsCountCounts) {
+  for (const Label& t : enums::lifeline_type.values) {
+    EXPECT_FALSE(lifeline_affected_unit(t.code, Lang::Ja).empty()) << t.code;
+    EXPECT_FALSE(lifeline_affected_unit(t.code, Lang::En).empty()) << t.code;
+  }
+  EXPECT_EQ(lifeline_affected_text("power", 1734, Lang::Ja), "1734戸");
+  EXPECT_EQ(lifeline_affected_text("power", 1734, Lang::En), "1734 households");
+  EXPECT_EQ(lifeline_affected_text("road", 3, Lang::Ja), "3箇所");
+  EXPECT_EQ(lifeline_affected_text("future_type", 5, Lang::En), "5");  // an unknown type: the number alone
+}

@@ -200,7 +200,10 @@ std::vector<AuthDecision> check_incoming_chunk(const AllowList& allow_list, std:
     authentic[k] = 1;
   }
   for (size_t i = 0; i < ops.size(); ++i)
-    if (out[i].ok) out[i] = may_write(*origin[i], ops[i]);
+    if (out[i].ok) {
+      out[i] = may_write(*origin[i], ops[i]);
+      out[i].authentic = true;
+    }
   return out;
 }
 

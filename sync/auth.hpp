@@ -16,6 +16,9 @@ namespace honbu::sync {
 struct AuthDecision {
   bool ok = false;
   std::string reason;  // why not, in words an operator understands (English, for logs)
+  // Set by check_incoming_chunk: the op is its origin's own (signed, or vouched for, by a
+  // key on the allow-list), so a refusal is by the role rules only, not an altered op.
+  bool authentic = false;
 };
 
 // Role rules for the node that originated `op` (not the peer that relayed it):

@@ -153,14 +153,23 @@ Bundle read_bundle(const std::string& path, const AllowList& allow) {
   }
   // Every op must be signed by its origin (a bundle has no authenticated sender); chained
   // runs need one signature check each.
-  const std::vector<AuthDecision> decisions = check_incoming_chunk(allow, "", b.ops);
-  for (size_t i = 0; i < decisions.size(); ++i)
-    if (!decisions[i].ok)
-      throw BundleError(path + " line " + std::to_string(i + 3) + ": op " + b.ops[i].origin + "#" +
-                        std::to_string(b.ops[i].seq) + " refused: " + decisions[i].reason);
   if (b.ops.size() != b.header.op_count)
     throw BundleError(path + ": header says " + std::to_string(b.header.op_count) + " ops, file holds " +
                       std::to_string(b.ops.size()));
+  const std::vector<AuthDecision> decisions = check_incoming_chunk(allow, "", b.ops);
+  std::vector<Op> accepted;
+  accepted.reserve(b.ops.size());
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    if (decisions[i].ok) {
+      accepted.push_back(std::move(b.ops[i]));
+      continue;
+    }
+    const std::string what = "line " + std::to_string(i + 3) + ": op " + b.ops[i].origin + "#" +
+                             std::to_string(b.ops[i].seq) + " refused: " + decisions[i].reason;
+    if (!decisions[i].authentic) throw BundleError(path + " " + what);  // altered, forged or unsigned
+    b.refused.push_back(what);
+  }
+  b.ops = std::move(accepted);
   return b;
 }
 
@@ -172,7 +181,15 @@ ImportResult import_bundle(Store& store, const AllowList& allow, const std::stri
   ImportResult r;
   r.header = b.header;
   r.report = store.apply_remote(b.ops);
+  r.refused = std::move(b.refused);
   return r;
+}
+
+std::string ImportResult::refused_text() const {
+  if (refused.empty()) return {};
+  std::string out = "; " + std::to_string(refused.size()) + " refused by the role rules (not applied):";
+  for (const std::string& r : refused) out += "\n  " + r;
+  return out;
 }
 
 }  // namespace honbu::sync

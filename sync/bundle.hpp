@@ -7,7 +7,9 @@
 //   lines    one op per line, in the wire format (sync/PROTOCOL.md), each signed by its origin
 //   last     {"blake2b": hex of every byte above, "sig": exporter's Ed25519 signature of it}
 // Importing applies every op through the same idempotent path as sync, in one transaction:
-// twice or out of order is harmless; a truncated or tampered file is refused whole.
+// twice or out of order is harmless; a truncated or tampered file is refused whole. An
+// authentic op the role rules refuse is left out and named, and the rest applied (as over a
+// link): one out-of-area record must not stop every later bundle of its node.
 #pragma once
 
 #include <string>
@@ -38,16 +40,21 @@ BundleHeader write_bundle(Store& store, const NodeKeys& exporter, const std::str
 
 struct Bundle {
   BundleHeader header;
-  std::vector<Op> ops;
+  std::vector<Op> ops;            // the ops to apply
+  std::vector<std::string> refused;  // "line 5: op kita#11 refused: <role rule>", left out of ops
 };
 
 // Reads and checks a bundle: format, checksum, exporter's signature (exporter on `allow`),
-// every op's origin signature and role rules. BundleError names the line and the problem.
+// every op's origin signature (BundleError naming the line and the problem), and role
+// rules (an op they refuse is moved to `refused`).
 Bundle read_bundle(const std::string& path, const AllowList& allow);
 
 struct ImportResult {
   BundleHeader header;
   ApplyReport report;
+  std::vector<std::string> refused;  // by the role rules, not applied (Bundle::refused)
+  // "; 1 refused by the role rules: line 5: op kita#11 refused: ..." or "".
+  std::string refused_text() const;
 };
 
 // read_bundle(), then the dataset check, then one transaction. Nothing is applied on error.

@@ -204,7 +204,7 @@ std::string import_file(Store& s, const AllowList& allow, const std::string& fil
   return "imported " + file + " from " + r.header.from_node + ": " + std::to_string(r.report.applied) + " applied, " +
          std::to_string(r.report.duplicates) + " already here, " + std::to_string(r.report.quarantined) +
          " held back (clock ahead), " + std::to_string(r.report.invalid) + " invalid, " +
-         std::to_string(r.report.refused) + " refused";
+         std::to_string(r.report.refused) + " refused" + r.refused_text();
 }
 
 // Words of a control request: a JSON array of strings (paths may hold spaces), or plain words.

@@ -161,7 +161,7 @@ class SyncPanel : public Panel {
                       [path, allow](Store& st) {
                         const sync::ImportResult r = sync::import_bundle(st, sync::AllowList::load(allow), path);
                         return std::to_string(r.report.applied) + " applied, " + std::to_string(r.report.duplicates) +
-                               " already here (" + r.header.from_node + ")";
+                               " already here (" + r.header.from_node + ")" + r.refused_text();
                       },
                       [this](const std::string& r) { last_result_ = r; });
     }

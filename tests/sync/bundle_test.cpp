@@ -1,5 +1,6 @@
 // Bundles: export what a peer lacks, import through the same path; twice or out of order
-// is harmless; truncated, tampered, foreign or other-dataset files are refused whole.
+// is harmless; truncated, tampered, foreign or other-dataset files are refused whole; an
+// authentic op the role rules refuse is left out and the rest applied.
 #include "sync/bundle.hpp"
 #include "sync/node.hpp"
 
@@ -177,4 +178,39 @@ TEST_F(Bundles, NotABundleSaysSo) {
   spit(dir.file("photo.jpg"), "\xff\xd8\xff\xe0 not a bundle");
   EXPECT_NE(refusal(*hq, dir.file("photo.jpg")).find("not a Honbu bundle"), std::string::npos);
   EXPECT_NE(refusal(*hq, dir.file("missing.honbu")).find("cannot open"), std::string::npos);
+}
+
+// kita wrote one shelter outside its areas (a CSV import on the branch, say). That op is
+// authentic, so the bundle is not refused whole: the op is left out and named, and the rest
+// is applied, as over a link. Before, every later bundle of kita held it and was refused,
+// and the USB path never carried anything of kita's again.
+TEST_F(Bundles, AnOpTheRoleRulesRefuseIsLeftOutAndTheRestApplied) {
+  auto kita = open("kita");
+  auto hq = open("hq");
+  write(*kita, 3);
+  ASSERT_TRUE(kita->put(EntityKind::Shelter, "sh-out",
+                        {{"name", std::string("北山中学校")}, {"shelter_type", std::string("designated")},
+                         {"area_id", std::string("minami-area")}, {"open_state", std::string("open")}},
+                        "t")
+                  .ok);
+  write(*kita, 2);
+  const std::string path = dir.file("kita.honbu");
+  write_bundle(*kita, keys["kita"], "hq", hq->version_vector(), path);
+  ImportResult r;
+  ASSERT_NO_THROW(r = import_bundle(*hq, allow, path));
+  EXPECT_EQ(r.report.applied, 5u);
+  ASSERT_EQ(r.refused.size(), 1u);
+  EXPECT_NE(r.refused[0].find("line 6: op kita#4 refused: branch kita may write shelter only in its areas"),
+            std::string::npos)
+      << r.refused[0];
+  EXPECT_NE(r.refused_text().find("1 refused by the role rules"), std::string::npos);
+  EXPECT_FALSE(get<Shelter>(hq->db(), "sh-out"));
+  EXPECT_EQ(hq->version_vector().at("kita"), 3u);  // stops below the refused op, as over a link
+  // An altered op is still a reason to refuse the whole file.
+  std::string text = slurp(path);
+  const size_t at = text.find("孤立中の記録 1");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("孤立中の記録 1").size(), "孤立中の記録 9");
+  spit(dir.file("altered.honbu"), text);
+  EXPECT_FALSE(refusal(*hq, dir.file("altered.honbu")).empty());
 }

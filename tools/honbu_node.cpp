@@ -388,9 +388,16 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
             return std::string("error: ") + e.what();
           }
         }).get();
+      } else if (verb == "write-demo") {
+        reply = "error: write-demo needs the node started with --demo-branch BRANCH";
+      } else if (verb == "write") {
+        reply = "error: write takes how many entries to write (a whole number, 1 or more), not \"" + peer + "\"";
       } else {
-        reply = "error: unknown command \"" + req.to_string() +
-                "\" (partition PEER [SECONDS] | heal PEER | status | write N | write-demo | export PEER FILE [SINCE] | import FILE)";
+        std::string said;  // the words, not the JSON they came in
+        for (const std::string& word : w) said += (said.empty() ? "" : " ") + word;
+        reply = "error: unknown command \"" + said +
+                "\" (partition PEER [SECONDS] | heal PEER | status | write N | write-demo | export PEER FILE [SINCE] | "
+                "import FILE | inject JSON | wait ORIGIN SEQ MS)";
       }
       ctl.send(zmq::buffer(reply));
     }

@@ -588,6 +588,13 @@ TEST_F(HonbuNode, ReportIssuedBesideARunningNodeGoesThroughIt) {
   const Outcome imp = run({kReportTool, "--lang", "en", "import-csv", "--db", db, "--table", "shelters", tmp_.file("s.csv")});
   EXPECT_NE(imp.status, 0) << imp.out;
   EXPECT_NE(imp.out.find("running node"), std::string::npos) << imp.out;
+  // Control mistakes are named in words, not echoed as the JSON they travelled in.
+  const Outcome demo = ctl(hq, {"write-demo"});
+  EXPECT_NE(demo.out.find("needs the node started with --demo-branch"), std::string::npos) << demo.out;
+  const Outcome count = ctl(hq, {"write", "abc"});
+  EXPECT_NE(count.out.find("write takes how many entries"), std::string::npos) << count.out;
+  const Outcome bogus = ctl(hq, {"frobnicate", "now"});
+  EXPECT_NE(bogus.out.find("unknown command \"frobnicate now\""), std::string::npos) << bogus.out;
   ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
   expect_verify_ok(db);
   skip_if_bugs();

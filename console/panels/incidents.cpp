@@ -155,14 +155,17 @@ class Incidents : public Panel {
     if (!ImGui::BeginTable("incidents", 8, flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
     using Sort = IncidentFilter::Sort;
-    ImGui::TableSetupColumn(T("incident.c_priority"), ImGuiTableColumnFlags_DefaultSort, 0, static_cast<ImGuiID>(Sort::Priority));
-    ImGui::TableSetupColumn(T("incident.c_received"), 0, 0, static_cast<ImGuiID>(Sort::ReceivedAt));
-    ImGui::TableSetupColumn(T("incident.c_title"), ImGuiTableColumnFlags_WidthStretch, 0, static_cast<ImGuiID>(Sort::Title));
-    ImGui::TableSetupColumn(T("incident.c_area"), 0, 0, static_cast<ImGuiID>(Sort::Area));
-    ImGui::TableSetupColumn(T("incident.c_category"), 0, 0, static_cast<ImGuiID>(Sort::Category));
-    ImGui::TableSetupColumn(T("incident.c_status"), 0, 0, static_cast<ImGuiID>(Sort::Status));
-    ImGui::TableSetupColumn(T("incident.c_verification"), ImGuiTableColumnFlags_NoSort);
-    ImGui::TableSetupColumn(T("incident.c_team"), ImGuiTableColumnFlags_NoSort);
+    // Stretch weights: the title gets the room (equal columns cut it to "市道をふさ" at 1280).
+    constexpr auto kStretch = ImGuiTableColumnFlags_WidthStretch;
+    ImGui::TableSetupColumn(T("incident.c_priority"), kStretch | ImGuiTableColumnFlags_DefaultSort, 0.7f,
+                            static_cast<ImGuiID>(Sort::Priority));
+    ImGui::TableSetupColumn(T("incident.c_received"), kStretch, 0.8f, static_cast<ImGuiID>(Sort::ReceivedAt));
+    ImGui::TableSetupColumn(T("incident.c_title"), kStretch, 3.2f, static_cast<ImGuiID>(Sort::Title));
+    ImGui::TableSetupColumn(T("incident.c_area"), kStretch, 0.9f, static_cast<ImGuiID>(Sort::Area));
+    ImGui::TableSetupColumn(T("incident.c_category"), kStretch, 0.9f, static_cast<ImGuiID>(Sort::Category));
+    ImGui::TableSetupColumn(T("incident.c_status"), kStretch, 0.8f, static_cast<ImGuiID>(Sort::Status));
+    ImGui::TableSetupColumn(T("incident.c_verification"), kStretch | ImGuiTableColumnFlags_NoSort, 0.8f);
+    ImGui::TableSetupColumn(T("incident.c_team"), kStretch | ImGuiTableColumnFlags_NoSort, 0.9f);
     ImGui::TableHeadersRow();
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
       if (specs->SpecsCount > 0) {

@@ -294,6 +294,22 @@ TEST(ConsolePanels, DashboardOfficeNamesAreNotCutOff) {
       700);
 }
 
+// 事案: the title is the widest column (equal columns cut titles to "市道をふさ" at 1280).
+TEST(ConsolePanels, IncidentTitlesGetTheRoom) {
+  drawn_in_each_language(
+      "incidents",
+      [](Lang) {
+        const ImGuiTable* list = last_table_where([](const ImGuiTable& t) { return t.ColumnsCount == 8; });
+        ASSERT_NE(list, nullptr);
+        constexpr int kTitle = 2;
+        for (int c = 0; c < 8; ++c) {
+          if (c == kTitle) continue;
+          EXPECT_GT(list->Columns[kTitle].WidthGiven, 2 * list->Columns[c].WidthGiven) << "column " << c;
+        }
+      },
+      1280);
+}
+
 // クロノロ: the entry's words get the room (内容 is the widest column), and the state column
 // shows its longest label ("In progress" was cut to "In progres").
 TEST(ConsolePanels, ChronologyContentGetsTheRoomAndStatesFit) {

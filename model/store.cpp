@@ -87,6 +87,15 @@ void refuse_unless_honbu_file(const std::string& path, bool may_create) {
                      utf8_ellipsis(q->column_text(0), 80) + "); it was not changed");
 }
 
+// The node id and dataset a new file is created with.
+void refuse_bad_identity(const StoreOptions& o) {
+  if (!is_valid_node_id(o.node_id))
+    throw StoreError("cannot create " + o.path + ": node id \"" + o.node_id +
+                     "\" must be 1-64 letters, digits, '-', '_' or '.'");
+  if (!is_valid_dataset_name(o.dataset))
+    throw StoreError("cannot create " + o.path + ": dataset \"" + o.dataset + "\" must be ACTUAL or EXERCISE:<name>");
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::open(StoreOptions options) {
@@ -98,6 +107,7 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
     throw StoreError("no database at " + options.path + " (create one with: honbu-db init)");
   if (exists && options.path != ":memory:") refuse_unless_honbu_file(options.path, options.create_if_missing);
   if (!exists) {
+    refuse_bad_identity(options);  // before any directory is made for it
     const fs::path parent = fs::path(options.path).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
   }
@@ -154,12 +164,7 @@ Store::~Store() {
 void Store::migrate_or_init(const StoreOptions& o) {
   const int version = stored_schema_version(db_);
   if (version == 0) {
-    if (!is_valid_node_id(o.node_id))
-      throw StoreError("cannot create " + o.path + ": node id \"" + o.node_id +
-                       "\" must be 1-64 letters, digits, '-', '_' or '.'");
-    if (!is_valid_dataset_name(o.dataset))
-      throw StoreError("cannot create " + o.path + ": dataset \"" + o.dataset +
-                       "\" must be ACTUAL or EXERCISE:<name>");
+    refuse_bad_identity(o);
     // Schema and identity in one transaction: a kill during creation leaves either nothing
     // or a complete file, never a schema without its dataset and node id.
     Transaction tx(db_);

@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::size_t limit = 100;
   std::string origin_filter, entity_filter;
   ops->add_option("--after", after, "only ops after this local counter");
-  ops->add_option("--limit", limit, "at most this many ops");
+  ops->add_option("--limit", limit, "at most this many ops")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   ops->add_option("--origin", origin_filter, "only ops from this node");
   ops->add_option("--entity", entity_filter, "only ops on this entity id");
 

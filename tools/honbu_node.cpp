@@ -190,6 +190,9 @@ VersionVector since_for(Store& s, const std::string& peer, const std::string& si
 
 std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& peer, const std::string& out,
                           const std::string& since_file) {
+  if (peer == s.node_id())
+    throw Error("a bundle for " + peer + " itself carries nothing: give --for the node that will import it");
+  if (!is_valid_node_id(peer)) throw Error("--for \"" + peer + "\" is not a node id (letters, digits, - _ .)");
   std::string how;
   const VersionVector since = since_for(s, peer, since_file, &how);
   const BundleHeader h = write_bundle(s, keys, peer, since, out);

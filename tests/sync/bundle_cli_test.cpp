@@ -219,6 +219,11 @@ TEST(BundleCli, ImportIntoADirectoryWithNoDatabaseIsRefused) {
                 " --for hq --out " + file)
                 .status,
             0);
+  // A bundle for the exporting node itself would carry nothing: said, not written.
+  Outcome self = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
+                     " --for kita --out " + site.dir.file("self.honbu"));
+  EXPECT_EQ(self.status, 2) << self.out;
+  EXPECT_TRUE(contains(self.out, "itself")) << self.out;
   const std::string typo = site.dir.file("data-hqq");
   Outcome in = run(kNode + " import --data-dir " + typo + " --keys " + site.key("hq") + " --allowlist " +
                    site.allow + " " + file);

@@ -238,6 +238,18 @@ TEST(HonbuDb, CommandLineMistakesExitTwoAndSayWhy) {
   Outcome missing = run(kDb + " init --db x.db");  // --node is required
   EXPECT_EQ(missing.status, 2) << missing.out;
   EXPECT_NE(missing.out.find("--node"), std::string::npos) << missing.out;
+  // A bad node id is refused before any directory is made for it.
+  TempDir dir;
+  Outcome bad_id = run(kDb + " --lang en init --data-dir " + dir.file("new/a/b") + " --node 'a b'");
+  EXPECT_EQ(bad_id.status, 2) << bad_id.out;
+  EXPECT_NE(bad_id.out.find("node id \"a b\""), std::string::npos) << bad_id.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("new")));
+  ASSERT_EQ(run(kDb + " init --db " + dir.file("hq.db") + " --node hq").status, 0);
+  for (const char* limit : {"0", "-1"}) {
+    Outcome o = run(kDb + " ops --db " + dir.file("hq.db") + " --limit " + limit);
+    EXPECT_EQ(o.status, 2) << limit << ": " << o.out;
+    EXPECT_NE(o.out.find("--limit"), std::string::npos) << o.out;
+  }
 }
 
 TEST(HonbuDb, MissingDatabaseIsAClearError) {

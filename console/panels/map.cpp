@@ -197,6 +197,7 @@ class MapPanel : public Panel {
         dl->AddText(at, IM_COL32(60, 60, 60, 255), note.c_str());
       }
     }
+    legend(dl, origin, size);
     dl->PopClipRect();
     if (hovered_incident) {
       ImGui::BeginTooltip();
@@ -212,6 +213,50 @@ class MapPanel : public Panel {
   }
 
  private:
+  // What the colours mean, bottom left on the map: the areas' (the worst lifeline status
+  // shown) and, when shown, the incident markers' (priority, the same four colours).
+  void legend(ImDrawList* dl, ImVec2 origin, ImVec2 size) const {
+    struct Row {
+      ImU32 color;
+      std::string text;
+    };
+    std::vector<Row> areas, markers;
+    for (const char* status : {"disrupted", "partial", "restoring", "collecting"})
+      areas.push_back({lifeline_color(status), label_s(enums::lifeline_status, status)});
+    areas.push_back({lifeline_color("no_damage"), label_s(enums::lifeline_status, "no_damage") +
+                                                      (ui_lang() == Lang::Ja ? "・" : " / ") +
+                                                      label_s(enums::lifeline_status, "restored")});
+    areas.push_back({lifeline_color("unknown"), T("map.legend_unknown")});
+    if (show_incidents_)
+      for (const char* p : {"life", "high", "medium", "low"}) markers.push_back({priority_color(p), label_s(enums::priority, p)});
+    const float line = ImGui::GetTextLineHeight(), pad = 6, swatch = line * 0.8f;
+    const std::string areas_title = T("map.legend_areas"), markers_title = T("map.legend_incidents");
+    float w = ImGui::CalcTextSize(areas_title.c_str()).x;
+    if (!markers.empty()) w = std::max(w, ImGui::CalcTextSize(markers_title.c_str()).x);
+    for (const auto* group : {&areas, &markers})
+      for (const Row& r : *group) w = std::max(w, swatch + pad + ImGui::CalcTextSize(r.text.c_str()).x);
+    const float h = line * static_cast<float>(1 + areas.size() + (markers.empty() ? 0 : 1 + markers.size()));
+    ImVec2 at(origin.x + 8 + pad, origin.y + size.y - 8 - pad - h);
+    dl->AddRectFilled(ImVec2(at.x - pad, at.y - pad), ImVec2(at.x + w + pad, at.y + h + pad), IM_COL32(10, 20, 30, 210), 4.0f);
+    auto group = [&](const std::string& title, const std::vector<Row>& rows, bool circles) {
+      if (rows.empty()) return;
+      dl->AddText(at, IM_COL32(200, 200, 200, 255), title.c_str());
+      at.y += line;
+      for (const Row& r : rows) {
+        const ImVec2 c(at.x + swatch / 2, at.y + line / 2);
+        if (circles)
+          dl->AddCircleFilled(c, swatch / 2, r.color);
+        else  // as the areas are filled: translucent
+          dl->AddRectFilled(ImVec2(at.x, c.y - swatch / 2), ImVec2(at.x + swatch, c.y + swatch / 2),
+                            (r.color & 0x00FFFFFF) | 0xA0000000);
+        dl->AddText(ImVec2(at.x + swatch + pad, at.y), IM_COL32_WHITE, r.text.c_str());
+        at.y += line;
+      }
+    };
+    group(areas_title, areas, false);
+    group(markers_title, markers, true);
+  }
+
   void load_map(Session& s) {
     loaded_ = true;
     std::string path = s.assets_dir + "/map/minato-demo.geojson";

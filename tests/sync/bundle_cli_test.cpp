@@ -75,6 +75,15 @@ struct Site {
                         .ok);
     });
   }
+  // `honbu-node export` of kita's database for `peer` into `out` (more options after).
+  std::string kita_export(const std::string& peer, const std::string& out, const std::string& more = "") const {
+    return kNode + " export --data-dir " + data("kita") + " --keys " + key("kita") + " --for " + peer + " --out " + out +
+           more;
+  }
+  // `honbu-node import` with hq's key into `data_dir`; the bundle's path follows.
+  std::string hq_import(const std::string& data_dir) const {
+    return kNode + " import --data-dir " + data_dir + " --keys " + key("hq") + " --allowlist " + allow + " ";
+  }
   VersionVector vector_of(const std::string& node) const {
     StoreOptions so;
     so.path = database_path(data(node), "ACTUAL");
@@ -98,14 +107,12 @@ TEST(BundleCli, ExportImportWithNoNodeRunning) {
   site.init("hq");
   site.kita_writes(250);
   const std::string file = site.dir.file("kita-for-hq.honbu");
-  Outcome ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                   " --for hq --out " + file);
+  Outcome ex = run(site.kita_export("hq", file));
   ASSERT_EQ(ex.status, 0) << ex.out;
   EXPECT_TRUE(contains(ex.out, "exported 250 ops for hq")) << ex.out;
   EXPECT_TRUE(contains(ex.out, "the whole log")) << ex.out;  // nothing known of hq yet
 
-  const std::string imp = kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") +
-                          " --allowlist " + site.allow + " ";
+  const std::string imp = site.hq_import(site.data("hq"));
   Outcome in = run(imp + file);
   ASSERT_EQ(in.status, 0) << in.out;
   EXPECT_TRUE(contains(in.out, "250 applied")) << in.out;
@@ -120,8 +127,7 @@ TEST(BundleCli, ExportImportWithNoNodeRunning) {
   site.kita_writes(40);
   const std::string since = site.dir.file("hq-vector.json"), second = site.dir.file("second.honbu");
   spit(since, "{\"kita\": 250}");
-  ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") + " --for hq --out " +
-           second + " --since-vector " + since);
+  ex = run(site.kita_export("hq", second, " --since-vector " + since));
   ASSERT_EQ(ex.status, 0) << ex.out;
   EXPECT_TRUE(contains(ex.out, "exported 40 ops")) << ex.out;
   EXPECT_TRUE(contains(run(imp + second).out, "40 applied"));
@@ -134,12 +140,8 @@ TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
   site.init("hq");
   site.kita_writes(30);
   const std::string file = site.dir.file("b.honbu");
-  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                " --for hq --out " + file)
-                .status,
-            0);
-  const std::string imp = kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") +
-                          " --allowlist " + site.allow + " ";
+  ASSERT_EQ(run(site.kita_export("hq", file)).status, 0);
+  const std::string imp = site.hq_import(site.data("hq"));
   const std::string good = slurp(file);
 
   spit(site.dir.file("cut.honbu"), good.substr(0, good.size() / 2));
@@ -170,10 +172,7 @@ TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
   // A drill bundle never enters the real dataset.
   site.kita_writes(5, "EXERCISE:d1");
   const std::string drill = site.dir.file("drill.honbu");
-  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                " --dataset EXERCISE:d1 --for hq --out " + drill)
-                .status,
-            0);
+  ASSERT_EQ(run(site.kita_export("hq", drill, " --dataset EXERCISE:d1")).status, 0);
   Outcome d = run(imp + drill);
   EXPECT_EQ(d.status, 2) << d.out;
   EXPECT_TRUE(contains(d.out, "drill and real data never mix")) << d.out;
@@ -190,12 +189,10 @@ TEST(BundleCli, OpsAToolWroteWhileTheNodeWasStoppedTravelInABundle) {
   site.kita_writes(2, "ACTUAL", true);  // unsigned, after three signed ones
   site.kita_writes(1);                  // and the node wrote again after the tool
   const std::string file = site.dir.file("kita.honbu");
-  Outcome ex = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                   " --for hq --out " + file);
+  Outcome ex = run(site.kita_export("hq", file));
   ASSERT_EQ(ex.status, 0) << ex.out;
   EXPECT_TRUE(contains(ex.out, "exported 6 ops for hq")) << ex.out;
-  Outcome in = run(kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") +
-                   " --allowlist " + site.allow + " " + file);
+  Outcome in = run(site.hq_import(site.data("hq")) + file);
   ASSERT_EQ(in.status, 0) << in.out;
   EXPECT_TRUE(contains(in.out, "6 applied")) << in.out;
   EXPECT_EQ(site.vector_of("hq").at("kita"), 6u);
@@ -215,18 +212,13 @@ TEST(BundleCli, ImportIntoADirectoryWithNoDatabaseIsRefused) {
   Site site;
   site.kita_writes(2);
   const std::string file = site.dir.file("kita.honbu");
-  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                " --for hq --out " + file)
-                .status,
-            0);
+  ASSERT_EQ(run(site.kita_export("hq", file)).status, 0);
   // A bundle for the exporting node itself would carry nothing: said, not written.
-  Outcome self = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                     " --for kita --out " + site.dir.file("self.honbu"));
+  Outcome self = run(site.kita_export("kita", site.dir.file("self.honbu")));
   EXPECT_EQ(self.status, 2) << self.out;
   EXPECT_TRUE(contains(self.out, "itself")) << self.out;
   const std::string typo = site.dir.file("data-hqq");
-  Outcome in = run(kNode + " import --data-dir " + typo + " --keys " + site.key("hq") + " --allowlist " +
-                   site.allow + " " + file);
+  Outcome in = run(site.hq_import(typo) + file);
   EXPECT_EQ(in.status, 2) << in.out;
   EXPECT_TRUE(contains(in.out, "no database at")) << in.out;
   EXPECT_TRUE(contains(in.out, "honbu-db init")) << in.out;
@@ -238,10 +230,7 @@ TEST(BundleCli, ImportGoesThroughTheRunningNode) {
   Site site;
   site.kita_writes(60);
   const std::string file = site.dir.file("k.honbu");
-  ASSERT_EQ(run(kNode + " export --data-dir " + site.data("kita") + " --keys " + site.key("kita") +
-                " --for hq --out " + file)
-                .status,
-            0);
+  ASSERT_EQ(run(site.kita_export("hq", file)).status, 0);
   std::filesystem::create_directories(site.data("hq"));
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
@@ -271,8 +260,7 @@ TEST(BundleCli, ImportGoesThroughTheRunningNode) {
   ASSERT_EQ(ping.status, 0) << ping.out << slurp(site.data("hq") + "/node.log");
 
   // The running node owns the database: the import is done by it.
-  Outcome in = run(kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("hq") + " --allowlist " +
-                   site.allow + " " + file);
+  Outcome in = run(site.hq_import(site.data("hq")) + file);
   ASSERT_EQ(in.status, 0) << in.out;
   EXPECT_TRUE(contains(in.out, "60 applied")) << in.out;
   // The node's published status follows within a moment (it is refreshed every 100 ms).

@@ -24,6 +24,12 @@ std::string MasterData::branch_name(std::string_view id) const {
   return std::string(id);
 }
 
+std::string MasterData::node_name(std::string_view node_id) const {
+  for (const Branch& b : branches)
+    if (!b.node_id.empty() && b.node_id == node_id) return branch_display_name(b) + " (" + std::string(node_id) + ")";
+  return std::string(node_id);
+}
+
 std::string MasterData::shelter_name(std::string_view id) const {
   for (const Shelter& s : shelters)
     if (s.id == id) return s.name.empty() ? s.id : s.name;

@@ -74,6 +74,9 @@ struct MasterData {
   std::vector<Shelter> shelters;
   std::string area_name(std::string_view id) const;
   std::string branch_name(std::string_view id) const;
+  // A node by the office it runs for, "北部支所 (kita)"; the bare id for a node of no office
+  // (a relay) or one the master data does not know yet.
+  std::string node_name(std::string_view node_id) const;
   std::string shelter_name(std::string_view id) const;
 };
 

@@ -46,7 +46,7 @@ class SyncPanel : public Panel {
   void peers(Session& s) {
     if (!ImGui::BeginTable("peers", 8, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Resizable))
       return;
-    ImGui::TableSetupColumn(T("sync.c_peer"));
+    ImGui::TableSetupColumn(T("sync.c_peer"), ImGuiTableColumnFlags_WidthStretch, 2.0f);  // "北部支所 (kita)"
     ImGui::TableSetupColumn(T("sync.c_state"));
     ImGui::TableSetupColumn(T("sync.c_last_heard"));
     ImGui::TableSetupColumn(T("sync.c_they_lack"));
@@ -59,7 +59,7 @@ class SyncPanel : public Panel {
       ImGui::TableNextRow();
       ImGui::PushID(p.node_id.c_str());
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(p.node_id.c_str());
+      ImGui::TextUnformatted(s.master->node_name(p.node_id).c_str());
       if (!p.endpoint.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.endpoint.c_str());
       ImGui::TableNextColumn();
       const ImU32 c = p.state == sync::PeerState::Live      ? colors::kGreen

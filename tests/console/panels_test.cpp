@@ -310,6 +310,28 @@ TEST(ConsolePanels, IncidentTitlesGetTheRoom) {
       1280);
 }
 
+// The 同期 panel names a peer by the office it runs for ("北部支所 (kita)"), as the other
+// panels do; a relay, or a node the master data does not know, by its id.
+TEST(ConsoleSession, NodesAreCalledByTheirOffice) {
+  MasterData m;
+  Branch kita;
+  kita.id = "kita";
+  kita.name = "北部支所";
+  kita.name_en = "North branch";
+  kita.node_id = "kita";
+  Branch higashi;  // an office with no node of its own
+  higashi.id = "higashi";
+  higashi.name = "東出張所";
+  m.branches = {kita, higashi};
+  strings().set_lang(Lang::Ja);
+  EXPECT_EQ(m.node_name("kita"), "北部支所 (kita)");
+  strings().set_lang(Lang::En);
+  EXPECT_EQ(m.node_name("kita"), "North branch (kita)");
+  EXPECT_EQ(m.node_name("relay1"), "relay1");
+  EXPECT_EQ(m.node_name(""), "");
+  strings().set_lang(Lang::Ja);
+}
+
 // クロノロ: the entry's words get the room (内容 is the widest column), and the state column
 // shows its longest label ("In progress" was cut to "In progres").
 TEST(ConsolePanels, ChronologyContentGetsTheRoomAndStatesFit) {

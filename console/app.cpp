@@ -306,7 +306,7 @@ void App::status_bar() {
     const std::string clock = settings_.wareki ? format_wareki(session_.now) + " " + format_hhmm_jst(session_.now)
                                                : format_iso_jst(session_.now).substr(0, 10) + " " +
                                                      format_hhmm_jst(session_.now);
-    ImGui::TextUnformatted(clock.c_str());
+    ImGui::Text("%s JST", clock.c_str());  // every time on screen is JST, whatever the machine's zone
     ImGui::SameLine();
     int live = 0, lost = 0;
     for (const auto& p : session_.status.peers) (p.state == sync::PeerState::Lost || p.partitioned ? lost : live)++;

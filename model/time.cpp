@@ -109,7 +109,8 @@ std::string format_as_of_en(TimeMs t) {
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const Civil c = to_civil_jst(t);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "as of %d %s %02d:%02d", c.day, kMonths[c.month - 1], c.hour,
+  // JST said: an English reader may be anywhere, and the machine's clock may be UTC.
+  std::snprintf(buf, sizeof buf, "as of %d %s %02d:%02d JST", c.day, kMonths[c.month - 1], c.hour,
                 c.minute);
   return buf;
 }

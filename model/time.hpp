@@ -26,7 +26,7 @@ std::optional<TimeMs> parse_iso(std::string_view text);
 // "13時45分現在" / "as of 13:45" stamps, and 24-hour "13:45".
 std::string format_hhmm_jst(TimeMs t);
 std::string format_as_of_ja(TimeMs t);   // 11月22日13時45分現在
-std::string format_as_of_en(TimeMs t);   // as of 22 Nov 13:45
+std::string format_as_of_en(TimeMs t);   // as of 22 Nov 13:45 JST
 
 // 和暦: "令和8年11月22日" (元年 for year 1). Heisei and Showa for older dates.
 std::string format_wareki(TimeMs t);

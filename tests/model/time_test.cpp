@@ -221,10 +221,10 @@ TEST(TimeFormatAsOf, Japanese) {
 }
 
 TEST(TimeFormatAsOf, English) {
-  EXPECT_EQ(format_as_of_en(kT), "as of 22 Nov 13:45");
-  EXPECT_EQ(format_as_of_en(kLeapDay), "as of 29 Feb 09:05");
-  EXPECT_EQ(format_as_of_en(kNewYear2026), "as of 1 Jan 00:00");
-  EXPECT_EQ(format_as_of_en(kNewYear2026 - kSecond), "as of 31 Dec 23:59");
+  EXPECT_EQ(format_as_of_en(kT), "as of 22 Nov 13:45 JST");
+  EXPECT_EQ(format_as_of_en(kLeapDay), "as of 29 Feb 09:05 JST");
+  EXPECT_EQ(format_as_of_en(kNewYear2026), "as of 1 Jan 00:00 JST");
+  EXPECT_EQ(format_as_of_en(kNewYear2026 - kSecond), "as of 31 Dec 23:59 JST");
 }
 
 TEST(TimeFormatAsOf, EveryMonthHasItsName) {
@@ -235,7 +235,7 @@ TEST(TimeFormatAsOf, EveryMonthHasItsName) {
     std::snprintf(text, sizeof text, "2026-%02d-15T12:00", m);
     const auto t = parse_iso(text);
     ASSERT_TRUE(t) << text;
-    EXPECT_EQ(format_as_of_en(*t), std::string("as of 15 ") + names[m - 1] + " 12:00");
+    EXPECT_EQ(format_as_of_en(*t), std::string("as of 15 ") + names[m - 1] + " 12:00 JST");
     EXPECT_EQ(format_as_of_ja(*t), std::to_string(m) + "月15日12時00分現在");
   }
 }

@@ -408,11 +408,9 @@ std::vector<MasterRecord> master_records(const Scenario& s) {
   return out;
 }
 
-std::vector<ScenarioProblem> check(const Scenario& s) {
+std::vector<ScenarioProblem> check_setup(const Scenario& s) {
   std::vector<ScenarioProblem> out;
   auto bad = [&](int line, std::string msg) { out.push_back({line, std::move(msg), ""}); };
-  // An inject's or expectation's problem names its own file (the scenario, or its MSEL CSV).
-  auto bad_at = [&](const auto& item, std::string msg) { out.push_back({item.line, std::move(msg), item.source}); };
   if (!is_valid_node_id(s.name)) bad(0, "name \"" + s.name + "\" must be 1-64 letters, digits, '-', '_' or '.' (it names the drill's dataset)");
   if (s.duration <= 0) bad(0, "duration must be more than 0 (e.g. \"3:00\")");
   if (s.start == 0) bad(0, "start (the simulated time of the disaster) is missing");
@@ -439,6 +437,13 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
     for (const std::string& p : n.peers)
       if (!s.node(p)) bad(n.line, "node " + n.id + ": peer " + p + " is not in `nodes`");
   if (hq != 1) bad(0, "a scenario needs exactly one node with role hq (found " + std::to_string(hq) + ")");
+  return out;
+}
+
+std::vector<ScenarioProblem> check(const Scenario& s) {
+  std::vector<ScenarioProblem> out = check_setup(s);
+  // An inject's or expectation's problem names its own file (the scenario, or its MSEL CSV).
+  auto bad_at = [&](const auto& item, std::string msg) { out.push_back({item.line, std::move(msg), item.source}); };
   auto known_node = [&](const auto& item, const std::string& id, const std::string& what) {
     if (!id.empty() && !s.node(id)) bad_at(item, what + ": no node " + id + " in `nodes`");
   };

@@ -130,6 +130,9 @@ struct ScenarioProblem {
 // Checks what the file format cannot: references (targets, refs, areas of branches), times
 // within the duration, unique cards and ids, one HQ, kinds that need `nodes` or `data`...
 std::vector<ScenarioProblem> check(const Scenario& s);
+// The part of check() about the drill's frame (name, start, duration, nodes): also run when
+// the injects themselves could not all be read, so one run lists everything to fix.
+std::vector<ScenarioProblem> check_setup(const Scenario& s);
 
 // The inject times after jitter (seed): the same scenario and seed give the same times.
 std::vector<std::pair<SimMinutes, const Inject*>> schedule(const Scenario& s, std::uint64_t seed);

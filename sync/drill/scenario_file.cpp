@@ -421,6 +421,15 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
   if (out.empty()) {
     for (auto& p : check(s)) out.push_back(std::move(p));
     if (out.empty()) dry_run(s, out);
+  } else {
+    // Some injects could not be read (checking references to them would only add noise),
+    // but the frame is checked all the same. A field whose value was already refused
+    // ("start: ... is not a date-time") is not reported again as missing.
+    auto field_of = [](const std::string& m) { return m.substr(0, m.find_first_of(" :(")); };
+    std::set<std::string> said;
+    for (const auto& p : out) said.insert(field_of(p.message));
+    for (auto& p : check_setup(s))
+      if (!said.count(field_of(p.message))) out.push_back(std::move(p));
   }
   if (!out.empty()) {
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.line < b.line; });

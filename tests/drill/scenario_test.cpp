@@ -109,6 +109,35 @@ TEST(DrillScenario, EveryProblemAtOnceEachWithItsLine) {
   EXPECT_NE(at_line(v, 23).find("soon"), std::string::npos) << all;
 }
 
+// Injects that cannot be read do not hide the frame's problems: a missing start and a
+// mistyped role are listed with them (they used to appear only once the injects were fixed).
+TEST(DrillScenario, FrameProblemsAreListedBesideInjectProblems) {
+  const std::string text = R"(honbu_scenario: 1
+name: unit
+duration: "1:00"
+nodes:
+  - {id: hq, role: hqq, name: 本部}
+injects:
+  - card: "001"
+    at: "soon"
+    kind: message
+    target: hq
+    text: y
+)";
+  const auto v = problems_of(text);
+  std::string all;
+  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  EXPECT_NE(at_line(v, 8).find("soon"), std::string::npos) << all;
+  EXPECT_NE(all.find("start (the simulated time of the disaster) is missing"), std::string::npos) << all;
+  EXPECT_NE(all.find("role must be hq, branch or relay, not hqq"), std::string::npos) << all;
+  // A start that is there but unreadable is said once, not also as missing.
+  const auto w = problems_of(std::string(text).replace(text.find("duration"), 0, "start: someday\n"));
+  std::string all_w;
+  for (const ScenarioProblem& p : w) all_w += std::to_string(p.line) + ": " + p.message + "\n";
+  EXPECT_NE(all_w.find("\"someday\" is not a date-time"), std::string::npos) << all_w;
+  EXPECT_EQ(all_w.find("is missing"), std::string::npos) << all_w;
+}
+
 TEST(DrillScenario, ReferencesAndTimesAreChecked) {
   const std::string text = kHead + R"(injects:
   - {card: "001", at: "+0:05", kind: message, target: nowhere, text: x}

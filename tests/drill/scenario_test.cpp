@@ -40,6 +40,13 @@ std::vector<ScenarioProblem> problems_of(const std::string& text) {
   return {};
 }
 
+// Every problem as "line: message", one per line (for failure messages and searches).
+std::string listing(const std::vector<ScenarioProblem>& v) {
+  std::string all;
+  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  return all;
+}
+
 // The problem reported for `line`, or "" (so a test names the line it expects).
 std::string at_line(const std::vector<ScenarioProblem>& v, int line) {
   for (const ScenarioProblem& p : v)
@@ -101,8 +108,7 @@ TEST(DrillScenario, EveryProblemAtOnceEachWithItsLine) {
     text: y
 )";
   const auto v = problems_of(text);
-  std::string all;
-  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  const std::string all = listing(v);
   ASSERT_EQ(v.size(), 3u) << all;
   EXPECT_NE(at_line(v, 16).find("unknown field \"colour\""), std::string::npos) << all;
   EXPECT_NE(at_line(v, 19).find("messag"), std::string::npos) << all;
@@ -125,15 +131,13 @@ injects:
     text: y
 )";
   const auto v = problems_of(text);
-  std::string all;
-  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  const std::string all = listing(v);
   EXPECT_NE(at_line(v, 8).find("soon"), std::string::npos) << all;
   EXPECT_NE(all.find("start (the simulated time of the disaster) is missing"), std::string::npos) << all;
   EXPECT_NE(all.find("role must be hq, branch or relay, not hqq"), std::string::npos) << all;
   // A start that is there but unreadable is said once, not also as missing.
   const auto w = problems_of(std::string(text).replace(text.find("duration"), 0, "start: someday\n"));
-  std::string all_w;
-  for (const ScenarioProblem& p : w) all_w += std::to_string(p.line) + ": " + p.message + "\n";
+  const std::string all_w = listing(w);
   EXPECT_NE(all_w.find("\"someday\" is not a date-time"), std::string::npos) << all_w;
   EXPECT_EQ(all_w.find("is missing"), std::string::npos) << all_w;
 }
@@ -147,8 +151,7 @@ TEST(DrillScenario, ReferencesAndTimesAreChecked) {
   - {card: "005", at: "+0:20", kind: partition, target: hq}
 )";
   const auto v = problems_of(text);
-  std::string all;
-  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  const std::string all = listing(v);
   EXPECT_NE(at_line(v, 11).find("nowhere"), std::string::npos) << all;  // no such node
   EXPECT_NE(at_line(v, 12), "") << all;                                  // after the end (1:00)
   EXPECT_NE(at_line(v, 13).find("002"), std::string::npos) << all;      // card used twice
@@ -167,8 +170,7 @@ TEST(DrillScenario, DataIsCheckedByTheModelBeforeTheDrill) {
 )";
   const auto v = problems_of(text);
   ASSERT_FALSE(v.empty());
-  std::string all;
-  for (const ScenarioProblem& p : v) all += std::to_string(p.line) + ": " + p.message + "\n";
+  const std::string all = listing(v);
   EXPECT_NE(all.find("category"), std::string::npos) << all;
   EXPECT_NE(all.find("trapped"), std::string::npos) << all;
   for (const ScenarioProblem& p : v) EXPECT_GE(p.line, 11) << all;

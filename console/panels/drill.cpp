@@ -78,7 +78,7 @@ class Drill : public Panel {
         ImGui::EndTabItem();
       }
       if (ImGui::BeginTabItem(T("drill.tab_expected"))) {
-        expected();
+        expected(e.scenario());
         ImGui::EndTabItem();
       }
       // When the drill ends, the trainer's next step is the report: its tab comes forward once.
@@ -170,6 +170,13 @@ class Drill : public Panel {
     return {T("drill.delivered"), colors::kYellow};
   }
 
+  static std::string target_ids(const drill::Inject& i) {
+    if (i.kind == drill::InjectKind::Bundle) return i.from_node + " → " + i.to_node;
+    std::string ids;
+    for (const std::string& n : i.nodes) ids += (ids.empty() ? "" : ", ") + n;
+    return ids.empty() ? i.target : ids;
+  }
+
   void injects(Session& s, drill::DrillEngine& e, const drill::EngineStatus& st) {
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
                                   ImGuiTableFlags_Resizable;
@@ -178,7 +185,7 @@ class Drill : public Panel {
     ImGui::TableSetupColumn(T("drill.c_card"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.5f);
     ImGui::TableSetupColumn(T("drill.c_at"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.5f);
     ImGui::TableSetupColumn(T("drill.c_kind"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 6);
-    ImGui::TableSetupColumn(T("drill.c_target"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 4.5f);
+    ImGui::TableSetupColumn(T("drill.c_target"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 7);
     ImGui::TableSetupColumn(T("drill.c_content"), ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn(T("drill.c_state"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 4.5f);
     ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.5f);
@@ -199,7 +206,9 @@ class Drill : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(std::string(drill::inject_kind_label(i.kind, ui_lang())).c_str());
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(i.target.c_str());
+      // Offices by name, as the players know them; the node ids the scenario uses on hover.
+      ImGui::TextWrapped("%s", drill::inject_target_label(e.scenario(), i, ui_lang()).c_str());
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", target_ids(i).c_str());
       ImGui::TableNextColumn();
       const std::string summary = drill::inject_summary(e.scenario(), i, ui_lang());
       ImGui::TextWrapped("%s%s%s", i.from_role.empty() ? "" : (i.from_role + ": ").c_str(), summary.c_str(),
@@ -219,7 +228,7 @@ class Drill : public Panel {
     (void)s;
   }
 
-  void expected() {
+  void expected(const drill::Scenario& scenario) {
     if (!eval_) return;
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY;
     if (!ImGui::BeginTable("expected", 6, flags)) return;
@@ -236,12 +245,10 @@ class Drill : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(o.expectation->id.c_str());
       ImGui::TableNextColumn();
-      const std::string what = o.expectation->description.empty() ? std::string(drill::action_kind_name(o.expectation->action))
-                                                                  : o.expectation->description;
-      ImGui::TextWrapped("%s", what.c_str());
+      ImGui::TextWrapped("%s", drill::expectation_text(scenario, *o.expectation, ui_lang()).c_str());
       if (!o.evidence.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", o.evidence.c_str());
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(o.expectation->by.c_str());
+      ImGui::TextUnformatted(drill::node_label(scenario, o.expectation->by, ui_lang()).c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(o.from || o.expectation->deadline ? drill::format_offset(o.due).c_str() : "—");
       ImGui::TableNextColumn();

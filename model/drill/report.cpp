@@ -50,20 +50,6 @@ std::string result_text(Result r, const L& t) {
   return "?";
 }
 
-std::string action_text(const Expectation& e, const L& t) {
-  if (!e.description.empty()) return e.description;
-  std::string s(action_kind_name(e.action));
-  if (!e.card.empty()) s += std::string(" ") + t("カード", "card") + " " + e.card;
-  if (!e.area.empty()) s += " " + e.area;
-  if (e.level) s += " L" + std::to_string(e.level);
-  if (!e.branch.empty()) s += " " + e.branch;
-  if (e.report_no) s += " #" + std::to_string(e.report_no);
-  if (!e.contains.empty()) s += " 「" + e.contains + "」";
-  if (!e.status.empty()) s += " " + e.status;
-  if (!e.state.empty()) s += " " + e.state;
-  return s;
-}
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -123,7 +109,8 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
   row(t("訓練時間", "Length"), esc(format_offset(s.duration)) + (ev.finished ? "" : std::string(" — ") + t("途中まで", "in progress: up to ") + esc(format_offset(ev.now))));
   if (!log.clock.empty()) row(t("実施日時", "Run at"), esc(format_iso_jst(log.clock.front().wall)));
   std::string nodes;
-  for (const DrillNode& n : s.nodes) nodes += (nodes.empty() ? "" : ", ") + esc(n.id) + " (" + esc(n.role) + ")";
+  for (const DrillNode& n : s.nodes)
+    nodes += (nodes.empty() ? "" : ", ") + esc(node_label(s, n.id, lang)) + " (" + esc(n.id) + ", " + esc(n.role) + ")";
   row(t("拠点", "Nodes"), nodes);
   row(t("データセット", "Dataset"), esc(s.dataset()));
   row(t("シード", "Seed"), std::to_string(log.seed));
@@ -145,7 +132,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
     const std::string content = inject_summary(s, i, lang);
     const std::string medium = i.medium.empty() ? std::string() : std::string(enums::medium.text(i.medium, lang));
     h += "<tr><td>" + esc(i.card) + "</td><td>" + esc(format_offset(d ? d->sim : i.at)) + "</td><td>" +
-         (d ? esc(wall_hhmmss(d->wall)) : std::string(t("未付与", "not delivered"))) + "</td><td>" + esc(i.target) +
+         (d ? esc(wall_hhmmss(d->wall)) : std::string(t("未付与", "not delivered"))) + "</td><td>" + esc(inject_target_label(s, i, lang)) +
          "</td><td>" + esc(std::string(inject_kind_label(i.kind, lang))) + "</td><td>" + esc(medium) + " " + esc(i.from_role) +
          "</td><td>" + esc(content) + "</td><td>" +
          (d && d->arrived ? std::to_string(*d->arrived - d->wall) + " ms" : std::string()) + "</td></tr>";
@@ -161,8 +148,8 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
     const std::string cls(result_name(o.result));
     std::string took;
     if (o.done) took = minutes(*o.done - o.from.value_or(0));
-    h += "<tr class=\"" + cls + "\"><td>" + esc(o.expectation->id) + "</td><td>" + esc(action_text(*o.expectation, t)) +
-         "</td><td>" + esc(o.expectation->by) + "</td><td>" + esc(format_offset(o.due)) + "</td><td>" +
+    h += "<tr class=\"" + cls + "\"><td>" + esc(o.expectation->id) + "</td><td>" + esc(expectation_text(s, *o.expectation, lang)) +
+         "</td><td>" + esc(node_label(s, o.expectation->by, lang)) + "</td><td>" + esc(format_offset(o.due)) + "</td><td>" +
          (o.done ? esc(format_offset(*o.done)) : std::string("—")) + "</td><td>" + took + "</td><td>" +
          esc(result_text(o.result, t)) + "</td><td>" + esc(o.evidence) + "</td></tr>";
   }
@@ -178,7 +165,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
     const double longest = ts.minutes.empty() ? 0 : *std::max_element(ts.minutes.begin(), ts.minutes.end());
     char pts[48];
     std::snprintf(pts, sizeof pts, "%.1f / %.1f", ts.points, ts.possible);
-    h += "<tr><td>" + esc(ts.team) + "</td><td>" + std::to_string(ts.met) + "</td><td>" + std::to_string(ts.late) +
+    h += "<tr><td>" + esc(node_label(s, ts.team, lang)) + "</td><td>" + std::to_string(ts.met) + "</td><td>" + std::to_string(ts.late) +
          "</td><td>" + std::to_string(ts.missed) + "</td><td>" + std::to_string(ts.pending) + "</td><td>" +
          (ts.minutes.empty() ? "—" : minutes(mean)) + "</td><td>" + (ts.minutes.empty() ? "—" : minutes(median(ts.minutes))) +
          "</td><td>" + (ts.minutes.empty() ? "—" : minutes(longest)) + "</td><td>" + pts + "</td></tr>";
@@ -195,7 +182,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
          t("回復後、全拠点の一致まで", "After it ended, all nodes agreed in") + "</th></tr>";
     for (const NetworkEpisode& n : ev.network) {
       std::string nodes_text;
-      for (const auto& x : n.nodes) nodes_text += (nodes_text.empty() ? "" : ", ") + x;
+      for (const auto& x : n.nodes) nodes_text += (nodes_text.empty() ? "" : ", ") + node_label(s, x, lang);
       h += "<tr><td>" + esc(n.card) + "</td><td>" + esc(kind_label(n.kind, lang)) + "</td><td>" + esc(nodes_text) + "</td><td>" +
            esc(format_offset(n.from)) + "</td><td>" + (n.to ? esc(format_offset(*n.to)) : std::string("—")) + "</td><td>" +
            (n.converged_ms ? minutes(*n.converged_ms / 1000.0) + " s" : std::string(t("未確認", "not measured"))) + "</td></tr>";
@@ -209,7 +196,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
        "</th><th>" + t("記録者", "Who") + "</th><th>" + t("内容", "What") + "</th></tr>";
   for (const TimelineItem& ti : ev.timeline)
     h += std::string("<tr") + (ti.inject ? " style=\"background:#f4eefa\"" : "") + "><td>" + esc(format_offset(ti.sim)) +
-         "</td><td>" + esc(wall_hhmmss(ti.wall)) + "</td><td>" + esc(ti.node) + "</td><td>" + esc(ti.who) + "</td><td>" +
+         "</td><td>" + esc(wall_hhmmss(ti.wall)) + "</td><td>" + esc(node_label(s, ti.node, lang)) + "</td><td>" + esc(ti.who) + "</td><td>" +
          esc(timeline_text(s, ti, lang)) + "</td></tr>";
   h += "</table>";
 
@@ -244,7 +231,7 @@ std::string report_csv(const ReportInput& in, Lang lang) {
       line("inject", e.card, format_offset(e.sim), format_iso_jst(e.wall), e.node, e.kind, "",
            e.arrived ? std::to_string(*e.arrived - e.wall) : "");
   for (const Outcome& o : ev.outcomes)
-    line("expected", o.expectation->id, format_offset(o.due), "", o.expectation->by, action_text(*o.expectation, t),
+    line("expected", o.expectation->id, format_offset(o.due), "", o.expectation->by, expectation_text(s, *o.expectation, lang),
          std::string(result_name(o.result)), o.done ? minutes(*o.done - o.from.value_or(0)) : "");
   for (const TeamStats& ts : ev.teams)
     line("team", ts.team, "", "", ts.team,

@@ -79,6 +79,26 @@ std::string_view inject_kind_label(InjectKind k, Lang lang) {
   return inject_kind_name(k);
 }
 
+std::string_view action_kind_label(ActionKind k, Lang lang) {
+  static constexpr struct {
+    ActionKind k;
+    std::string_view ja, en;
+  } kLabels[] = {{ActionKind::IncidentVerified, "事案の確認", "Incident verified"},
+                 {ActionKind::IncidentStatus, "事案の対応状況", "Incident status"},
+                 {ActionKind::IncidentAssigned, "担当班の割当", "Team assigned"},
+                 {ActionKind::Evacuation, "避難情報の発令", "Evacuation order"},
+                 {ActionKind::BranchReport, "支所報告", "Branch report"},
+                 {ActionKind::ChronologyEntry, "クロノロ記録", "Chronology entry"},
+                 {ActionKind::ShelterOpen, "避難所の開設", "Shelter opened"},
+                 {ActionKind::RequestMade, "要請", "Request made"},
+                 {ActionKind::MessageAnswered, "状況付与への回答", "Message answered"},
+                 {ActionKind::HqStateSet, "本部体制", "HQ state"},
+                 {ActionKind::LifelineUpdated, "ライフラインの更新", "Lifeline updated"}};
+  for (const auto& l : kLabels)
+    if (l.k == k) return lang == Lang::Ja ? l.ja : l.en;
+  return action_kind_name(k);
+}
+
 namespace {
 
 // The one rule for a scenario's own office names: a branch node's `name` renames the city's
@@ -116,7 +136,51 @@ std::string place_label(const Scenario& s, EntityKind kind, const std::string& i
   return en.empty() ? ja + " (" + id + ")" : en;
 }
 
+// The shelter a shelter inject updates: the name an earlier card gave it, else the city's
+// shelter of that id.
+std::string shelter_label(const Scenario& s, const std::string& ref, Lang lang) {
+  if (const Inject* opened = s.inject(ref)) {
+    auto it = opened->data.find("name");
+    if (it != opened->data.end())
+      if (const std::string* t = as_text(it->second); t && !t->empty()) return *t;
+  }
+  return place_label(s, EntityKind::Shelter, ref, lang);
+}
+
 }  // namespace
+
+std::string node_label(const Scenario& s, std::string_view id, Lang lang) {
+  const DrillNode* n = s.node(id);
+  if (!n) return std::string(id);
+  if (n->role == "branch" && !n->branch.empty()) return place_label(s, EntityKind::Branch, n->branch, lang);
+  if (n->role == "hq") return lang == Lang::Ja ? (n->name.empty() ? "本部" : n->name) : "HQ";
+  return n->name.empty() ? n->id : n->name;
+}
+
+std::string expectation_text(const Scenario& s, const Expectation& e, Lang lang) {
+  if (!e.description.empty()) return e.description;
+  const bool ja = lang == Lang::Ja;
+  std::string t(action_kind_label(e.action, lang));
+  if (!e.card.empty()) t += (ja ? " カード" : " card ") + e.card;
+  if (!e.area.empty()) t += " " + place_label(s, EntityKind::Area, e.area, lang);
+  if (e.level) t += " " + std::string(enums::evacuation_level.text(std::to_string(e.level), lang));
+  if (!e.branch.empty()) t += " " + place_label(s, EntityKind::Branch, e.branch, lang);
+  if (e.report_no) t += ja ? " 第" + std::to_string(e.report_no) + "報" : " report " + std::to_string(e.report_no);
+  if (!e.lifeline_type.empty()) t += " " + std::string(enums::lifeline_type.text(e.lifeline_type, lang));
+  if (!e.shelter.empty()) t += " " + e.shelter;
+  if (!e.contains.empty()) t += " 「" + e.contains + "」";
+  if (!e.status.empty()) t += " " + std::string(enums::incident_status.text(e.status, lang));
+  if (!e.state.empty()) t += " " + std::string(enums::hq_state.text(e.state, lang));
+  return t;
+}
+
+std::string inject_target_label(const Scenario& s, const Inject& i, Lang lang) {
+  if (i.kind == InjectKind::Bundle) return node_label(s, i.from_node, lang) + " → " + node_label(s, i.to_node, lang);
+  std::string out;
+  for (const std::string& n : i.nodes) out += (out.empty() ? "" : "・") + node_label(s, n, lang);
+  if (!out.empty()) return out;
+  return node_label(s, i.target.empty() ? s.hq() : i.target, lang);
+}
 
 std::string inject_summary(const Scenario& s, const Inject& i, Lang lang) {
   if (!i.text.empty()) return i.text;
@@ -144,14 +208,16 @@ std::string inject_summary(const Scenario& s, const Inject& i, Lang lang) {
     case InjectKind::HqState:
       return std::string(enums::hq_state.text(text("state"), lang));
     case InjectKind::Shelter:
-      return i.ref + (text("evacuees").empty() ? "" : (lang == Lang::Ja ? " 避難者 " : " evacuees ") + text("evacuees"));
-    case InjectKind::Bundle:
-      return i.from_node + " → " + i.to_node;
-    default: {
-      std::string n;
-      for (const std::string& x : i.nodes) n += (n.empty() ? "" : ", ") + x;
-      return n;
-    }
+      return shelter_label(s, i.ref, lang) +
+             (text("evacuees").empty() ? "" : (lang == Lang::Ja ? " 避難者 " : " evacuees ") + text("evacuees"));
+    case InjectKind::Partition:
+    case InjectKind::Heal:
+    case InjectKind::Outage:
+    case InjectKind::Degrade:
+    case InjectKind::Bundle:  // whom they cut off, or where the stick goes
+      return inject_target_label(s, i, lang);
+    default:
+      return {};
   }
 }
 

@@ -68,6 +68,7 @@ enum class ActionKind {
 };
 std::string_view action_kind_name(ActionKind k);
 std::optional<ActionKind> action_kind_from_name(std::string_view name);
+std::string_view action_kind_label(ActionKind k, Lang lang);  // 事案の確認 / Incident verified ...
 
 struct Expectation {
   std::string id;  // for the report ("1101-a", or given)
@@ -140,6 +141,17 @@ std::vector<std::pair<SimMinutes, const Inject*>> schedule(const Scenario& s, st
 // One line for people (timelines, the report, the console): the card's text, else what its
 // data says (title, name, area × lifeline → status, 第N報 ...). Not cut short.
 std::string inject_summary(const Scenario& s, const Inject& i, Lang lang);
+
+// A drill node as people call it: a branch by its office ("北部支所", "North branch"), HQ by
+// its name ("HQ" in English), a relay by its name; an unknown id as it is.
+std::string node_label(const Scenario& s, std::string_view id, Lang lang);
+// Whom a card goes to, in those words: its target (HQ when none is named), the nodes a network
+// inject cuts ("北部支所・南部支所"), or a bundle's way ("北部支所 → HQ").
+std::string inject_target_label(const Scenario& s, const Inject& i, Lang lang);
+
+// An expected action in words: the trainer's description, else what it checks
+// ("避難情報の発令 川辺 緊急安全確保").
+std::string expectation_text(const Scenario& s, const Expectation& e, Lang lang);
 
 // Entity ids a drill gives the things its injects create: "d-<card>".
 std::string inject_entity_id(std::string_view card);

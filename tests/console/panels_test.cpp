@@ -346,3 +346,32 @@ TEST(ConsolePanels, ChronologyContentGetsTheRoomAndStatesFit) {
     EXPECT_GE(list->Columns[kState].WidthGiven + 0.5f, enum_combo_width(enums::chronology_state));
   });
 }
+
+// 地図: an area's colour is its worst lifeline status only, so hovering an area lists every
+// lifeline there (status, households, as of when). Off the areas there is no such tooltip.
+TEST(ConsolePanels, HoveringAMapAreaListsItsLifelines) {
+  ConsoleNode node;
+  Headless h(1200, 800);
+  App app(*node.agent, node.options("map"), nullptr);
+  settle(h, app);
+  ImGuiWindow* w = ImGui::FindWindowByName((std::string(T("panel.map")) + "###map").c_str());
+  ASSERT_NE(w, nullptr);
+  auto area_tooltip_shown = [] {
+    const ImGuiTable* t = last_table_where([](const ImGuiTable& tb) {
+      return tb.ColumnsCount == 4 && tb.OuterWindow && std::string_view(tb.OuterWindow->Name).starts_with("##Tooltip") &&
+             tb.OuterWindow->WasActive;
+    });
+    return t != nullptr && t->OuterWindow->Active;
+  };
+  int over_area = 0, elsewhere = 0;
+  for (int gy = 1; gy < 10; ++gy)
+    for (int gx = 1; gx < 12; ++gx) {
+      h.mouse(w->Pos.x + w->Size.x * static_cast<float>(gx) / 12, w->Pos.y + w->Size.y * static_cast<float>(gy) / 10,
+              false);
+      h.frame([&] { app.frame(); });
+      h.frame([&] { app.frame(); });
+      (area_tooltip_shown() ? over_area : elsewhere)++;
+    }
+  EXPECT_GT(over_area, 0) << "no area's lifelines were ever shown";
+  EXPECT_GT(elsewhere, 0) << "the tooltip showed over the sea and the toolbar too";
+}

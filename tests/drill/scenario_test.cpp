@@ -325,3 +325,43 @@ TEST(DrillScenario, MasterRecordsRenameBranchesAsTheCardsDo) {
   EXPECT_FALSE(renamed.count("name_en")) << "the city's English name stayed on a renamed office";
   EXPECT_EQ(renamed.at("node_id"), Value{std::string("kita")});
 }
+
+// The trainer's panel and the report say whom a card goes to by office, not by node id, and
+// what an expectation checks in words when the trainer wrote no description.
+TEST(DrillScenario, TargetsAndExpectationsAreInWordsNotIds) {
+  const Scenario s = load_scenario(std::string(HONBU_SOURCE_DIR) + "/scenarios/demo.yaml");
+  auto target = [&](const char* card, Lang lang) {
+    const Inject* i = s.inject(card);
+    return i ? inject_target_label(s, *i, lang) : std::string("no card ") + card;
+  };
+  EXPECT_EQ(target("010", Lang::Ja), "みなと市災害対策本部");
+  EXPECT_EQ(target("010", Lang::En), "HQ");
+  EXPECT_EQ(target("013", Lang::Ja), "南部支所") << "a partition names the office it cuts off";
+  EXPECT_EQ(target("013", Lang::En), "South branch");
+  EXPECT_EQ(node_label(s, "relay-x", Lang::Ja), "relay-x") << "an unknown node stays as it is";
+  Inject stick = *s.inject("013");
+  stick.kind = InjectKind::Bundle;
+  stick.from_node = "minami";
+  stick.to_node = "hq";
+  stick.text.clear();  // a card with no words of its own is summed up by its way
+  EXPECT_EQ(inject_target_label(s, stick, Lang::Ja), "南部支所 → みなと市災害対策本部");
+  EXPECT_EQ(inject_summary(s, stick, Lang::En), "South branch → HQ");
+  // A shelter update names the shelter its earlier card opened, not that card's number.
+  EXPECT_EQ(inject_summary(s, *s.inject("014"), Lang::Ja), "南浜小学校 避難者 240");
+
+  Expectation e;
+  e.action = ActionKind::Evacuation;
+  e.area = "minamihama";
+  e.level = 4;
+  EXPECT_EQ(expectation_text(s, e, Lang::Ja), "避難情報の発令 南浜 " +
+                                                   std::string(enums::evacuation_level.text("4", Lang::Ja)));
+  e = Expectation{};
+  e.action = ActionKind::BranchReport;
+  e.branch = "kita";
+  e.report_no = 2;
+  EXPECT_EQ(expectation_text(s, e, Lang::En), "Branch report North branch report 2");
+  e.description = "北部支所が第2報を送る";
+  EXPECT_EQ(expectation_text(s, e, Lang::En), "北部支所が第2報を送る") << "the trainer's words come first";
+  for (const ActionKind k : {ActionKind::IncidentVerified, ActionKind::LifelineUpdated, ActionKind::HqStateSet})
+    EXPECT_NE(action_kind_label(k, Lang::Ja), action_kind_name(k)) << action_kind_name(k) << " has no label";
+}

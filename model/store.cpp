@@ -71,11 +71,13 @@ std::string op_name(const Op& op) {
 // An existing file is looked at read-only before it is opened for writing (which would turn
 // it into a WAL database): another program's database, or an empty file where nothing is to
 // be created, is refused with the file unchanged.
-void refuse_unless_honbu_file(const std::string& path, bool may_create) {
+void refuse_unless_honbu_file(const std::string& path, bool may_create, bool adopt_empty_file) {
   std::error_code ec;
   if (std::filesystem::file_size(path, ec) == 0 && !ec) {
-    if (may_create) return;
-    throw StoreError(path + " is an empty file, not a Honbu database (create one with: honbu-db init)");
+    if (adopt_empty_file) return;
+    throw StoreError(path +
+                     " is an empty file, not a Honbu database (a copy that failed? restore the file, or move it away "
+                     "and start the node on no file at all; honbu-db init makes an empty file a new database)");
   }
   Db probe(path, OpenMode::ReadOnly);  // throws, naming the file, for a file that is no database
   auto q = probe.query(
@@ -109,7 +111,7 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   const bool exists = fs::exists(options.path, ec);
   if (!exists && !options.create_if_missing)
     throw StoreError("no database at " + options.path + " (create one with: honbu-db init)");
-  if (exists && options.path != ":memory:") refuse_unless_honbu_file(options.path, options.create_if_missing);
+  if (exists && options.path != ":memory:") refuse_unless_honbu_file(options.path, options.create_if_missing, options.adopt_empty_file);
   if (!exists) {
     refuse_bad_identity(options);  // before any directory is made for it
     const fs::path parent = fs::path(options.path).parent_path();
@@ -363,6 +365,14 @@ LocalResult Store::add(EntityKind kind, std::string_view id, Fields deltas,
 
 LocalResult Store::local_op(Op op, const EntityState*) {
   LocalResult r;
+  if (write_rules_) {
+    op.origin = node_id_;
+    op.dataset = dataset_;
+    if (std::optional<Problem> p = write_rules_(op)) {
+      r.problems.push_back(std::move(*p));
+      return r;
+    }
+  }
   batch([&] {
     op.origin = node_id_;
     op.dataset = dataset_;
@@ -383,6 +393,13 @@ LocalResult Store::local_op(Op op, const EntityState*) {
   r.ok = true;
   r.op = std::move(op);
   return r;
+}
+
+std::string Store::local_setting(std::string_view key) { return meta_get(db_, key); }
+
+void Store::set_local_setting(std::string_view key, std::string_view value) {
+  if (meta_get(db_, key) == value) return;  // no write (and no commit) when nothing changed
+  batch([&] { meta_set(db_, key, value); });
 }
 
 std::size_t Store::sign_own_unsigned_ops() {

@@ -32,6 +32,9 @@ struct StoreOptions {
   std::string node_id;           // required to create; when set, must match an existing file
   std::string dataset;           // "ACTUAL" or "EXERCISE:<name>"; same rule as node_id
   bool create_if_missing = true;
+  // An existing empty file becomes a node database (honbu-db init) instead of being refused:
+  // for a node it is most likely a failed copy, and starting afresh would re-use its seqs.
+  bool adopt_empty_file = false;
   TimeMs max_clock_drift_ms = 5 * 60 * 1000;  // remote clocks further ahead are quarantined
   std::function<TimeMs()> wall_clock;         // defaults to the system clock
   // Signs local ops (Ed25519 by the sync layer): gets signing_bytes(op), returns the
@@ -161,6 +164,18 @@ class Store {
   // [SECTION] Entities
   std::optional<EntityState> load(EntityKind kind, std::string_view id);
 
+  // Node-local settings in the meta table (never replicated): e.g. the role rules the node
+  // last ran with, for tools that write while it is stopped. "" when unset.
+  std::string local_setting(std::string_view key);
+  void set_local_setting(std::string_view key, std::string_view value);
+
+  // The rules this node's own ops must keep (the sync layer's role rules: a branch writes in
+  // its areas only...). Checked on every local op before it is written: what the peers would
+  // refuse is refused here, with the reason, and never enters the log. Returns the problem,
+  // or nullopt when allowed. Without rules (a store of its own, tests) every op is allowed.
+  using WriteRules = std::function<std::optional<Problem>(const Op&)>;
+  void set_write_rules(WriteRules rules) { write_rules_ = std::move(rules); }
+
   // Called after every commit with the new data_version (on the writer thread).
   void set_commit_listener(std::function<void(std::int64_t)> listener) {
     on_commit_ = std::move(listener);
@@ -213,6 +228,7 @@ class Store {
   std::function<TimeMs()> wall_;
   std::function<std::string(std::string_view)> signer_;
   std::function<std::string(std::string_view)> digest_;
+  WriteRules write_rules_;
   // This node's newest own op: its seq and digest (the next local op's prev). Reset on
   // rollback; read back from the op log when unknown.
   std::optional<std::pair<std::uint64_t, std::string>> own_tip_;

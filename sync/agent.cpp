@@ -192,6 +192,7 @@ class Agent::Impl {
     if (wake_fd_ < 0) throw Error("eventfd failed");
     if (!cfg_.allowlist_path.empty()) allow_mtime_ = mtime(cfg_.allowlist_path);
     for (PeerRecord& p : store_->peers()) known_[p.node_id] = std::move(p);
+    keep_own_role_rules();
     setup_sockets();
     publish_status(true);
   }
@@ -268,6 +269,10 @@ class Agent::Impl {
     }
   }
   void do_add_peer(PeerConfig p) { add_outgoing(std::move(p)); }
+  // This node's own writes keep the rules its peers check them by (the current allow-list).
+  void keep_own_role_rules() {
+    if (const AllowEntry* me = cfg_.allow.by_node(store_->node_id())) keep_role_rules(*store_, *me);
+  }
   void do_reload_allowlist() {
     if (cfg_.allowlist_path.empty()) return;
     try {
@@ -279,6 +284,7 @@ class Agent::Impl {
       }
       cfg_.allow = std::move(fresh);
       ++allow_generation_;  // role checks made under the old list are made again
+      keep_own_role_rules();
       for (const std::string& node : revoked) drop_revoked(node);
       emit(Event::Kind::Info, "", "allow-list reloaded" +
                                      (revoked.empty() ? std::string() : " (revoked: " + join(revoked) + ")"));

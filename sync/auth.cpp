@@ -6,17 +6,20 @@ namespace honbu::sync {
 
 namespace {
 
-AuthDecision allow() { return {true, {}}; }
-AuthDecision refuse(std::string reason) { return {false, std::move(reason)}; }
+AuthDecision allow() { return {true, {}, {}}; }
+AuthDecision refuse(std::string reason, std::string reason_ja = {}) {
+  return {false, std::move(reason), std::move(reason_ja)};
+}
 
 std::string kind_name(const Op& op) { return std::string(spec(op.kind).name); }
+std::string kind_ja(const Op& op) { return std::string(spec(op.kind).ja); }
 
 bool in_areas(const AllowEntry& e, std::string_view area) {
   return std::find(e.areas.begin(), e.areas.end(), area) != e.areas.end();
 }
 
-std::string areas_text(const AllowEntry& e) {
-  if (e.areas.empty()) return "none";
+std::string areas_text(const AllowEntry& e, std::string_view none = "none") {
+  if (e.areas.empty()) return std::string(none);
   std::string s;
   for (const std::string& a : e.areas) s += (s.empty() ? "" : ", ") + a;
   return s;
@@ -29,23 +32,28 @@ AuthDecision area_field_in_areas(const AllowEntry& e, const Op& op) {
   const std::string* area = as_text(it->second);
   if (!area)
     return refuse("branch " + e.node_id + " may not set area_id of " + kind_name(op) + " " + op.entity_id +
-                  " to empty or a non-area; its areas: " + areas_text(e));
+                      " to empty or a non-area; its areas: " + areas_text(e),
+                  "地区(area_id)が空か地区ではありません。この支所(" + e.node_id + ")の地区: " + areas_text(e, "なし"));
   if (!in_areas(e, *area))
     return refuse("branch " + e.node_id + " may write " + kind_name(op) + " only in its areas (" + areas_text(e) +
-                  "), not in area " + *area);
+                      "), not in area " + *area,
+                  "この支所(" + e.node_id + ")が記録できる" + kind_ja(op) + "は担当地区(" + areas_text(e, "なし") +
+                      ")のものだけです。地区 " + *area + " は本部が記録します");
   return allow();
 }
 
 AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
   if (op.type == OpType::Delete)
     return refuse("branch " + e.node_id + " may not delete (" + kind_name(op) + " " + op.entity_id +
-                  "); only HQ deletes");
+                      "); only HQ deletes",
+                  "削除は本部だけが行えます(" + kind_ja(op) + " " + op.entity_id + ")");
   switch (op.kind) {
     case EntityKind::Area:
     case EntityKind::Branch:
     case EntityKind::HqState:
     case EntityKind::EvacuationOrder:
-      return refuse("only HQ writes " + kind_name(op) + "; branch " + e.node_id + " may not");
+      return refuse("only HQ writes " + kind_name(op) + "; branch " + e.node_id + " may not",
+                    kind_ja(op) + "は本部だけが記録します(支所 " + e.node_id + " からは記録できません)");
 
     case EntityKind::Incident:
     case EntityKind::Shelter:
@@ -59,31 +67,38 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
       const std::string area = op.entity_id.substr(0, slash);
       if (!in_areas(e, area))
         return refuse("branch " + e.node_id + " may write lifelines only in its areas (" + areas_text(e) +
-                      "), not in area " + area);
+                          "), not in area " + area,
+                      "この支所(" + e.node_id + ")が記録できるライフラインは担当地区(" + areas_text(e, "なし") +
+                          ")のものだけです。地区 " + area + " は本部が記録します");
       return area_field_in_areas(e, op);
     }
 
     case EntityKind::BranchReport: {
       if (e.branch_id.empty())
-        return refuse("branch " + e.node_id + " has no branch on the allow-list: may not write branch reports");
+        return refuse("branch " + e.node_id + " has no branch on the allow-list: may not write branch reports",
+                      "許可リストにこの拠点(" + e.node_id + ")の支所がないため、支所報告を記録できません");
       const auto it = op.fields.find("branch_id");
       if (it != op.fields.end()) {
         const std::string* b = as_text(it->second);
         if (!b || *b != e.branch_id)
           return refuse("branch " + e.node_id + " may write branch reports only for its own branch " +
-                        e.branch_id + ", not for " + (b ? *b : std::string("(none)")));
+                            e.branch_id + ", not for " + (b ? *b : std::string("(none)")),
+                        "支所報告は自支所(" + e.branch_id + ")の分だけ記録できます(" + (b ? *b : std::string("なし")) +
+                            " の分は記録できません)");
       }
       if (!op.entity_id.starts_with(e.branch_id + "/"))
         return refuse("branch report id " + op.entity_id + " does not belong to branch " + e.branch_id +
-                      " (ids are " + e.branch_id + "/<report no.>)");
+                          " (ids are " + e.branch_id + "/<report no.>)",
+                      "支所報告の番号 " + op.entity_id + " は自支所(" + e.branch_id + ")のものではありません");
       return allow();
     }
 
     case EntityKind::OfficeStatus:
       if (e.branch_id.empty() || op.entity_id != e.branch_id)
         return refuse("branch " + e.node_id + " may write only its own office status (" +
-                      (e.branch_id.empty() ? std::string("none on the allow-list") : e.branch_id) + "), not " +
-                      op.entity_id);
+                          (e.branch_id.empty() ? std::string("none on the allow-list") : e.branch_id) + "), not " +
+                          op.entity_id,
+                      "拠点の状況は自支所の分だけ記録できます(" + op.entity_id + " の分は記録できません)");
       return allow();
 
     case EntityKind::Chronology: {
@@ -92,7 +107,8 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
         const std::string* label = as_text(it->second);
         if (!label || *label != e.node_id)
           return refuse("chronology entries of branch " + e.node_id + " must be recorded as " + e.node_id +
-                        " (node_label), not " + (label ? *label : std::string("(none)")));
+                            " (node_label), not " + (label ? *label : std::string("(none)")),
+                        "クロノロはこの拠点(" + e.node_id + ")の記録としてだけ記録できます");
       }
       return allow();
     }
@@ -107,7 +123,8 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
       if (const auto it = op.fields.find("to_node"); it != op.fields.end()) {
         const std::string* to = as_text(it->second);
         if (!to || *to != e.node_id)
-          return refuse("branch " + e.node_id + " may write drill messages only addressed to itself");
+          return refuse("branch " + e.node_id + " may write drill messages only addressed to itself",
+                        "状況付与票はこの拠点宛てのものだけ記録できます");
       }
       return allow();
 
@@ -117,7 +134,9 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
       const auto it = op.fields.find("format");
       const std::string* format = it == op.fields.end() ? nullptr : as_text(it->second);
       if (format && (*format == "csv" || *format == "geojson")) return allow();
-      return refuse("only HQ issues 第4号様式 reports and CAP alerts; branch " + e.node_id + " may record CSV and GeoJSON exports");
+      return refuse("only HQ issues 第4号様式 reports and CAP alerts; branch " + e.node_id +
+                        " may record CSV and GeoJSON exports",
+                    "第4号様式の報告とCAPの発信は本部だけが行います(支所はCSV・GeoJSONの出力を記録できます)");
     }
   }
   return refuse("unknown kind of entity: refused for branch " + e.node_id);
@@ -128,10 +147,14 @@ AuthDecision branch_may_write(const AllowEntry& e, const Op& op) {
 AuthDecision may_write(const AllowEntry& origin, const Op& op) {
   if (!op.origin.empty() && op.origin != origin.node_id)
     return refuse("op of " + op.origin + " checked against the rules of " + origin.node_id + ": refused");
-  if (origin.revoked) return refuse("origin " + origin.node_id + " is revoked on the allow-list");
+  if (origin.revoked)
+    return refuse("origin " + origin.node_id + " is revoked on the allow-list",
+                  "この拠点(" + origin.node_id + ")の鍵は許可リストで失効しています");
   switch (origin.role) {
     case Role::Hq: return allow();
-    case Role::Relay: return refuse("relay " + origin.node_id + " only forwards ops; it may not originate any");
+    case Role::Relay:
+      return refuse("relay " + origin.node_id + " only forwards ops; it may not originate any",
+                    "中継拠点(" + origin.node_id + ")は記録を中継するだけで、自ら記録はしません");
     case Role::Branch: return branch_may_write(origin, op);
   }
   return refuse("unknown role of " + origin.node_id + ": refused");
@@ -209,6 +232,32 @@ std::vector<AuthDecision> check_incoming_chunk(const AllowList& allow_list, std:
 
 AuthDecision check_incoming(const AllowList& allow_list, std::string_view peer_node, const Op& op) {
   return check_incoming_chunk(allow_list, peer_node, std::span<const Op>(&op, 1)).front();
+}
+
+namespace {
+constexpr std::string_view kRoleRulesKey = "role_rules";
+
+void enforce(Store& store, const AllowEntry& me) {
+  store.set_write_rules([me](const Op& op) -> std::optional<Problem> {
+    const AuthDecision d = may_write(me, op);
+    if (d.ok) return std::nullopt;
+    return Problem{"", "role", d.reason_ja.empty() ? d.reason : d.reason_ja, d.reason};
+  });
+}
+}  // namespace
+
+void keep_role_rules(Store& store, const AllowEntry& me) {
+  enforce(store, me);
+  AllowList mine;  // its public keys come along; they are public
+  mine.upsert(me);
+  store.set_local_setting(kRoleRulesKey, mine.to_yaml());
+}
+
+void keep_recorded_role_rules(Store& store) {
+  const std::string yaml = store.local_setting(kRoleRulesKey);
+  if (yaml.empty()) return;
+  const AllowList recorded = AllowList::parse(yaml, "the role rules recorded in " + store.db().path());
+  if (const AllowEntry* me = recorded.by_node(store.node_id())) enforce(store, *me);
 }
 
 }  // namespace honbu::sync

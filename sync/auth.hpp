@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "model/op.hpp"
+#include "model/store.hpp"
 #include "sync/keys.hpp"
 
 namespace honbu::sync {
 
 struct AuthDecision {
   bool ok = false;
-  std::string reason;  // why not, in words an operator understands (English, for logs)
+  std::string reason;     // why not, in words an operator understands (English, for logs)
+  std::string reason_ja;  // the same in Japanese, for refusals a branch's own user can meet
   // Set by check_incoming_chunk: the op is its origin's own (signed, or vouched for, by a
   // key on the allow-list), so a refusal is by the role rules only, not an altered op.
   bool authentic = false;
@@ -42,5 +44,14 @@ AuthDecision check_incoming(const AllowList& allow, std::string_view peer_node, 
 // check_incoming() on each op, much cheaper for relayed backlogs. One decision per op.
 std::vector<AuthDecision> check_incoming_chunk(const AllowList& allow, std::string_view peer_node,
                                                std::span<const Op> ops);
+
+// Keeps a store's own ops to the role rules of `me` (this node's allow-list entry): a local
+// write the peers would refuse is refused at once, in words (ja/en), instead of being kept
+// here while every peer refuses it. Also records the entry in the file (meta `role_rules`),
+// so a tool writing while the node is stopped keeps the same rules.
+void keep_role_rules(Store& store, const AllowEntry& me);
+// What a tool (honbu-report) does on opening a node's database: the rules the node last ran
+// with. A file no node has run on yet has none recorded, and nothing is checked.
+void keep_recorded_role_rules(Store& store);
 
 }  // namespace honbu::sync

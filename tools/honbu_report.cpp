@@ -38,6 +38,7 @@
 #include "model/paths.hpp"
 #include "model/text.hpp"
 #include "model/time.hpp"
+#include "sync/auth.hpp"
 #include "sync/node_process.hpp"
 #include "tools/cli.hpp"
 #include "tools/import/cap_import.hpp"
@@ -116,7 +117,9 @@ std::unique_ptr<Store> open_writer(const Source& src) {
   so.path = path;
   so.create_if_missing = false;
   try {
-    return Store::open(so);
+    std::unique_ptr<Store> store = Store::open(so);
+    sync::keep_recorded_role_rules(*store);  // what the node's peers would refuse is refused here
+    return store;
   } catch (const StoreError& e) {
     if (!is_locked(e)) throw;
     fail(path + ": " +
@@ -236,6 +239,7 @@ bool record(const Source& src, const PublicationWrite& w, const std::string& who
   std::unique_ptr<Store> store;
   try {
     store = Store::open(so);
+    sync::keep_recorded_role_rules(*store);
   } catch (const StoreError& e) {
     if (!is_locked(e)) throw;
     fail(src.path() + ": " +

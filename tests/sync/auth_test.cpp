@@ -6,6 +6,9 @@
 
 #include <map>
 
+#include "support/store.hpp"
+#include "support/temp_dir.hpp"
+
 using namespace honbu;
 using namespace honbu::sync;
 
@@ -330,4 +333,43 @@ TEST_F(Auth, ChainLinksOnlyCountForTheSameOriginsNextSeq) {
   EXPECT_REFUSED(d[0], "missing signature");
   EXPECT_ALLOWED(d[1]);
   EXPECT_ALLOWED(d[2]);
+}
+
+// [SECTION] A node's own writes keep its role rules
+
+// A branch's own write that its peers would refuse (an incident outside its areas, an area)
+// is refused at once, in Japanese and English, and never enters its log; the rules are
+// recorded in the file, so a tool writing while the node is stopped keeps them too.
+TEST_F(Auth, ABranchsOwnStoreRefusesWhatItsPeersWouldRefuse) {
+  honbu::testing::TempDir dir;
+  const Fields outside = {{"title", "西浜 倒木"},    {"category", "road"},     {"received_at", "2026-11-22T03:30:00+09:00"},
+                          {"area_id", "minamihama"}, {"priority", "high"}, {"status", "received"},
+                          {"verification", "unverified"}};
+  {
+    auto store = honbu::testing::open_store(dir.file("kita.db"), "kita");
+    keep_role_rules(*store, entry("kita"));
+    const LocalResult r = store->put(EntityKind::Incident, "i1", outside, "佐藤");
+    ASSERT_FALSE(r.ok);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].code, "role");
+    EXPECT_TRUE(contains(r.problems[0].ja, "担当地区")) << r.problems[0].ja;
+    EXPECT_TRUE(contains(r.problems[0].en, "not in area minamihama")) << r.problems[0].en;
+    const LocalResult area = store->put(EntityKind::Area, "nishi", {{"name", "西浜"}, {"branch_id", "kita"}}, "佐藤");
+    ASSERT_FALSE(area.ok);
+    EXPECT_TRUE(contains(area.problems[0].ja, "本部だけ")) << area.problems[0].ja;
+    Fields inside = outside;
+    inside["area_id"] = std::string("kitayama");
+    EXPECT_TRUE(store->put(EntityKind::Incident, "i2", inside, "佐藤").ok);
+    EXPECT_EQ(store->version_vector().at("kita"), 1u) << "a refused write took a seq";
+  }
+  {  // honbu-report's way: no allow-list at hand, the rules the node last ran with
+    auto tool = honbu::testing::open_store(dir.file("kita.db"), "kita");
+    keep_recorded_role_rules(*tool);
+    EXPECT_FALSE(tool->put(EntityKind::Incident, "i3", outside, "CSV取込").ok);
+  }
+  {  // a file no node has run on: nothing recorded, nothing checked
+    auto fresh = honbu::testing::open_store(dir.file("new.db"), "kita");
+    keep_recorded_role_rules(*fresh);
+    EXPECT_TRUE(fresh->put(EntityKind::Incident, "i4", outside, "CSV取込").ok);
+  }
 }

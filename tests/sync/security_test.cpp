@@ -513,8 +513,20 @@ TEST(Security, BranchWritingOutsideItsRoleIsRefused) {
   ASSERT_TRUE(wait_live(c.agent("hq"), "hq", c.agent("kita"), "kita"));
   Events hq_events(c.agent("hq")), kita_events(c.agent("kita"));
 
-  // kita's own store takes all four: it does not know the role rules, HQ does.
   const std::string first = c.write_incident("kita", "北山 停電", "kita-area");
+  // kita's own node refuses at once what HQ would refuse, saying why, and takes no seq...
+  const std::string local_refusal = c.on("kita", [](Store& s) {
+    const LocalResult r = s.put(EntityKind::HqState, std::string(kHqStateId), {{"state", "countermeasures"}}, "test");
+    return r.ok || r.problems.empty() ? std::string("written") : r.problems[0].code + ": " + r.problems[0].ja;
+  });
+  EXPECT_EQ(local_refusal.rfind("role: ", 0), 0u) << local_refusal;
+  EXPECT_NE(local_refusal.find("本部だけ"), std::string::npos) << local_refusal;
+  // ...and HQ still refuses them from a branch that does not check (an older build, a
+  // tampered node): here kita's own check is switched off and it writes all four.
+  c.on("kita", [](Store& s) {
+    s.set_write_rules(nullptr);
+    return true;
+  });
   const bool hq_state_written = c.on("kita", [](Store& s) {
     return s
         .put(EntityKind::HqState, std::string(kHqStateId), {{"state", "countermeasures"}}, "test")

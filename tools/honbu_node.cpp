@@ -258,7 +258,8 @@ void write_trickle_entry(Agent& agent, int n) {
   });
 }
 
-int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int demo_every_ms, int trickle_ms) {
+int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int demo_every_ms, int trickle_ms,
+             bool test_writes) {
   NodeHandle node = start_node(cfg);
   Agent& agent = *node.agent;
   std::printf("%s honbu-node %s started: dataset %s, db %s%s\n", now_text().c_str(), node.node_id.c_str(),
@@ -320,6 +321,9 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
         agent.heal(peer);
       } else if (verb == "write-demo" && !demo_branch.empty()) {
         demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
+      } else if (verb == "write" && !test_writes) {
+        reply = "error: write N makes test records (試験記録); this node holds real data (" + cfg.dataset +
+                ") and was not started with --test-writes";
       } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit)) {
         // `write N`: N クロノロ entries in one transaction (tests, demos, load). The reply
         // starts "ok SEQ" (this node's last seq, what tests record as acknowledged).
@@ -461,6 +465,9 @@ int main(int argc, char** argv) {
   run->add_option("--demo-every-ms", demo_every_ms, "with --demo-branch: one realistic update every N ms")
       ->capture_default_str();
   run->add_option("--trickle-ms", trickle_ms, "write one クロノロ entry every N ms (load for tests and benchmarks)");
+  bool test_writes = false;
+  run->add_flag("--test-writes", test_writes,
+                "allow --trickle-ms and `ctl write N` (test records) on ACTUAL data: tests and benchmarks only");
 
   std::string data_dir = default_data_dir();
   auto* status = app.add_subcommand("status", "print what a running node last reported");
@@ -499,8 +506,22 @@ int main(int argc, char** argv) {
       sa.sa_handler = on_signal;
       sigaction(SIGINT, &sa, nullptr);
       sigaction(SIGTERM, &sa, nullptr);
+      // The demo city and test records are made up: never in real data by accident.
+      const bool actual = cfg.dataset == "ACTUAL";
+      if (actual && !demo_branch.empty()) {
+        std::fprintf(stderr,
+                     "honbu-node: --demo-branch fills in the made-up demo city, so only into a drill dataset "
+                     "(add --dataset EXERCISE:demo); nothing was started\n");
+        return 2;
+      }
+      if (actual && trickle_ms > 0 && !test_writes) {
+        std::fprintf(stderr,
+                     "honbu-node: --trickle-ms writes test records (試験記録) into real data: use a drill dataset "
+                     "(--dataset EXERCISE:<name>), or add --test-writes for a test node; nothing was started\n");
+        return 2;
+      }
       std::filesystem::create_directories(cfg.data_dir);
-      return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms);
+      return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms, test_writes || !actual);
     }
     if (*status) {
       std::ifstream f(data_dir + "/status.json");

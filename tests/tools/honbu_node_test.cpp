@@ -243,6 +243,7 @@ struct Node {
   std::vector<std::string> prefix;  // e.g. {"ip", "netns", "exec", NS}
   std::vector<std::string> extra;   // --listen / --peer ...
   int lost_after_ms = 1500;         // --lost-after-ms; 0: the product default
+  bool test_writes = true;          // --test-writes (`ctl write N` on ACTUAL data)
   std::unique_ptr<Child> proc;
   std::string log() const { return dir + "/node.log"; }
 };
@@ -458,6 +459,7 @@ class HonbuNode : public ::testing::Test {
     std::vector<std::string> args = n.prefix;
     args.insert(args.end(), {kNodeTool, "run", "--data-dir", n.dir, "--role", n.role, "--keys", n.keys,
                              "--allowlist", allow_});
+    if (n.test_writes) args.push_back("--test-writes");
     if (n.lost_after_ms > 0) args.insert(args.end(), {"--lost-after-ms", std::to_string(n.lost_after_ms)});
     args.insert(args.end(), n.extra.begin(), n.extra.end());
     n.proc = std::make_unique<Child>(args, n.log());
@@ -598,6 +600,35 @@ TEST_F(HonbuNode, ReportIssuedBesideARunningNodeGoesThroughIt) {
   ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
   expect_verify_ok(db);
   skip_if_bugs();
+}
+
+// The demo city and test records are made up: a node on real (ACTUAL) data refuses to make
+// them, saying how to do it on a drill dataset, and starts nothing.
+TEST_F(HonbuNode, MadeUpDataNeverGoesIntoRealData) {
+  ASSERT_NO_FATAL_FAILURE(make_keys({{"hq", "hq"}}));
+  const std::string dir = tmp_.file("real");
+  const std::vector<std::string> base = {kNodeTool, "run", "--data-dir", dir, "--role", "hq", "--keys",
+                                         keys_.at("hq"), "--allowlist", allow_};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), more.begin(), more.end());
+    return run(args);
+  };
+  const Outcome demo = with({"--demo-branch", "hq"});
+  EXPECT_EQ(demo.status, 2) << demo.out;
+  EXPECT_NE(demo.out.find("--dataset EXERCISE:demo"), std::string::npos) << demo.out;
+  const Outcome trickle = with({"--trickle-ms", "100"});
+  EXPECT_EQ(trickle.status, 2) << trickle.out;
+  EXPECT_NE(trickle.out.find("--test-writes"), std::string::npos) << trickle.out;
+  EXPECT_FALSE(fs::exists(dir + "/actual.db")) << "a refused start made a database";
+
+  Node& hq = add_node("hq", "hq", {});
+  hq.test_writes = false;
+  ASSERT_NO_FATAL_FAILURE(start(hq));
+  const Outcome write = ctl(hq, {"write", "5"});
+  EXPECT_NE(write.out.find("real data (ACTUAL)"), std::string::npos) << write.out;
+  EXPECT_EQ(vector_of(status(hq), "hq"), 0u) << "test records went into real data";
+  ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
 }
 
 TEST_F(HonbuNode, ProcessesConvergeThroughALinkControlPartition) {

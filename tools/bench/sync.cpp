@@ -232,7 +232,7 @@ void bench_scale(const std::string& dir, int branches, int seconds, int period_m
   for (int b = 0; b + 1 < branches; ++b) {
     const std::string id = "b" + std::to_string(b);
     auto args = node_args(id, "branch");
-    args.insert(args.end(), {"--peer", "hq@" + endpoint, "--trickle-ms", std::to_string(period_ms)});
+    args.insert(args.end(), {"--peer", "hq@" + endpoint, "--trickle-ms", std::to_string(period_ms), "--test-writes"});
     procs.push_back(std::make_unique<sync::NodeProcess>(dir + "/" + id, args, dir + "/" + id + "/node.log"));
   }
 

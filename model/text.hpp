@@ -18,6 +18,10 @@ bool is_normalized_text_fast(std::string_view s);
 // Whether s is valid UTF-8 (every text field is checked before it is stored).
 bool is_valid_utf8(std::string_view s);
 
+// The byte offset of the first control character (U+0000–U+001F but tab, CR and LF; U+007F),
+// or npos. Such a byte (a NUL from a broken export) is refused on input, never stored.
+std::size_t find_control_char(std::string_view s);
+
 // 6-digit 全国地方公共団体コード: 2 (prefecture) + 3 (municipality) + check digit.
 // Weights 6,5,4,3,2; r = sum mod 11; CD = (11 - r) mod 10. e.g. 石巻市 042021.
 bool is_valid_municipality_code(std::string_view code);

@@ -96,6 +96,14 @@ void normalize_field(const FieldSpec& f, Value& v, const ValidateOptions& opt, C
             "contains bytes that are not valid UTF-8");
       return;
     }
+    if (const std::size_t at = find_control_char(*s); at != std::string::npos) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(static_cast<unsigned char>((*s)[at])));
+      const std::string where = std::to_string(utf8_length(std::string_view(*s).substr(0, at)) + 1);
+      c.add(&f, f.name, "control_char", "に制御文字(" + std::string(code) + ")が含まれています(" + where + "文字目)",
+            "contains a control character (" + std::string(code) + ") at character " + where);
+      return;
+    }
     *s = normalize_text(*s);
   }
   const bool nullable_number = f.type == FieldType::Count || f.type == FieldType::Measure ||
@@ -330,6 +338,7 @@ bool fast_valid(const FieldSpec& f, const Value& v, const ValidateOptions& opt) 
     case FieldType::Ref: {
       const std::string* s = as_text(v);
       if (!s || s->empty() || !is_normalized_text_fast(*s) || !is_valid_utf8(*s)) return false;
+      if (find_control_char(*s) != std::string::npos) return false;
       const size_t limit = f.type == FieldType::LongText ? kLongTextMax : kTextMax;
       if (s->size() > limit && utf8_length(*s) > limit) return false;
       return f.type != FieldType::Ref || is_valid_entity_id(*s);

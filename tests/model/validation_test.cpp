@@ -269,8 +269,10 @@ TEST(ValidateText, EmptyOptionalTextBecomesNull) {
 }
 
 TEST(ValidateText, BadReferenceId) {
-  Fields f{{"area_id", std::string("a\x01" "b")}};
+  Fields f{{"area_id", std::string(129, 'a')}};  // ids are at most 128 bytes
   EXPECT_TRUE(has(normalize_and_validate(incident(), "inc-1", f, updating()), "area_id", "bad_ref"));
+  f["area_id"] = std::string("a\x01" "b");  // a control byte is said as such
+  EXPECT_TRUE(has(normalize_and_validate(incident(), "inc-1", f, updating()), "area_id", "control_char"));
 }
 
 // ---------------------------------------------------------------- enums
@@ -773,4 +775,20 @@ TEST(ValidateReceived, CounterRules) {
   EXPECT_TRUE(has(validate_received(spec(EntityKind::ShelterSupply), "s/f", set, updating()),
                   "delivered", "counter_set_directly"));
   EXPECT_TRUE(validate_received(spec(EntityKind::ShelterSupply), "s/f", set, delta()).empty());
+}
+
+// A NUL or other control byte (a broken export, a binary paste) is refused, naming the field,
+// the character and where it is; tabs and line breaks are text. Found storing "南\0小".
+TEST(ValidateAll, ControlCharactersAreRefusedNamingFieldAndPlace) {
+  Fields f = valid_shelter();
+  f["name"] = std::string("南\0小", 7);
+  f["address"] = std::string("北山\x1b[31m1-2");
+  f["note"] = std::string("1行目\n2行目\tタブ");
+  const auto ps = normalize_and_validate(shelter(), "sh-1", f, creating());
+  ASSERT_TRUE(has(ps, "name", "control_char")) << dump(ps);
+  EXPECT_NE(about(ps, "name")[0].en.find("U+0000) at character 2"), std::string::npos) << dump(ps);
+  EXPECT_NE(about(ps, "name")[0].ja.find("2文字目"), std::string::npos) << about(ps, "name")[0].ja;
+  EXPECT_TRUE(has(ps, "address", "control_char")) << dump(ps);
+  EXPECT_TRUE(about(ps, "note").empty()) << dump(ps);
+  EXPECT_EQ(ps.size(), 2u) << dump(ps);
 }

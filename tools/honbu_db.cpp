@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::size_t limit = 100;
   std::string origin_filter, entity_filter;
   ops->add_option("--after", after, "only ops after this local counter");
-  ops->add_option("--limit", limit, "at most this many ops")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  ops->add_option("--limit", limit, "at most this many ops (default 100)")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   ops->add_option("--origin", origin_filter, "only ops from this node");
   ops->add_option("--entity", entity_filter, "only ops on this entity id");
 
@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
       o.path = target.path();
       o.node_id = node_id;
       o.dataset = target.dataset;
+      o.adopt_empty_file = true;
       std::error_code ec;
       // An empty file (touched, or left by an interrupted creation) is made into a database.
       const bool existed = std::filesystem::exists(o.path, ec) && std::filesystem::file_size(o.path, ec) > 0 && !ec;
@@ -245,17 +246,29 @@ int main(int argc, char** argv) {
       Reading s = open_for_reading(target, ja);
       std::size_t printed = 0;
       std::int64_t cursor = after;
-      while (printed < limit) {
+      bool more = false;  // a matching op beyond the limit: said, never a silent cut
+      while (!more) {
         std::int64_t last = cursor;
         auto batch = read_ops_after(s.db(), cursor, 1000, &last);
         if (last == cursor) break;
         for (const Op& op : batch) {
           if (!origin_filter.empty() && op.origin != origin_filter) continue;
           if (!entity_filter.empty() && op.entity_id != entity_filter) continue;
+          if (printed == limit) {
+            more = true;
+            break;
+          }
           std::cout << op_json(op).dump() << "\n";
-          if (++printed >= limit) break;
+          ++printed;
         }
         cursor = last;
+      }
+      if (more) {
+        std::cout.flush();
+        std::fprintf(stderr,
+                     ja ? "(最初の %zu 件だけ表示しました。続きがあります: --limit で件数を指定してください)\n"
+                        : "(the first %zu ops only; there are more: --limit N shows more)\n",
+                     printed);
       }
       return 0;
     }

@@ -154,8 +154,10 @@ int cmd_run(const std::string& file, EngineOptions o, const std::string& players
   if (!a.empty())
     std::printf("%s: p50 %.1f ms, p99 %.1f ms (%zu)\n", T("付与から到着まで", "inject to arrival").c_str(), a[a.size() / 2],
                 a[std::min(a.size() - 1, a.size() * 99 / 100)], a.size());
-  std::printf("%s %s/report-%s.html, report.csv\n", T("報告書:", "Report:").c_str(), o.drill_dir.c_str(),
-              g_lang == Lang::Ja ? "ja" : "en");
+  // Both languages are written; the reader's first.
+  std::printf("%s %s/report-%s.html (%s: report-%s.html), report.csv\n", T("報告書:", "Report:").c_str(),
+              o.drill_dir.c_str(), g_lang == Lang::Ja ? "ja" : "en", T("英語版", "Japanese").c_str(),
+              g_lang == Lang::Ja ? "en" : "ja");
   if (!st.last_error.empty()) {
     std::fprintf(stderr, "%s %s\n", T("問題:", "problem:").c_str(), st.last_error.c_str());
     return 1;

@@ -199,7 +199,8 @@ Evaluation evaluate(const Scenario& s, const DrillLog& log, Db& db, SimMinutes n
       break;
     }
     if (o.done) o.result = *o.done <= o.due + 1e-9 ? Result::Met : Result::Late;
-    else o.result = (finished || now > o.due) ? Result::Missed : Result::Pending;
+    // A deadline the drill ended before is not missed: 未了 (the report says when it was due).
+    else o.result = now > o.due || (finished && now >= o.due) ? Result::Missed : Result::Pending;
     ev.outcomes.push_back(o);
   };
   for (const Inject& i : s.injects)

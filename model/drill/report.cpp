@@ -50,6 +50,9 @@ std::string result_text(Result r, const L& t) {
   return "?";
 }
 
+// The engine logs a card it could not write with "not delivered: <why>".
+bool failed_inject(const LogEvent& e) { return e.type == "inject" && e.detail.starts_with("not delivered"); }
+
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -132,7 +135,10 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
     const std::string content = inject_summary(s, i, lang);
     const std::string medium = i.medium.empty() ? std::string() : std::string(enums::medium.text(i.medium, lang));
     h += "<tr><td>" + esc(i.card) + "</td><td>" + esc(format_offset(d ? d->sim : i.at)) + "</td><td>" +
-         (d ? esc(wall_hhmmss(d->wall)) : std::string(t("未付与", "not delivered"))) + "</td><td>" + esc(inject_target_label(s, i, lang)) +
+         (!d                ? std::string(t("未付与", "not delivered"))
+          : failed_inject(*d) ? "<b class=\"missed\">" + std::string(t("付与失敗", "FAILED")) + "</b> " + esc(d->detail)
+                              : esc(wall_hhmmss(d->wall))) +
+         "</td><td>" + esc(inject_target_label(s, i, lang)) +
          "</td><td>" + esc(std::string(inject_kind_label(i.kind, lang))) + "</td><td>" + esc(medium) + " " + esc(i.from_role) +
          "</td><td>" + esc(content) + "</td><td>" +
          (d && d->arrived ? std::to_string(*d->arrived - d->wall) + " ms" : std::string()) + "</td></tr>";
@@ -228,7 +234,8 @@ std::string report_csv(const ReportInput& in, Lang lang) {
   line("overview", "score", format_offset(ev.now), "", "", minutes(ev.points) + "/" + minutes(ev.possible), "", "");
   for (const LogEvent& e : log.events)
     if (e.type == "inject")
-      line("inject", e.card, format_offset(e.sim), format_iso_jst(e.wall), e.node, e.kind, "",
+      line("inject", e.card, format_offset(e.sim), format_iso_jst(e.wall), e.node,
+           failed_inject(e) ? e.kind + " " + e.detail : e.kind, failed_inject(e) ? "failed" : "delivered",
            e.arrived ? std::to_string(*e.arrived - e.wall) : "");
   for (const Outcome& o : ev.outcomes)
     line("expected", o.expectation->id, format_offset(o.due), "", o.expectation->by, expectation_text(s, *o.expectation, lang),
@@ -245,6 +252,9 @@ std::string report_csv(const ReportInput& in, Lang lang) {
   }
   for (const TimelineItem& ti : ev.timeline)
     line("timeline", ti.who, format_offset(ti.sim), format_iso_jst(ti.wall), ti.node, ti.what, ti.inject ? "inject" : "", "");
+  // The trainer's notes, as in the HTML (a spreadsheet of several drills keeps them too).
+  if (!in.notes_strengths.empty()) line("notes", "strengths", "", "", "", in.notes_strengths, "", "");
+  if (!in.notes_improvements.empty()) line("notes", "improvements", "", "", "", in.notes_improvements, "", "");
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "model/op.hpp"
+#include "model/text.hpp"
 
 namespace honbu::drill {
 
@@ -38,7 +39,7 @@ constexpr Name<ActionKind> kActionKinds[] = {
     {ActionKind::LifelineUpdated, "lifeline_updated"}};
 
 bool parse_uint(std::string_view s, long long& out) {
-  if (s.empty()) return false;
+  if (s.empty() || s.front() == '-') return false;  // "-0" is a minus sign, not zero
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size() && out >= 0;
 }
@@ -116,8 +117,19 @@ void rename_branch(Fields& branch, const DrillNode& node) {
 // demo city's areas and offices, as the scenario's branch nodes rename them). In English,
 // the English name where there is one ("North branch"), else the name with the id
 // ("北部支所 (kita)"). An unknown id is shown as it is.
-std::string place_label(const Scenario& s, EntityKind kind, const std::string& id, Lang lang) {
+const std::vector<MasterRecord>& city_records() {
   static const std::vector<MasterRecord> city = demo_master_records(false, 0);
+  return city;
+}
+
+bool city_has(EntityKind kind, std::string_view id) {
+  for (const MasterRecord& r : city_records())
+    if (r.kind == kind && r.id == id) return true;
+  return false;
+}
+
+std::string place_label(const Scenario& s, EntityKind kind, const std::string& id, Lang lang) {
+  const std::vector<MasterRecord>& city = city_records();
   const MasterRecord* found = nullptr;
   for (const MasterRecord& r : city)
     if (r.kind == kind && r.id == id) found = &r;
@@ -237,7 +249,9 @@ std::optional<ActionKind> action_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<SimMinutes> parse_offset(std::string_view t) {
+std::optional<SimMinutes> parse_offset(std::string_view text) {
+  const std::string normal = normalize_text(text);  // ＋０：３０ is +0:30: never refused for its width
+  std::string_view t = normal;
   while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
   if (t.starts_with("発災")) t.remove_prefix(std::string_view("発災").size());
@@ -564,7 +578,8 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
         if (i.target.empty()) bad_at(i, what + ": a message needs `target` (who receives the card)");
         break;
       case InjectKind::IncidentUpdate:
-        if (i.ref.empty() || !s.inject(i.ref)) bad_at(i, what + ": `ref` must name an earlier incident inject's card");
+        if (i.ref.empty() || !s.inject(i.ref) || s.inject(i.ref)->kind != InjectKind::Incident)
+          bad_at(i, what + ": `ref` must name an earlier incident inject's card");
         break;
       case InjectKind::Lifeline:
         if (!i.data.count("area_id") || !i.data.count("lifeline_type"))
@@ -574,7 +589,15 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
         if (!i.data.count("branch_id")) bad_at(i, what + ": a branch report needs data.branch_id");
         break;
       case InjectKind::Shelter:
-        if (i.ref.empty() && !i.data.count("name")) bad_at(i, what + ": a shelter inject needs `ref` (an existing shelter id) or data.name");
+        if (i.ref.empty() && !i.data.count("name")) {
+          bad_at(i, what + ": a shelter inject needs `ref` (an existing shelter id) or data.name");
+        } else if (const Inject* opened = i.ref.empty() ? nullptr : s.inject(i.ref)) {
+          if (opened->kind != InjectKind::Shelter) bad_at(i, what + ": `ref` " + i.ref + " is not a shelter card");
+        } else if (!i.ref.empty() && !i.data.count("name")) {
+          // Not a card: a new shelter of that id, which needs what opening one needs.
+          bad_at(i, what + ": `ref` " + i.ref + " is no card of this scenario; name the card that opened the shelter, "
+                           "or give data.name (and its type and state) to open a new one");
+        }
         break;
       case InjectKind::Evacuation:
         if (!i.data.count("area_id") || !i.data.count("level"))
@@ -583,6 +606,11 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
       default:
         break;
     }
+    // An area the city does not have is said as such (the role rules would call it another
+    // office's area).
+    if (auto it = i.data.find("area_id"); it != i.data.end())
+      if (const std::string* area = as_text(it->second); area && !city_has(EntityKind::Area, *area))
+        bad_at(i, what + ": data.area_id: the city has no area " + *area);
     for (const Expectation& e : i.expect) check_expect(e, &i);
   }
   for (const Expectation& e : s.expected) check_expect(e, nullptr);

@@ -203,7 +203,7 @@ void dry_run(const Scenario& s, Problems& out) {
     vo.creating = i.kind != InjectKind::IncidentUpdate && !(i.kind == InjectKind::Shelter && !i.ref.empty()) &&
                   i.kind != InjectKind::HqState;
     for (const Problem& p : normalize_and_validate(spec(w->kind), w->id, f, vo))
-      out.push_back({i.line, "inject " + i.card + ": " + (p.field.empty() ? "" : p.field + ": ") + p.en, i.source});
+      out.push_back({i.line, "inject " + i.card + ": " + (p.field.empty() ? "" : "data." + p.field + ": ") + p.en, i.source});
     const std::string origin = inject_origin(s, i);
     const sync::AllowEntry* e = allow.by_node(origin);
     if (!e) continue;  // reported by check()
@@ -418,19 +418,44 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
       for (size_t k = 0; k < ex.size(); ++k)
         guarded(out, "expected", [&] { s.expected.push_back(read_expectation(ex[k], "", static_cast<int>(k), out)); });
   }
-  if (out.empty()) {
-    for (auto& p : check(s)) out.push_back(std::move(p));
-    if (out.empty()) dry_run(s, out);
-  } else {
-    // Some injects could not be read (checking references to them would only add noise),
-    // but the frame is checked all the same. A field whose value was already refused
-    // ("start: ... is not a date-time") is not reported again as missing.
-    auto field_of = [](const std::string& m) { return m.substr(0, m.find_first_of(" :(")); };
-    std::set<std::string> said;
-    for (const auto& p : out) said.insert(field_of(p.message));
-    for (auto& p : check_setup(s))
-      if (!said.count(field_of(p.message))) out.push_back(std::move(p));
+  // Every check runs on what could be read, so one validate lists everything to fix (it used
+  // to stop at the first stage: a trainer fixed the file three times to see all six). What
+  // was already said is not said again: a line with a problem gets no follow-on ones, and a
+  // field whose value was refused ("start: ... is not a date-time") is not also missing.
+  auto field_of = [](const std::string& m) { return m.substr(0, m.find_first_of(" :(")); };
+  // "inject 014 at: ..." / "inject 014: ..." -> "inject 014": a card that could not all be
+  // read gets no follow-on problems (an unknown kind would also be called a message without text).
+  auto card_of = [](const std::string& m) {
+    if (!m.starts_with("inject ")) return std::string();
+    return m.substr(0, m.find_first_of(" :", 7));
+  };
+  std::set<std::string> said_fields, said_cards;
+  std::set<std::pair<std::string, int>> said_lines;
+  for (const auto& p : out) {
+    said_fields.insert(field_of(p.message));
+    said_cards.insert(card_of(p.message));
+    said_lines.insert({p.file, p.line});
   }
+  said_cards.erase("");
+  auto add_new = [&](Problems more) {
+    for (auto& p : more) {
+      const std::string field = field_of(p.message);
+      const bool of_the_frame = field != "inject" && field != "expected";
+      if (said_lines.count({p.file, p.line}) || said_cards.count(card_of(p.message)) ||
+          (of_the_frame && said_fields.count(field)))
+        continue;
+      out.push_back(std::move(p));
+    }
+  };
+  add_new(check(s));
+  // The data of each inject, as the store and the role rules will judge it at its time.
+  Problems data;
+  try {
+    dry_run(s, data);
+  } catch (const std::exception&) {
+    if (out.empty()) throw;  // on a file already found broken, the problems above say why
+  }
+  add_new(std::move(data));
   if (!out.empty()) {
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
     throw ScenarioError(std::move(out), source);

@@ -99,6 +99,9 @@ TEST(HonbuDrillCli, RunSteeredFromAnotherTerminalThenReportAndReplay) {
   const std::string ja = file_text(d + "/report-ja.html");
   EXPECT_NE(ja.find("初動の確認が早かった"), std::string::npos);
   EXPECT_NE(ja.find("県への回答漏れ"), std::string::npos);
+  const std::string csv = file_text(d + "/report.csv");  // the spreadsheet keeps them too
+  EXPECT_NE(csv.find(R"("notes","strengths","","","","初動の確認が早かった")"), std::string::npos) << csv.substr(0, 400);
+  EXPECT_NE(csv.find("県への回答漏れ"), std::string::npos);
 
   // A moment of the drill on the terminal: fewer ops at +0:10 than at the end. The drill
   // directory is the drill's record (and may be read-only): a replay adds nothing to it.

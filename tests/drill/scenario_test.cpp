@@ -240,7 +240,7 @@ TEST(DrillScenario, MselProblemsNameTheCsvRowAndColumn) {
     FAIL() << "a request with an area was accepted";
   } catch (const ScenarioError& e) {
     const std::string w = e.what();
-    EXPECT_NE(w.find("injects.csv:2: inject 101: area_id"), std::string::npos) << w;
+    EXPECT_NE(w.find("injects.csv:2: inject 101: data.area_id"), std::string::npos) << w;
     EXPECT_EQ(w.find("s.yaml:2"), std::string::npos) << w;
   }
 }
@@ -364,4 +364,88 @@ TEST(DrillScenario, TargetsAndExpectationsAreInWordsNotIds) {
   EXPECT_EQ(expectation_text(s, e, Lang::En), "北部支所が第2報を送る") << "the trainer's words come first";
   for (const ActionKind k : {ActionKind::IncidentVerified, ActionKind::LifelineUpdated, ActionKind::HqStateSet})
     EXPECT_NE(action_kind_label(k, Lang::Ja), action_kind_name(k)) << action_kind_name(k) << " has no label";
+}
+
+// Times: a minus sign is refused (it used to be dropped: "-0:10" played at +0:10), and full
+// width is never a reason to refuse (＋０：３０ is +0:30).
+TEST(DrillScenario, TimesRefuseAMinusAndAcceptFullWidth) {
+  EXPECT_FALSE(parse_offset("-0:10").has_value());
+  EXPECT_FALSE(parse_offset("-1:00").has_value());
+  EXPECT_FALSE(parse_offset("-10").has_value());
+  EXPECT_EQ(parse_offset("＋０：３０"), std::optional<SimMinutes>(30));
+  EXPECT_EQ(parse_offset("発災＋1:05"), std::optional<SimMinutes>(65));
+  EXPECT_EQ(parse_offset("+0:52"), std::optional<SimMinutes>(52));
+}
+
+// A shelter update whose `ref` names no card used to pass validate and fail mid-drill
+// ("Name is required"); an incident update must name an incident card.
+TEST(DrillScenario, RefsNameACardOfTheRightKind) {
+  const auto problems = problems_of(kHead + R"(injects:
+  - card: "1"
+    at: "+0:05"
+    kind: shelter
+    target: hq
+    data: {name: 北山小学校, area_id: kitayama, opened_at: "2026-12-01T09:05:00+09:00"}
+  - card: "2"
+    at: "+0:10"
+    kind: shelter
+    target: hq
+    ref: "099"
+    data: {evacuees: 40}
+  - card: "3"
+    at: "+0:15"
+    kind: incident_update
+    target: hq
+    ref: "1"
+    data: {status: in_progress}
+)");
+  const std::string all = listing(problems);
+  EXPECT_NE(at_line(problems, 16).find("`ref` 099 is no card"), std::string::npos) << all;
+  EXPECT_NE(at_line(problems, 22).find("earlier incident inject's card"), std::string::npos) << all;
+}
+
+// One validate lists mistakes of every stage: what cannot be read (a bad time, an unknown
+// field or kind), references (an unknown node) and the data (a missing title, an area the
+// city does not have). A trainer used to fix the file three times to see them all.
+TEST(DrillScenario, OneValidateListsMistakesOfEveryStage) {
+  const auto problems = problems_of(kHead + R"(injects:
+  - card: "1"
+    at: "+0:65"
+    kind: message
+    target: hq
+    text: 時刻の誤り
+  - card: "2"
+    at: "+0:10"
+    kind: message
+    target: hq
+    prio: high
+    text: 知らない項目
+  - card: "3"
+    at: "+0:15"
+    kind: message
+    target: nishi
+    text: 知らない拠点
+  - card: "4"
+    at: "+0:20"
+    kind: incident
+    target: hq
+    data: {category: fire, area_id: kitayama, priority: high}
+  - card: "5"
+    at: "+0:25"
+    kind: lifline
+    target: hq
+  - card: "6"
+    at: "+0:30"
+    kind: incident
+    target: hq
+    data: {title: 西浜 倒木, category: road, area_id: nishihama, priority: high}
+)");
+  const std::string all = listing(problems);
+  EXPECT_NE(at_line(problems, 12).find("+0:65"), std::string::npos) << all;
+  EXPECT_NE(at_line(problems, 20).find("prio"), std::string::npos) << all;
+  EXPECT_NE(at_line(problems, 22).find("no node nishi"), std::string::npos) << all;
+  EXPECT_NE(at_line(problems, 27).find("data.title"), std::string::npos) << all;
+  EXPECT_NE(at_line(problems, 34).find("lifline"), std::string::npos) << all;
+  EXPECT_NE(at_line(problems, 36).find("the city has no area nishihama"), std::string::npos) << all;
+  EXPECT_EQ(problems.size(), 6u) << all;
 }

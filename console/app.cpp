@@ -283,7 +283,8 @@ void App::menu_bar() {
   }
   if (ImGui::IsKeyPressed(290 /* GLFW_KEY_F1 */, false)) show_help_ = !show_help_;
   // Right side: who and where we are, in every screen.
-  const std::string who = std::string(session_.hq() ? T("role.hq") : T("role.branch")) + " " + session_.node_id +
+  const std::string who = std::string(session_.hq() ? T("role.hq") : T("role.branch")) + " " +
+                          session_.master->node_name(session_.node_id) +
                           (session_.exercise ? "  " + std::string(T("banner.exercise_short")) : "");
   ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize(who.c_str()).x - 16);
   if (session_.exercise)

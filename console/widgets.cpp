@@ -234,7 +234,7 @@ void session_banners(const Session& s) {
   std::string lost;
   for (const auto& p : s.status.peers)
     if (p.state == sync::PeerState::Lost || p.partitioned)
-      lost += (lost.empty() ? "" : ", ") + p.node_id;
+      lost += (lost.empty() ? "" : ", ") + s.master->node_name(p.node_id);  // "北部支所 (kita)"
   if (!lost.empty()) banner(colors::kRed, std::string(T("banner.partition")) + ": " + lost);
 }
 

@@ -228,8 +228,8 @@ class Dashboard : public Panel {
     int n = 0;
     for (const ResourceRequest& r : d.requests) {
       if (n++ >= 5) break;
-      ImGui::BulletText("%s  [%s] %s", label(enums::request_status, r.status),
-                        label(enums::priority, r.priority), r.title.c_str());
+      const std::string priority = r.priority.empty() ? "" : "[" + label_s(enums::priority, r.priority) + "] ";
+      ImGui::BulletText("%s  %s%s", label(enums::request_status, r.status), priority.c_str(), r.title.c_str());
     }
   }
 

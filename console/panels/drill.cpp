@@ -180,15 +180,21 @@ class Drill : public Panel {
   void injects(Session& s, drill::DrillEngine& e, const drill::EngineStatus& st) {
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
                                   ImGuiTableFlags_Resizable;
-    if (!ImGui::BeginTable("injects", 7, flags)) return;
+    const float em = ImGui::GetFontSize();
+    // In a window of a third of the screen the fixed columns left the card's words one
+    // character wide: there, kind and addressee go on a line above the words instead.
+    const bool narrow = ImGui::GetContentRegionAvail().x < em * 48;
+    if (!ImGui::BeginTable(narrow ? "injects_narrow" : "injects", narrow ? 5 : 7, flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn(T("drill.c_card"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.5f);
-    ImGui::TableSetupColumn(T("drill.c_at"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.5f);
-    ImGui::TableSetupColumn(T("drill.c_kind"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 6);
-    ImGui::TableSetupColumn(T("drill.c_target"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 7);
+    ImGui::TableSetupColumn(T("drill.c_card"), ImGuiTableColumnFlags_WidthFixed, em * 3.5f);
+    ImGui::TableSetupColumn(T("drill.c_at"), ImGuiTableColumnFlags_WidthFixed, em * 3.5f);
+    if (!narrow) {
+      ImGui::TableSetupColumn(T("drill.c_kind"), ImGuiTableColumnFlags_WidthFixed, em * 6);
+      ImGui::TableSetupColumn(T("drill.c_target"), ImGuiTableColumnFlags_WidthFixed, em * 7);
+    }
     ImGui::TableSetupColumn(T("drill.c_content"), ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn(T("drill.c_state"), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 4.5f);
-    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.5f);
+    ImGui::TableSetupColumn(T("drill.c_state"), ImGuiTableColumnFlags_WidthFixed, em * 4.5f);
+    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, em * 3.5f);
     ImGui::TableHeadersRow();
     bool next_marked = false;
     for (const drill::InjectState& is : st.injects) {
@@ -203,13 +209,19 @@ class Drill : public Panel {
       ImGui::TextUnformatted(i.card.c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(drill::format_offset(is.at).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(std::string(drill::inject_kind_label(i.kind, ui_lang())).c_str());
-      ImGui::TableNextColumn();
+      const std::string kind(drill::inject_kind_label(i.kind, ui_lang()));
       // Offices by name, as the players know them; the node ids the scenario uses on hover.
-      ImGui::TextWrapped("%s", drill::inject_target_label(e.scenario(), i, ui_lang()).c_str());
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", target_ids(i).c_str());
+      const std::string to = drill::inject_target_label(e.scenario(), i, ui_lang());
       ImGui::TableNextColumn();
+      if (narrow) {
+        ImGui::TextDisabled("%s → %s", kind.c_str(), to.c_str());
+      } else {
+        ImGui::TextUnformatted(kind.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextWrapped("%s", to.c_str());
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", target_ids(i).c_str());
+      if (!narrow) ImGui::TableNextColumn();
       const std::string summary = drill::inject_summary(e.scenario(), i, ui_lang());
       ImGui::TextWrapped("%s%s%s", i.from_role.empty() ? "" : (i.from_role + ": ").c_str(), summary.c_str(),
                          i.medium.empty() ? "" : ("  [" + label_s(enums::medium, i.medium) + "]").c_str());

@@ -116,11 +116,13 @@ class MapPanel : public Panel {
 
     const double k = std::cos((map_->min_lat + map_->max_lat) / 2 * M_PI / 180.0);
     if (!fitted_) {
+      // The areas fit beside the legend (bottom left), which used to cover 大野 and its name.
+      const float free_w = std::max(size.x * 0.5f, size.x - legend_w_);
       const double w = (map_->max_lon - map_->min_lon) * k, h = map_->max_lat - map_->min_lat;
-      scale_ = std::min(size.x / std::max(w, 1e-9), size.y / std::max(h, 1e-9)) * 0.92;
-      center_lon_ = (map_->min_lon + map_->max_lon) / 2;
+      scale_ = std::min(free_w / std::max(w, 1e-9), size.y / std::max(h, 1e-9)) * 0.92;
+      center_lon_ = (map_->min_lon + map_->max_lon) / 2 - (size.x - free_w) / 2 / (k * scale_);
       center_lat_ = (map_->min_lat + map_->max_lat) / 2;
-      fitted_ = true;
+      fitted_ = legend_w_ > 0;  // once the legend's width is known (after its first frame)
     }
     auto to_screen = [&](double lon, double lat) {
       return ImVec2(origin.x + size.x / 2 + static_cast<float>((lon - center_lon_) * k * scale_),
@@ -209,7 +211,10 @@ class MapPanel : public Panel {
     dl->PopClipRect();
     if (hovered_incident) {
       ImGui::BeginTooltip();
-      ImGui::Text("[%s] %s", label(enums::priority, hovered_incident->priority), hovered_incident->title.c_str());
+      if (hovered_incident->priority.empty())
+        ImGui::TextUnformatted(hovered_incident->title.c_str());
+      else
+        ImGui::Text("[%s] %s", label(enums::priority, hovered_incident->priority), hovered_incident->title.c_str());
       ImGui::Text("%s  %s", hhmm(hovered_incident->received_at).c_str(), hovered_incident->place.c_str());
       ImGui::TextDisabled("%s", T("map.click_to_open"));
       ImGui::EndTooltip();
@@ -256,7 +261,7 @@ class MapPanel : public Panel {
  private:
   // What the colours mean, bottom left on the map: the areas' (the worst lifeline status
   // shown) and, when shown, the incident markers' (priority, the same four colours).
-  void legend(ImDrawList* dl, ImVec2 origin, ImVec2 size) const {
+  void legend(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
     struct Row {
       ImU32 color;
       std::string text;
@@ -278,6 +283,7 @@ class MapPanel : public Panel {
       for (const Row& r : *group) w = std::max(w, swatch + pad + ImGui::CalcTextSize(r.text.c_str()).x);
     const float h = line * static_cast<float>(1 + areas.size() + (markers.empty() ? 0 : 1 + markers.size()));
     ImVec2 at(origin.x + 8 + pad, origin.y + size.y - 8 - pad - h);
+    legend_w_ = 8 + 2 * pad + w + 8;
     dl->AddRectFilled(ImVec2(at.x - pad, at.y - pad), ImVec2(at.x + w + pad, at.y + h + pad), IM_COL32(10, 20, 30, 210), 4.0f);
     auto group = [&](const std::string& title, const std::vector<Row>& rows, bool circles) {
       if (rows.empty()) return;
@@ -330,6 +336,7 @@ class MapPanel : public Panel {
   std::shared_ptr<const LifelineMatrix> lifelines_;
   std::string error_, type_;
   bool loaded_ = false, fitted_ = false, show_incidents_ = true;
+  float legend_w_ = 0;  // the legend's width with its margins, from the last frame
   double scale_ = 1, center_lon_ = 0, center_lat_ = 0;
 };
 

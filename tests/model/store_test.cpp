@@ -115,6 +115,27 @@ TEST(StoreOpen, MissingFileWithoutCreateSaysHowToCreate) {
   }
 }
 
+// An empty file where a node's database should be is most likely a copy that failed: a node
+// starting afresh on it would re-issue seqs its peers already hold. Only init adopts one.
+TEST(StoreOpen, AnEmptyFileIsRefusedExceptByInit) {
+  TempDir dir;
+  const std::string path = dir.file("actual.db");
+  std::ofstream{path};
+  try {
+    open_store(path, "hq");  // create_if_missing, as a node opens its file
+    FAIL() << "an empty file was taken as a new database";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("is an empty file"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);
+  StoreOptions o;
+  o.path = path;
+  o.node_id = "hq";
+  o.dataset = "ACTUAL";
+  o.adopt_empty_file = true;  // honbu-db init
+  EXPECT_EQ(Store::open(o)->node_id(), "hq");
+}
+
 TEST(StoreOpen, NotADatabaseIsAClearError) {
   TempDir dir;
   {

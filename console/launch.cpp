@@ -97,12 +97,7 @@ std::unique_ptr<drill::DrillEngine> prepare_drill(LaunchOptions& o) {
   if (!o.players.empty()) eo.players = drill::load_players(o.players);
   eo.stop_nodes_at_end = false;  // the trainer reviews the drill after its end
   eo.drill_dir = o.drill_dir;
-  if (eo.drill_dir.empty()) {
-    char stamp[32];
-    const std::time_t t = std::time(nullptr);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-    eo.drill_dir = o.node.data_dir + "/drills/" + s.name + "-" + stamp;
-  }
+  if (eo.drill_dir.empty()) eo.drill_dir = drill::default_drill_dir(o.node.data_dir, s, wall_now_ms());
   const std::string hq = s.hq();
   auto engine = std::make_unique<drill::DrillEngine>(std::move(s), eo);
   o.node = engine->node_config(hq);
@@ -127,6 +122,9 @@ int run_replay(LaunchOptions& o) {
   if (!o.replay_at.empty()) {
     auto at = drill::parse_offset(o.replay_at);
     if (!at) throw Error("--replay-at \"" + o.replay_at + "\" is not a time like +1:30");
+    if (*at > host.scenario().duration)
+      throw Error("--replay-at " + drill::format_offset(*at) + " is after the drill's end (" +
+                  drill::format_offset(host.scenario().duration) + ")");
     host.seek(*at);
   }
   std::filesystem::create_directories(o.node.data_dir);

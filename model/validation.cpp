@@ -43,7 +43,7 @@ class Collector {
 
 std::string fmt_number(double v) {
   char buf[32];
-  if (v == std::floor(v) && std::fabs(v) < 1e15)
+  if (v == std::floor(v) && std::fabs(v) < 1e20)  // whole numbers in digits: 9.22337e+18 read as a typo
     std::snprintf(buf, sizeof buf, "%.0f", v);
   else
     std::snprintf(buf, sizeof buf, "%g", v);

@@ -65,7 +65,7 @@ VersionVector vector_from(const json& j, const char* where) {
   VersionVector out;
   for (auto it = v.begin(); it != v.end(); ++it) {
     if (!is_valid_node_id(it.key())) fail(std::string(where) + ": vector origin \"" + it.key() + "\" is not a node id");
-    if (!it.value().is_number_unsigned()) fail(std::string(where) + ": vector seq of \"" + it.key() + "\" must be >= 0");
+    if (!it.value().is_number_unsigned()) fail(std::string(where) + ": vector seq of \"" + it.key() + "\" must be a whole number from 0 to 2^64-1");
     out.emplace(it.key(), it.value().get<std::uint64_t>());
   }
   return out;

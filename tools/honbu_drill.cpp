@@ -39,10 +39,7 @@ std::string sim_clock(const Scenario& s, SimMinutes m) {
 std::string g_data_dir;  // --data-dir, else the usual one (model/paths.hpp)
 
 std::string default_drill_dir(const Scenario& s) {
-  char stamp[32];
-  const std::time_t t = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-  return (g_data_dir.empty() ? default_data_dir() : g_data_dir) + "/drills/" + s.name + "-" + stamp;
+  return drill::default_drill_dir(g_data_dir.empty() ? default_data_dir() : g_data_dir, s, wall_now_ms());
 }
 
 void print_event(const Scenario& s, const LogEvent& e) {
@@ -205,6 +202,10 @@ int cmd_replay(const std::string& dir, const std::string& at_text) {
   const Scenario s = drill_scenario(dir);
   auto at = parse_offset(at_text);
   if (!at) throw Error("--at \"" + at_text + "\" is not a time like +1:30");
+  if (*at > s.duration)
+    throw Error(g_lang == Lang::Ja
+                    ? "--at " + format_offset(*at) + " は訓練の終了 (" + format_offset(s.duration) + ") より後です"
+                    : "--at " + format_offset(*at) + " is after the drill's end (" + format_offset(s.duration) + ")");
   Replay r(hq_db_of(dir, log), log);
   const ScratchDir scratch;
   auto store = Replay::open_scratch(scratch.file("replay.db"), log.dataset);

@@ -5,8 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include "model/errors.hpp"
+#include "model/time.hpp"
 
 namespace honbu::drill {
+
+std::string default_drill_dir(const std::string& data_dir, const Scenario& s, TimeMs now) {
+  const std::string iso = format_iso_jst(now);  // 2026-12-04T01:58:37+09:00
+  const std::string stamp = iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + "-" + iso.substr(11, 2) +
+                            iso.substr(14, 2) + iso.substr(17, 2);
+  return data_dir + "/drills/" + s.name + "-" + stamp;
+}
 
 namespace {
 

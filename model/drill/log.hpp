@@ -11,6 +11,11 @@
 
 namespace honbu::drill {
 
+// Where a drill's nodes, log and report go when the trainer names no place:
+// <data dir>/drills/<name>-<YYYYMMDD-HHMMSS>, the time in JST as every time the report shows
+// (the machine's own zone gave a UTC folder name beside a JST report).
+std::string default_drill_dir(const std::string& data_dir, const Scenario& s, TimeMs now);
+
 // From `wall` on, scenario time advances `rate` minutes per wall minute from `sim`
 // (rate 0: paused; 10: ×10). A jump (next inject, max speed) starts a new segment.
 struct ClockSegment {

@@ -112,6 +112,10 @@ TEST(HonbuDrillCli, RunSteeredFromAnotherTerminalThenReportAndReplay) {
   EXPECT_EQ(late.status, 0) << late.out;
   EXPECT_NE(early.out, late.out);
   EXPECT_NE(late.out.find("EXERCISE"), std::string::npos) << late.out;
+  // A moment after the end is a mistake, said as such (it printed "Replay at +5:00").
+  const auto after_end = run_command("LANG=en_US.UTF-8 " + kTool + " replay " + d + " --at +5:00");
+  EXPECT_NE(after_end.status, 0) << after_end.out;
+  EXPECT_NE(after_end.out.find("after the drill's end"), std::string::npos) << after_end.out;
   EXPECT_EQ(files_under(d), before);
 
   // Steering a drill that has ended says so.

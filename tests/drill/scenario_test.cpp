@@ -449,3 +449,11 @@ TEST(DrillScenario, OneValidateListsMistakesOfEveryStage) {
   EXPECT_NE(at_line(problems, 36).find("the city has no area nishihama"), std::string::npos) << all;
   EXPECT_EQ(problems.size(), 6u) << all;
 }
+
+// A drill's folder is named by its JST start, as its report dates it (the machine's zone,
+// UTC here, put it on the day before).
+TEST(DrillScenario, TheDrillFolderIsNamedInJst) {
+  const Scenario s = parse_scenario_yaml(kHead + "injects: []\n", "unit.yaml");
+  const TimeMs at = *parse_iso("2026-12-04T01:58:37+09:00");
+  EXPECT_EQ(default_drill_dir("/data", s, at), "/data/drills/unit-20261204-015837");
+}

@@ -792,3 +792,12 @@ TEST(ValidateAll, ControlCharactersAreRefusedNamingFieldAndPlace) {
   EXPECT_TRUE(about(ps, "note").empty()) << dump(ps);
   EXPECT_EQ(ps.size(), 2u) << dump(ps);
 }
+
+// A whole number too large is shown in digits, as typed, not as 9.22337e+18.
+TEST(ValidateAll, TooLargeNumbersAreShownInDigits) {
+  Fields f = valid_shelter();
+  f["capacity"] = std::int64_t{9'000'000'000'000'000'000};
+  const auto ps = normalize_and_validate(shelter(), "sh-1", f, creating());
+  ASSERT_TRUE(has(ps, "capacity", "out_of_range")) << dump(ps);
+  EXPECT_NE(about(ps, "capacity")[0].en.find("got 9000000000000000000"), std::string::npos) << dump(ps);
+}

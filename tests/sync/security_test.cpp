@@ -844,7 +844,7 @@ TEST(Security, GarbagePeerIsDroppedNodeLivesOn) {
     cases.push_back({"10001 origins in a vector", {g.header, g.body}, "too many origins"});
   }
   cases.push_back(
-      {"negative seq in a vector", {"HB\x01\x02", R"({"vector":{"kita":-1}})"}, "must be >= 0"});
+      {"negative seq in a vector", {"HB\x01\x02", R"({"vector":{"kita":-1}})"}, "must be a whole number from 0"});
   // Random ones that can never be valid: bodies that are no JSON object, truncated bodies.
   const sync::Frames valid[] = {
       sync::encode(hello_as("minami", "branch")), sync::encode(sync::VectorMsg{{{"hq", 3}}}),

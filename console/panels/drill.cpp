@@ -258,7 +258,7 @@ class Drill : public Panel {
       ImGui::TextUnformatted(o.expectation->id.c_str());
       ImGui::TableNextColumn();
       ImGui::TextWrapped("%s", drill::expectation_text(scenario, *o.expectation, ui_lang()).c_str());
-      if (!o.evidence.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", o.evidence.c_str());
+      if (!o.evidence.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", o.evidence_in(ui_lang()).c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(drill::node_label(scenario, o.expectation->by, ui_lang()).c_str());
       ImGui::TableNextColumn();

@@ -47,14 +47,19 @@ const std::string* text(const Fields& f, std::string_view k) {
 
 bool player(const LoggedOp& o) { return o.op_operator != kControllerOperator; }
 
-std::string describe_op(const LoggedOp& o) {
+// "本部体制 状態: 対策本部" / "HQ state State: Countermeasures HQ": labels, not codes.
+std::string describe_op(const LoggedOp& o, Lang lang) {
   const auto kind = kind_from_name(o.kind);
-  std::string what = kind ? std::string(spec(*kind).ja) : o.kind;
+  const EntitySpec* es = kind ? &spec(*kind) : nullptr;
+  std::string what = es ? std::string(lang == Lang::Ja ? es->ja : es->en) : o.kind;
   for (const char* k : {"title", "content", "status", "verification", "state", "level", "report_no", "open_state", "team"}) {
     auto it = o.fields.find(k);
     if (it == o.fields.end() || is_null(it->second)) continue;
-    const std::string v = utf8_ellipsis(debug_string(it->second), 60);
-    what += std::string(" ") + k + "=" + v;
+    const FieldSpec* f = es ? es->field(k) : nullptr;
+    const std::string* code = as_text(it->second);
+    const std::string v = f && f->enumeration && code ? std::string(f->enumeration->text(*code, lang))
+                                                      : utf8_ellipsis(debug_string(it->second), 60);
+    what += " " + (f ? std::string(f->label(lang)) : std::string(k)) + ": " + v;
   }
   return what;
 }
@@ -187,7 +192,8 @@ Evaluation evaluate(const Scenario& s, const DrillLog& log, Db& db, SimMinutes n
     else o.due = s.duration;  // an inject never delivered: its expectation is not due yet
     if (o.inject && !o.from) {
       o.result = finished ? Result::Missed : Result::Pending;
-      o.evidence = "inject not delivered";
+      o.evidence = "状況付与されていません";
+      o.evidence_en = "inject not delivered";
       ev.outcomes.push_back(o);
       return;
     }
@@ -195,7 +201,8 @@ Evaluation evaluate(const Scenario& s, const DrillLog& log, Db& db, SimMinutes n
       if (since && op.wall < *since) continue;
       if (!satisfies(e, op)) continue;
       o.done = log.sim_at(op.wall);
-      o.evidence = op.origin + " / " + op.op_operator + ": " + describe_op(op);
+      o.evidence = op.origin + " / " + op.op_operator + ": " + describe_op(op, Lang::Ja);
+      o.evidence_en = op.origin + " / " + op.op_operator + ": " + describe_op(op, Lang::En);
       break;
     }
     if (o.done) o.result = *o.done <= o.due + 1e-9 ? Result::Met : Result::Late;
@@ -247,7 +254,8 @@ Evaluation evaluate(const Scenario& s, const DrillLog& log, Db& db, SimMinutes n
   const TimeMs began = log.clock.empty() ? 0 : log.clock.front().wall;
   for (const LoggedOp& op : ops) {
     if (!player(op) || op.wall < began) continue;
-    ev.timeline.push_back({op.wall, log.sim_at(op.wall), op.origin, op.op_operator, describe_op(op), false, {}, {}});
+    ev.timeline.push_back({op.wall, log.sim_at(op.wall), op.origin, op.op_operator, describe_op(op, Lang::Ja), false, {},
+                           {}, describe_op(op, Lang::En)});
   }
   std::stable_sort(ev.timeline.begin(), ev.timeline.end(), [](const auto& a, const auto& b) { return a.wall < b.wall; });
 

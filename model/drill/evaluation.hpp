@@ -27,7 +27,9 @@ struct Outcome {
   std::optional<SimMinutes> from;  // when the clock started (the inject's delivery)
   SimMinutes due = 0;              // the deadline in scenario time
   std::optional<SimMinutes> done;  // when the action was taken
-  std::string evidence;            // which op (who, what) met it
+  std::string evidence;            // which op (who, what) met it, in Japanese
+  std::string evidence_en;         // the same in English
+  const std::string& evidence_in(Lang lang) const { return lang == Lang::Ja ? evidence : evidence_en; }
 };
 
 struct TimelineItem {
@@ -36,6 +38,7 @@ struct TimelineItem {
   std::string node, who, what;
   bool inject = false;
   std::string card, kind;  // an inject's card and event (the report words them in its language)
+  std::string what_en;     // a player's record in English (`what` is Japanese)
 };
 
 struct TeamStats {

@@ -71,7 +71,7 @@ std::string kind_label(std::string_view kind, Lang lang) {
 
 // An inject as the timeline shows it: "002 事案通報: 北山2丁目 家屋倒壊".
 std::string timeline_text(const Scenario& s, const TimelineItem& ti, Lang lang) {
-  if (!ti.inject) return ti.what;
+  if (!ti.inject) return lang == Lang::Ja || ti.what_en.empty() ? ti.what : ti.what_en;
   const Inject* i = s.inject(ti.card);
   if (!i) return ti.what;
   const std::string summary = inject_summary(s, *i, lang);
@@ -157,7 +157,7 @@ th{background:#eee}.exercise{background:#6a2a8a;color:#fff;padding:.4em .8em;fon
     h += "<tr class=\"" + cls + "\"><td>" + esc(o.expectation->id) + "</td><td>" + esc(expectation_text(s, *o.expectation, lang)) +
          "</td><td>" + esc(node_label(s, o.expectation->by, lang)) + "</td><td>" + esc(format_offset(o.due)) + "</td><td>" +
          (o.done ? esc(format_offset(*o.done)) : std::string("—")) + "</td><td>" + took + "</td><td>" +
-         esc(result_text(o.result, t)) + "</td><td>" + esc(o.evidence) + "</td></tr>";
+         esc(result_text(o.result, t)) + "</td><td>" + esc(o.evidence_in(lang)) + "</td></tr>";
   }
   h += "</table>";
 

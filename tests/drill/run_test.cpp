@@ -127,6 +127,11 @@ TEST_P(ShippedScenario, PlaysToTheEndWithTheKnownScore) {
   EXPECT_NE(en.find("EXERCISE"), std::string::npos);
   EXPECT_NE(file_text(dir.file("drill/report.csv")).find("\xEF\xBB\xBF"), std::string::npos);
   for (const Outcome& o : p.evaluation.outcomes) EXPECT_NE(en.find(o.expectation->id), std::string::npos);
+  // What the players did is worded in each report's language: labels, not field codes.
+  for (const std::string* report : {&ja, &en}) {
+    EXPECT_EQ(report->find("status=\""), std::string::npos) << "a field code in a report";
+    EXPECT_EQ(report->find("state=\""), std::string::npos) << "a field code in a report";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Drill, ShippedScenario, ::testing::Values("demo", "shutochoka", "typhoon", "blackout"));

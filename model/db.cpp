@@ -193,6 +193,22 @@ Db::Db(const std::string& path, OpenMode mode) : path_(path) {
     // Debian builds SQLite with SECURE_DELETE; nothing here is ever deleted for privacy, and
     // zeroing freed space on every row rewrite costs measurable time on the apply path.
     exec("PRAGMA secure_delete=OFF");
+  } catch (const StoreError& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    // SQLite says "unable to open database file" of a database it may not write beside (its
+    // -wal and -shm live in the same directory): say that, and where.
+    const std::string dir = std::filesystem::path(path).parent_path().empty()
+                                ? std::string(".")
+                                : std::filesystem::path(path).parent_path().string();
+    const bool file_there = ::access(path.c_str(), F_OK) == 0;
+    if (mode != OpenMode::ReadOnly &&
+        (::access(dir.c_str(), W_OK) != 0 || (file_there && ::access(path.c_str(), W_OK) != 0)))
+      throw StoreError(path + ": cannot write it or its directory " + dir +
+                           " (a read-only disk or copy, or no permission)" +
+                           (file_there ? "; tools can still read it (honbu-db stats)" : ""),
+                       e.sqlite_code());
+    throw;
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;

@@ -368,11 +368,6 @@ NodeKeys load_secret_keys(const std::string& path) {
     ::close(fd);
     throw KeyError(path + " is not a regular file: not a Honbu key file");
   }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    throw KeyError(path + " holds secret keys but is readable or writable by group/others (mode " +
-                   mode_text(st.st_mode) + "); refusing to use it. Fix with: chmod 600 " + path);
-  }
   std::string text;
   try {
     text = read_fd(fd);
@@ -400,6 +395,11 @@ NodeKeys load_secret_keys(const std::string& path) {
   if (get("format") != kKeyFileFormat)
     throw KeyError(path + ": unknown key file format \"" + get("format") + "\" (expected " +
                    std::string(kKeyFileFormat) + ")");
+  // Only now, once it is known to be a key file (an allow-list given by mistake is named as
+  // such, not as a key file with a bad mode).
+  if ((st.st_mode & 077) != 0)
+    throw KeyError(path + " holds secret keys but is readable or writable by group/others (mode " +
+                   mode_text(st.st_mode) + "); refusing to use it. Fix with: chmod 600 " + path);
   NodeKeys k;
   k.node_id = get("node");
   if (!is_valid_node_id(k.node_id)) throw KeyError(path + ": bad node id \"" + k.node_id + "\"");

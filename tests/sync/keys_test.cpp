@@ -197,6 +197,20 @@ TEST(KeyFile, RefusesAFileOthersCanRead) {
   EXPECT_TRUE(contains(key_error([&] { load_secret_keys(path); }), "chmod 600")) << "group-readable";
   ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
   EXPECT_EQ(load_secret_keys(path).node_id, "kita");
+  // An allow-list given as --keys by mistake (0644, as allow-lists are) is named as not a key
+  // file; it was called a key file others can read.
+  AllowList allow;
+  AllowEntry e;
+  e.node_id = "hq";
+  e.role = Role::Hq;
+  e.keys = generate_keys("hq").public_keys();
+  allow.upsert(e);
+  const std::string list = dir.file("allowlist.yaml");
+  allow.save(list);
+  ASSERT_EQ(::chmod(list.c_str(), 0644), 0);
+  const std::string mistaken = key_error([&] { load_secret_keys(list); });
+  EXPECT_TRUE(contains(mistaken, "not a Honbu key file")) << mistaken;
+  EXPECT_FALSE(contains(mistaken, "chmod")) << mistaken;
 }
 
 TEST(KeyFile, MissingDamagedOrForeignFilesAreRefused) {

@@ -30,6 +30,7 @@ Outcome run(const std::string& cmd) { return honbu::testing::run_command(cmd); }
 
 const std::string kDb = HONBU_DB_TOOL;
 const std::string kDemo = HONBU_DEMO_TOOL;
+const std::string kReport = HONBU_REPORT_TOOL;
 
 }  // namespace
 
@@ -145,6 +146,13 @@ TEST(HonbuDb, AReadOnlyCopyCanBeReadAndVerified) {
   EXPECT_EQ(verify.status, 0) << verify.out;
   EXPECT_NE(verify.out.find("verify: OK"), std::string::npos) << verify.out;
   EXPECT_FALSE(fs::exists(db + "-shm"));
+  // Writing to it is refused saying why ("unable to open database file" said nothing).
+  const std::string csv = dir.file("shelters.csv");
+  std::ofstream(csv) << "ID,名称,種別\nsh-9,公民館,指定避難所\n";
+  fs::permissions(csv, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  Outcome write = run(as_reader + kReport + " --lang en import-csv --db " + db + " " + csv);
+  EXPECT_NE(write.status, 0) << write.out;
+  EXPECT_NE(write.out.find("cannot write it or its directory"), std::string::npos) << write.out;
   fs::permissions(copy, fs::perms::owner_all);  // so that TempDir can remove it
 }
 

@@ -56,11 +56,26 @@ std::string_view inject_kind_name(InjectKind k) {
     if (n.value == k) return n.name;
   return "?";
 }
+namespace {
+
+// A kind's words for people, in both languages.
+template <class K>
+struct KindLabel {
+  K k;
+  std::string_view ja, en;
+};
+
+template <class K, std::size_t N>
+std::optional<std::string_view> label_of(const KindLabel<K> (&labels)[N], K k, Lang lang) {
+  for (const auto& l : labels)
+    if (l.k == k) return lang == Lang::Ja ? l.ja : l.en;
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string_view inject_kind_label(InjectKind k, Lang lang) {
-  static constexpr struct {
-    InjectKind k;
-    std::string_view ja, en;
-  } kLabels[] = {{InjectKind::Incident, "事案通報", "New incident"},
+  static constexpr KindLabel<InjectKind> kLabels[] = {{InjectKind::Incident, "事案通報", "New incident"},
                  {InjectKind::IncidentUpdate, "続報", "Incident update"},
                  {InjectKind::Lifeline, "ライフライン", "Lifeline"},
                  {InjectKind::BranchReport, "支所報告", "Branch report"},
@@ -75,16 +90,11 @@ std::string_view inject_kind_label(InjectKind k, Lang lang) {
                  {InjectKind::Outage, "拠点停止", "Node outage"},
                  {InjectKind::Degrade, "回線不安定", "Flaky link"},
                  {InjectKind::Bundle, "USB搬送", "Bundle (USB)"}};
-  for (const auto& l : kLabels)
-    if (l.k == k) return lang == Lang::Ja ? l.ja : l.en;
-  return inject_kind_name(k);
+  return label_of(kLabels, k, lang).value_or(inject_kind_name(k));
 }
 
 std::string_view action_kind_label(ActionKind k, Lang lang) {
-  static constexpr struct {
-    ActionKind k;
-    std::string_view ja, en;
-  } kLabels[] = {{ActionKind::IncidentVerified, "事案の確認", "Incident verified"},
+  static constexpr KindLabel<ActionKind> kLabels[] = {{ActionKind::IncidentVerified, "事案の確認", "Incident verified"},
                  {ActionKind::IncidentStatus, "事案の対応状況", "Incident status"},
                  {ActionKind::IncidentAssigned, "担当班の割当", "Team assigned"},
                  {ActionKind::Evacuation, "避難情報の発令", "Evacuation order"},
@@ -95,9 +105,7 @@ std::string_view action_kind_label(ActionKind k, Lang lang) {
                  {ActionKind::MessageAnswered, "状況付与への回答", "Message answered"},
                  {ActionKind::HqStateSet, "本部体制", "HQ state"},
                  {ActionKind::LifelineUpdated, "ライフラインの更新", "Lifeline updated"}};
-  for (const auto& l : kLabels)
-    if (l.k == k) return lang == Lang::Ja ? l.ja : l.en;
-  return action_kind_name(k);
+  return label_of(kLabels, k, lang).value_or(action_kind_name(k));
 }
 
 namespace {

@@ -133,7 +133,7 @@ Store::Store(StoreOptions options, bool creating)
     if (writer_lock_ < 0 || ::flock(writer_lock_, LOCK_EX | LOCK_NB) != 0) {
       if (writer_lock_ >= 0) ::close(writer_lock_);
       throw StoreBusyError(options.path + " is already open for writing (a running node or console has it): "
-                       "stop that first, or write through it (honbu-node ctl)");
+                       "stop it first (imports can also go through the console)");
     }
   }
   try {
@@ -281,11 +281,30 @@ std::int64_t Store::next_chronology_number() {
 
 // [SECTION] Local commands
 
+std::optional<Problem> Store::refused_by_rules(EntityKind kind, std::string_view id, OpType type,
+                                              const Fields& fields) const {
+  if (!write_rules_) return std::nullopt;
+  Op probe;
+  probe.origin = node_id_;
+  probe.dataset = dataset_;
+  probe.kind = kind;
+  probe.entity_id = std::string(id);
+  probe.type = type;
+  probe.fields = fields;
+  return write_rules_(probe);
+}
+
 LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
                        std::string_view operator_name, const BaseClocks* base) {
   const EntitySpec& s = spec(kind);
-  auto current = load(kind, id);
   LocalResult r;
+  // Whether this node may write it at all comes before how it is filled in (a branch was told
+  // to fix an evacuation order's fields, and only then that it may not issue one).
+  if (auto refused = refused_by_rules(kind, id, OpType::Upsert, fields)) {
+    r.problems.push_back(std::move(*refused));
+    return r;
+  }
+  auto current = load(kind, id);
   ValidateOptions vo;
   vo.creating = !current;
   r.problems = normalize_and_validate(s, id, fields, vo);
@@ -350,6 +369,10 @@ LocalResult Store::add(EntityKind kind, std::string_view id, Fields deltas,
                        std::string_view operator_name) {
   const EntitySpec& s = spec(kind);
   LocalResult r;
+  if (auto refused = refused_by_rules(kind, id, OpType::Delta, deltas)) {
+    r.problems.push_back(std::move(*refused));
+    return r;
+  }
   ValidateOptions vo;
   vo.delta = true;
   r.problems = normalize_and_validate(s, id, deltas, vo);

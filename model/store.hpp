@@ -175,6 +175,8 @@ class Store {
   // or nullopt when allowed. Without rules (a store of its own, tests) every op is allowed.
   using WriteRules = std::function<std::optional<Problem>(const Op&)>;
   void set_write_rules(WriteRules rules) { write_rules_ = std::move(rules); }
+  std::optional<Problem> refused_by_rules(EntityKind kind, std::string_view id, OpType type,
+                                          const Fields& fields) const;
 
   // Called after every commit with the new data_version (on the writer thread).
   void set_commit_listener(std::function<void(std::int64_t)> listener) {

@@ -121,6 +121,7 @@ struct Channel {
   std::uint32_t their_window = 1;
   std::uint64_t next_chunk = 1;
   std::set<std::pair<std::string, std::uint64_t>> refused_by_them;
+  std::string last_refused_by_them;
   bool dirty = true;  // our op log may hold something they lack
   std::uint64_t refused = 0;
   std::string last_refusal;
@@ -1043,6 +1044,7 @@ class Agent::Impl {
     ch.cursor = vector_max(ch.cursor, a.vector);
     for (const Refusal& r : a.refused) {
       ch.refused_by_them.insert({r.origin, r.seq});
+      ch.last_refused_by_them = r.origin + "#" + std::to_string(r.seq) + ": " + r.reason;
       emit(Event::Kind::Refused, ch.peer, ch.peer + " refused " + r.origin + "#" + std::to_string(r.seq) + ": " + r.reason);
     }
     ch.dirty = true;
@@ -1333,6 +1335,8 @@ class Agent::Impl {
       }
       p.refused += ch.refused;
       if (!ch.last_refusal.empty()) p.last_refusal = ch.last_refusal;
+      p.refused_by_them = std::max<std::uint64_t>(p.refused_by_them, ch.refused_by_them.size());
+      if (!ch.last_refused_by_them.empty()) p.last_refused_by_them = ch.last_refused_by_them;
     };
     for (const auto& o : out_) fold(o.ch);
     for (const auto& [rid, ch] : in_) fold(ch);

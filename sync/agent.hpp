@@ -68,6 +68,8 @@ struct PeerStatus {
   std::uint64_t in_flight = 0;   // ops sent and not yet acknowledged
   std::uint64_t refused = 0;     // their ops we refused
   std::string last_refusal;
+  std::uint64_t refused_by_them = 0;  // our ops (ours or relayed) they refused: they will never hold them
+  std::string last_refused_by_them;   // "kita#6: branch kita may write shelter only in its areas ..."
   bool partitioned = false;      // link control is dropping this peer's traffic
 };
 

@@ -253,11 +253,13 @@ void keep_role_rules(Store& store, const AllowEntry& me) {
   store.set_local_setting(kRoleRulesKey, mine.to_yaml());
 }
 
-void keep_recorded_role_rules(Store& store) {
+bool keep_recorded_role_rules(Store& store) {
   const std::string yaml = store.local_setting(kRoleRulesKey);
-  if (yaml.empty()) return;
+  if (yaml.empty()) return false;
   const AllowList recorded = AllowList::parse(yaml, "the role rules recorded in " + store.db().path());
-  if (const AllowEntry* me = recorded.by_node(store.node_id())) enforce(store, *me);
+  const AllowEntry* me = recorded.by_node(store.node_id());
+  if (me) enforce(store, *me);
+  return me != nullptr;
 }
 
 }  // namespace honbu::sync

@@ -51,7 +51,7 @@ std::vector<AuthDecision> check_incoming_chunk(const AllowList& allow, std::stri
 // so a tool writing while the node is stopped keeps the same rules.
 void keep_role_rules(Store& store, const AllowEntry& me);
 // What a tool (honbu-report) does on opening a node's database: the rules the node last ran
-// with. A file no node has run on yet has none recorded, and nothing is checked.
-void keep_recorded_role_rules(Store& store);
+// with. A file no node has run on yet has none recorded, and nothing is checked: false.
+bool keep_recorded_role_rules(Store& store);
 
 }  // namespace honbu::sync

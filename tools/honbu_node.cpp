@@ -72,6 +72,10 @@ json status_json(const AgentStatus& s, const std::string& db_path) {
             {"refused", p.refused},        {"partitioned", p.partitioned}};
     if (p.last_heard) pj["last_heard"] = *p.last_heard;
     if (!p.last_refusal.empty()) pj["last_refusal"] = p.last_refusal;
+    if (p.refused_by_them) {
+      pj["refused_by_them"] = p.refused_by_them;
+      pj["last_refused_by_them"] = p.last_refused_by_them;
+    }
     j["peers"].push_back(pj);
   }
   return j;
@@ -130,6 +134,9 @@ std::string status_text(const json& j, Lang lang, TimeMs now) {
     if (p.value("refused", 0LL) > 0)
       out += (ja ? "\n      拒否 " : "\n      refused ") + std::to_string(p.value("refused", 0LL)) + ": " +
              p.value("last_refusal", "");
+    if (p.value("refused_by_them", 0LL) > 0)  // they will never hold these: someone must know
+      out += (ja ? "\n      相手が拒否 " : "\n      they refused ") + std::to_string(p.value("refused_by_them", 0LL)) +
+             (ja ? " 件 (届きません): " : " (they will not hold them): ") + p.value("last_refused_by_them", "");
     out += "\n";
   }
   return out;
@@ -258,6 +265,18 @@ void write_trickle_entry(Agent& agent, int n) {
   });
 }
 
+// The peers a node knows (configured, or heard from): what `ctl partition|heal` may name.
+bool knows_peer(const Agent& agent, const std::string& peer) {
+  for (const auto& p : agent.status().peers)
+    if (p.node_id == peer) return true;
+  return false;
+}
+std::string peer_list(const Agent& agent) {
+  std::string out;
+  for (const auto& p : agent.status().peers) out += (out.empty() ? "" : ", ") + p.node_id;
+  return out.empty() ? "none yet" : out;
+}
+
 int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int demo_every_ms, int trickle_ms,
              bool test_writes) {
   NodeHandle node = start_node(cfg);
@@ -317,13 +336,15 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
         int seconds = 0;
         if (w.size() > 2) seconds = std::atoi(w[2].c_str());
         agent.partition(peer, seconds > 0 ? std::optional(std::chrono::milliseconds(seconds * 1000)) : std::nullopt);
+        // A cut for a node not heard of yet holds once it connects; a typo should not pass unseen.
+        if (!knows_peer(agent, peer)) reply = "ok (" + peer + " is not a peer yet; this node's peers: " + peer_list(agent) + ")";
       } else if (verb == "heal" && !peer.empty()) {
         agent.heal(peer);
       } else if (verb == "write-demo" && !demo_branch.empty()) {
         demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
-      } else if (verb == "write" && !test_writes) {
-        reply = "error: write N makes test records (試験記録); this node holds real data (" + cfg.dataset +
-                ") and was not started with --test-writes";
+      } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit) && !test_writes) {
+        reply = "error: write N makes test records (試験記録), and this node holds real data (" + cfg.dataset +
+                "): run a test node on a drill dataset (--dataset EXERCISE:<name>), or with --test-writes";
       } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit)) {
         // `write N`: N クロノロ entries in one transaction (tests, demos, load). The reply
         // starts "ok SEQ" (this node's last seq, what tests record as acknowledged).
@@ -353,7 +374,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
             if (verb == "publish" && iw.kind != EntityKind::Publication) return std::string("error: publish takes a publication");
             if (verb == "publish" && get<Publication>(s.db(), iw.id)) return "error: " + iw.id + " was already issued";
             const LocalResult r = drill::write_inject(s, iw, who);
-            if (!r.ok) return "error: " + describe(r.problems, Lang::En);
+            if (!r.ok) return "error: " + describe(r.problems, lang_from_environment());  // the node's locale
             return "ok " + r.op.origin + " " + std::to_string(r.op.seq);
           } catch (const std::exception& e) {
             return std::string("error: ") + e.what();
@@ -396,7 +417,8 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
           }
         }).get();
       } else if (verb == "write-demo") {
-        reply = "error: write-demo needs the node started with --demo-branch BRANCH";
+        reply = "error: write-demo needs the node started with --demo-branch BRANCH (on a drill dataset: "
+                "--dataset EXERCISE:demo)";
       } else if (verb == "write") {
         reply = "error: write takes how many entries to write (a whole number, 1 or more), not \"" + peer + "\"";
       } else {
@@ -465,6 +487,9 @@ int main(int argc, char** argv) {
   run->add_option("--demo-every-ms", demo_every_ms, "with --demo-branch: one realistic update every N ms")
       ->capture_default_str();
   run->add_option("--trickle-ms", trickle_ms, "write one クロノロ entry every N ms (load for tests and benchmarks)");
+  std::string run_lang;
+  run->add_option("--lang", run_lang, "ja or en, for this node's messages (default: from the locale)")
+      ->check(CLI::IsMember({"ja", "en"}));
   bool test_writes = false;
   run->add_flag("--test-writes", test_writes,
                 "allow --trickle-ms and `ctl write N` (test records) on ACTUAL data: tests and benchmarks only");
@@ -508,16 +533,22 @@ int main(int argc, char** argv) {
       sigaction(SIGTERM, &sa, nullptr);
       // The demo city and test records are made up: never in real data by accident.
       const bool actual = cfg.dataset == "ACTUAL";
+      const bool ja = (run_lang.empty() ? lang_from_environment() : (run_lang == "ja" ? Lang::Ja : Lang::En)) == Lang::Ja;
       if (actual && !demo_branch.empty()) {
-        std::fprintf(stderr,
-                     "honbu-node: --demo-branch fills in the made-up demo city, so only into a drill dataset "
-                     "(add --dataset EXERCISE:demo); nothing was started\n");
+        std::fprintf(stderr, "honbu-node: %s\n",
+                     ja ? "--demo-branch は架空のデモ市を書き込むため、訓練データセットにだけ使えます"
+                          "(--dataset EXERCISE:demo を付けてください)。起動していません"
+                        : "--demo-branch fills in the made-up demo city, so only into a drill dataset "
+                          "(add --dataset EXERCISE:demo); nothing was started");
         return 2;
       }
       if (actual && trickle_ms > 0 && !test_writes) {
-        std::fprintf(stderr,
-                     "honbu-node: --trickle-ms writes test records (試験記録) into real data: use a drill dataset "
-                     "(--dataset EXERCISE:<name>), or add --test-writes for a test node; nothing was started\n");
+        std::fprintf(stderr, "honbu-node: %s\n",
+                     ja ? "--trickle-ms は試験記録を書き込みます。実データには書き込めません: 訓練データセット"
+                          "(--dataset EXERCISE:<名前>)を使うか、試験用ノードなら --test-writes を付けてください。"
+                          "起動していません"
+                        : "--trickle-ms writes test records (試験記録) into real data: use a drill dataset "
+                          "(--dataset EXERCISE:<name>), or add --test-writes for a test node; nothing was started");
         return 2;
       }
       std::filesystem::create_directories(cfg.data_dir);

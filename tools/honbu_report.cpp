@@ -118,7 +118,15 @@ std::unique_ptr<Store> open_writer(const Source& src) {
   so.create_if_missing = false;
   try {
     std::unique_ptr<Store> store = Store::open(so);
-    sync::keep_recorded_role_rules(*store);  // what the node's peers would refuse is refused here
+    // What the node's peers would refuse is refused here; before the node has run once on the
+    // file, its role is not known here, and that is said.
+    if (!sync::keep_recorded_role_rules(*store))
+      std::fprintf(stderr, "%s\n",
+                   T("注意: このデータベースではまだノードが動いていないため、拠点の権限(支所の担当地区など)を"
+                     "ここでは確かめられません。本部が受け付けない記録は、同期のときに本部で拒否されます",
+                     "note: no node has run on this database yet, so its role rules (a branch's areas...) "
+                     "cannot be checked here; what HQ does not accept will be refused by HQ when it syncs")
+                       .c_str());
     return store;
   } catch (const StoreError& e) {
     if (!is_locked(e)) throw;

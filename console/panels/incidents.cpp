@@ -97,15 +97,17 @@ class Incidents : public Panel {
     ImGui::SameLine();
     ImGui::TextUnformatted(T("incident.f_area"));
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    std::string preview = filter_.areas.empty() ? T("common.all") : s.master->area_name(filter_.areas.front());
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+    // Every area the filter holds (a branch opens on all of its own): "北山・上野台・桜ケ丘".
+    std::string preview = filter_.areas.empty() ? T("common.all") : std::string();
+    for (const std::string& a : filter_.areas) preview += (preview.empty() ? "" : "・") + s.master->area_name(a);
     if (ImGui::BeginCombo("##area", preview.c_str())) {
       if (ImGui::Selectable(T("common.all"), filter_.areas.empty())) {
         filter_.areas.clear();
         changed = true;
       }
       for (const Area& a : s.master->areas)
-        if (ImGui::Selectable((a.name + "##" + a.id).c_str(), !filter_.areas.empty() && filter_.areas[0] == a.id)) {
+        if (ImGui::Selectable((a.name + "##" + a.id).c_str(), filter_.areas.size() == 1 && filter_.areas[0] == a.id)) {
           filter_.areas = {a.id};
           changed = true;
         }

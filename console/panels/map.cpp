@@ -175,7 +175,9 @@ class MapPanel : public Panel {
         for (const LonLat& p : a.rings[0]) cx += p.lon, cy += p.lat;
         cx /= static_cast<double>(a.rings[0].size());
         cy /= static_cast<double>(a.rings[0].size());
-        const std::string name = s.master->area_name(a.area_id);
+        // The database's name for the area, else the map's own (before the areas have synced).
+        std::string name = s.master->area_name(a.area_id);
+        if (name == a.area_id && !a.name.empty()) name = a.name;
         const ImVec2 c = to_screen(cx, cy);
         const ImVec2 ts = ImGui::CalcTextSize(name.c_str());
         dl->AddText(ImVec2(c.x - ts.x / 2, c.y - ts.y / 2), IM_COL32_WHITE, name.c_str());

@@ -87,7 +87,7 @@ class Shelters : public Panel {
     ImGui::TableSetupColumn(T("shelter.c_checked"));
     ImGui::TableHeadersRow();
     for (const Shelter& sh : data_->totals.shelters) {
-      if (!s.in_my_areas(sh.area_id)) continue;
+      if (!sh.area_id.empty() && !s.in_my_areas(sh.area_id)) continue;  // one with no area yet is everyone's
       if (open_only_ && sh.open_state != "open" && sh.open_state != "permanent") continue;
       ImGui::TableNextRow();
       ImGui::TableNextColumn();

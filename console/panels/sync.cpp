@@ -78,6 +78,9 @@ class SyncPanel : public Panel {
       ImGui::Text("%llu", static_cast<unsigned long long>(p.in_flight));
       ImGui::TableNextColumn();
       if (p.refused) ImGui::TextColored(to_vec4(colors::kOrange), "%llu  %s", static_cast<unsigned long long>(p.refused), p.last_refusal.c_str());
+      if (p.refused_by_them)  // ours, which that peer will never hold
+        ImGui::TextColored(to_vec4(colors::kRed), "%s %llu  %s", T("sync.refused_by_them"),
+                           static_cast<unsigned long long>(p.refused_by_them), p.last_refused_by_them.c_str());
       ImGui::TableNextColumn();
       // Link control: drop all traffic with this peer (drills, tests), for a while or until healed.
       if (p.partitioned) {

@@ -357,6 +357,10 @@ TEST_F(Auth, ABranchsOwnStoreRefusesWhatItsPeersWouldRefuse) {
     const LocalResult area = store->put(EntityKind::Area, "nishi", {{"name", "西浜"}, {"branch_id", "kita"}}, "佐藤");
     ASSERT_FALSE(area.ok);
     EXPECT_TRUE(contains(area.problems[0].ja, "本部だけ")) << area.problems[0].ja;
+    // Said before the fields are checked: no fixing an evacuation order a branch may not issue.
+    const LocalResult order = store->put(EntityKind::EvacuationOrder, "e1", {{"level", "9"}}, "佐藤");
+    ASSERT_EQ(order.problems.size(), 1u);
+    EXPECT_EQ(order.problems[0].code, "role") << order.problems[0].en;
     Fields inside = outside;
     inside["area_id"] = std::string("kitayama");
     EXPECT_TRUE(store->put(EntityKind::Incident, "i2", inside, "佐藤").ok);
@@ -364,12 +368,12 @@ TEST_F(Auth, ABranchsOwnStoreRefusesWhatItsPeersWouldRefuse) {
   }
   {  // honbu-report's way: no allow-list at hand, the rules the node last ran with
     auto tool = honbu::testing::open_store(dir.file("kita.db"), "kita");
-    keep_recorded_role_rules(*tool);
+    EXPECT_TRUE(keep_recorded_role_rules(*tool));
     EXPECT_FALSE(tool->put(EntityKind::Incident, "i3", outside, "CSV取込").ok);
   }
   {  // a file no node has run on: nothing recorded, nothing checked
     auto fresh = honbu::testing::open_store(dir.file("new.db"), "kita");
-    keep_recorded_role_rules(*fresh);
+    EXPECT_FALSE(keep_recorded_role_rules(*fresh));
     EXPECT_TRUE(fresh->put(EntityKind::Incident, "i4", outside, "CSV取込").ok);
   }
 }

@@ -552,6 +552,15 @@ TEST(Security, BranchWritingOutsideItsRoleIsRefused) {
   // refusal is waited for; seen once in CI, kita#3's ACK was still on its way).
   EXPECT_TRUE(kita_events.wait(Kind::Refused, "hq refused kita#2", 2s)) << kita_events.dump();
   EXPECT_TRUE(kita_events.wait(Kind::Refused, "hq refused kita#3", 2s)) << kita_events.dump();
+  // ...and its status says so per peer (the 同期 panel and `honbu-node status` show it): it
+  // said 拒否 0 while HQ would never hold them.
+  ASSERT_TRUE(Cluster::wait_for(
+      [&] {
+        const auto hq_seen = peer(c.agent("kita").status(), "hq");
+        return hq_seen && hq_seen->refused_by_them == 2;
+      },
+      2s));
+  EXPECT_NE(peer(c.agent("kita").status(), "hq")->last_refused_by_them.find("kita#"), std::string::npos);
   // HQ's vector for kita stops below the first refused op (docs/security.md).
   EXPECT_EQ(c.vector("hq").at("kita"), 1u);
   ASSERT_TRUE(Cluster::wait_for([&] { return c.agent("hq").status().refused == 2; }, 1s));

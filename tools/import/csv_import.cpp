@@ -179,8 +179,10 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
         const auto known = store.load(EntityKind::Area, area);
         if (!known || known->deleted)
           problems.push_back({"area_id", "unknown_area",
-                              "地区「" + area + "」は登録されていません（先に地区を取り込んでください）",
-                              "there is no area \"" + area + "\" (import the areas first)"});
+                              "地区「" + area + "」は登録されていません（本部で先に地区を取り込んでください。"
+                              "支所では本部の地区が同期で届くのを待ってください）",
+                              "there is no area \"" + area + "\" (HQ imports the areas first; at a branch, "
+                              "wait for HQ's areas to arrive by sync)"});
       }
     if (!create)  // an existing record: a required column left empty is not "unchanged"
       for (const auto& [name, v] : f)

@@ -112,9 +112,10 @@ std::string status_text(const json& j, Lang lang, TimeMs now) {
     held += seq.get<long long>();
     per_origin += (per_origin.empty() ? "" : ", ") + origin + " " + std::to_string(seq.get<long long>());
   }
+  if (!per_origin.empty()) per_origin = " (" + per_origin + ")";  // none yet: no empty brackets
   std::snprintf(line, sizeof line,
-                ja ? "  保持している操作: %lld (%s)  受信 %lld  送信 %lld  拒否 %lld  不正な受信 %lld\n"
-                   : "  ops held: %lld (%s)  received %lld  sent %lld  refused %lld  malformed %lld\n",
+                ja ? "  保持している操作: %lld%s  受信 %lld  送信 %lld  拒否 %lld  不正な受信 %lld\n"
+                   : "  ops held: %lld%s  received %lld  sent %lld  refused %lld  malformed %lld\n",
                 held, per_origin.c_str(), j.value("ops_received", 0LL), j.value("ops_sent", 0LL),
                 j.value("refused", 0LL), j.value("malformed", 0LL));
   out += line;

@@ -202,7 +202,8 @@ class MapPanel : public Panel {
           if (hovered && dx * dx + dy * dy <= (rad + 2) * (rad + 2)) hovered_incident = r.get();
         }
       if (unplaced > 0) {
-        const std::string note = std::to_string(unplaced) + " " + T("map.unplaced");
+        const std::string note =
+            std::to_string(unplaced) + " " + T(unplaced == 1 ? "map.unplaced_one" : "map.unplaced");
         const ImVec2 at(origin.x + 8, origin.y + 8), text = ImGui::CalcTextSize(note.c_str());
         dl->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + text.x + 4, at.y + text.y + 2),
                           IM_COL32(255, 255, 255, 220), 3.0f);

@@ -298,16 +298,17 @@ LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
                        std::string_view operator_name, const BaseClocks* base) {
   const EntitySpec& s = spec(kind);
   LocalResult r;
-  // Whether this node may write it at all comes before how it is filled in (a branch was told
-  // to fix an evacuation order's fields, and only then that it may not issue one).
-  if (auto refused = refused_by_rules(kind, id, OpType::Upsert, fields)) {
-    r.problems.push_back(std::move(*refused));
-    return r;
-  }
   auto current = load(kind, id);
   ValidateOptions vo;
   vo.creating = !current;
   r.problems = normalize_and_validate(s, id, fields, vo);
+  // Whether this node may write it at all is said alone, before how it is filled in (a branch
+  // was told to fix an evacuation order's fields, and only then that it may not issue one).
+  // On the normalised fields: ｋｉｔａｙａｍａ is kitayama.
+  if (auto refused = refused_by_rules(kind, id, OpType::Upsert, fields)) {
+    r.problems = {std::move(*refused)};
+    return r;
+  }
   if (kind == EntityKind::DrillMessage && !is_exercise_dataset(dataset_))
     r.problems.push_back({"", "exercise_only", "状況付与票は訓練データセットでのみ使えます",
                           "drill messages exist only in EXERCISE datasets"});
@@ -369,13 +370,13 @@ LocalResult Store::add(EntityKind kind, std::string_view id, Fields deltas,
                        std::string_view operator_name) {
   const EntitySpec& s = spec(kind);
   LocalResult r;
-  if (auto refused = refused_by_rules(kind, id, OpType::Delta, deltas)) {
-    r.problems.push_back(std::move(*refused));
-    return r;
-  }
   ValidateOptions vo;
   vo.delta = true;
   r.problems = normalize_and_validate(s, id, deltas, vo);
+  if (auto refused = refused_by_rules(kind, id, OpType::Delta, deltas)) {
+    r.problems = {std::move(*refused)};
+    return r;
+  }
   if (!r.problems.empty()) return r;
   Op op;
   op.kind = kind;
@@ -388,7 +389,7 @@ LocalResult Store::add(EntityKind kind, std::string_view id, Fields deltas,
 
 LocalResult Store::local_op(Op op, const EntityState*) {
   LocalResult r;
-  if (write_rules_) {
+  if (write_rules_) {  // put and add said it already; this is for deletes, and the one door
     op.origin = node_id_;
     op.dataset = dataset_;
     if (std::optional<Problem> p = write_rules_(op)) {

@@ -362,7 +362,7 @@ TEST_F(Auth, ABranchsOwnStoreRefusesWhatItsPeersWouldRefuse) {
     ASSERT_EQ(order.problems.size(), 1u);
     EXPECT_EQ(order.problems[0].code, "role") << order.problems[0].en;
     Fields inside = outside;
-    inside["area_id"] = std::string("kitayama");
+    inside["area_id"] = std::string("ｋｉｔａｙａｍａ");  // full width: judged as kitayama, as stored
     EXPECT_TRUE(store->put(EntityKind::Incident, "i2", inside, "佐藤").ok);
     EXPECT_EQ(store->version_vector().at("kita"), 1u) << "a refused write took a seq";
   }

@@ -438,14 +438,18 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
   }
   said_cards.erase("");
   auto add_new = [&](Problems more) {
+    std::set<std::string> more_cards;
     for (auto& p : more) {
       const std::string field = field_of(p.message);
       const bool of_the_frame = field != "inject" && field != "expected";
       if (said_lines.count({p.file, p.line}) || said_cards.count(card_of(p.message)) ||
           (of_the_frame && said_fields.count(field)))
         continue;
+      more_cards.insert(card_of(p.message));  // the next stage adds nothing more about it
       out.push_back(std::move(p));
     }
+    said_cards.insert(more_cards.begin(), more_cards.end());
+    said_cards.erase("");
   };
   add_new(check(s));
   // The data of each inject, as the store and the role rules will judge it at its time.

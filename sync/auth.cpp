@@ -262,4 +262,21 @@ bool keep_recorded_role_rules(Store& store) {
   return me != nullptr;
 }
 
+std::optional<AuthDecision> refused_by_recorded_rules(Db& db, Op op) {
+  auto meta = [&](const char* key) {
+    auto q = db.query("SELECT value FROM meta WHERE key = ?");
+    q->bind(1, std::string_view(key));
+    return q->step() ? q->column_text(0) : std::string();
+  };
+  const std::string yaml = meta(kRoleRulesKey.data());
+  if (yaml.empty()) return std::nullopt;
+  op.origin = meta("node_id");
+  const AllowList recorded = AllowList::parse(yaml, "the role rules recorded in " + db.path());
+  const AllowEntry* me = recorded.by_node(op.origin);
+  if (!me) return std::nullopt;
+  AuthDecision d = may_write(*me, op);
+  if (d.ok) return std::nullopt;
+  return d;
+}
+
 }  // namespace honbu::sync

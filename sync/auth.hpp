@@ -54,4 +54,9 @@ void keep_role_rules(Store& store, const AllowEntry& me);
 // with. A file no node has run on yet has none recorded, and nothing is checked: false.
 bool keep_recorded_role_rules(Store& store);
 
+// For a tool about to act on a database it only reads (honbu-report 4goyoshiki --issue, which
+// writes files before the record): the recorded rules' refusal of `op` by that database's
+// node, before anything is done. nullopt: allowed, or no rules recorded.
+std::optional<AuthDecision> refused_by_recorded_rules(Db& db, Op op);
+
 }  // namespace honbu::sync

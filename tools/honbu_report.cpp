@@ -326,15 +326,36 @@ int cmd_form4(const Source& src, int part, const std::string& as_of_text,
   o.reported_at = wall_now_ms();
   o.reporter = reporter;
   Form4Report r;
+  std::optional<sync::AuthDecision> refused;
+  const std::string stem_of_part = "form4-" + num(part) + "-no";
+  std::string html, html_path;
+  std::optional<PublicationWrite> w;
   {
     auto db = open_reader(src);
     r = build_form4(*db, o);
+    html = form4_html(r);
+    html_path = (fs::path(out_dir) / (std::string(r.context.exercise ? "EXERCISE-" : "") + stem_of_part +
+                                      num(r.number) + ".html")).string();
+    if (issue) {
+      w = form4_publication(r, who, to, fs::path(html_path).filename().string(), html, wall_now_ms());
+      Op op;
+      op.kind = EntityKind::Publication;
+      op.entity_id = w->id;
+      op.fields = to_fields(w->record);
+      refused = sync::refused_by_recorded_rules(*db, std::move(op));
+    }
   }
-  const std::string stem = std::string(r.context.exercise ? "EXERCISE-" : "") + "form4-" +
-                           num(part) + "-no" + num(r.number);
-  const std::string html = form4_html(r);
+  // Issuing is HQ's: a branch is told so before any file is written (it printed an official-
+  // looking 第1報 and refused only the record, on stderr).
+  if (refused) {
+    fail(src.path() + ": " + T("発信できません: ", "cannot issue: ") +
+         (g_lang == Lang::Ja && !refused->reason_ja.empty() ? refused->reason_ja : refused->reason) +
+         T("。ファイルは作っていません(下書きは --issue なしで作れます)",
+           "; no file was written (a draft needs no --issue)"));
+    return kFailed;
+  }
+  const std::string stem = std::string(r.context.exercise ? "EXERCISE-" : "") + stem_of_part + num(r.number);
   const std::string csv = form4_csv(r, csv_lang == "en" ? Lang::En : Lang::Ja, bom);
-  const std::string html_path = (fs::path(out_dir) / (stem + ".html")).string();
   const std::string csv_path = (fs::path(out_dir) / (stem + ".csv")).string();
   write_file(html_path, html);
   write_file(csv_path, csv);
@@ -359,9 +380,7 @@ int cmd_form4(const Source& src, int part, const std::string& as_of_text,
                  "a draft: not recorded as issued. Add --issue when you send it"));
     return 0;
   }
-  const PublicationWrite w =
-      form4_publication(r, who, to, fs::path(html_path).filename().string(), html, wall_now_ms());
-  if (!record(src, w, who)) return kFailed;
+  if (!record(src, *w, who)) return kFailed;
   say("  " + T("発信記録: 第", "recorded as issued: No. ") + num(r.number) + T("報 ", " ") + who +
       " → " + to);
   return 0;

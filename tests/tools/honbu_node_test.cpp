@@ -635,6 +635,24 @@ TEST_F(HonbuNode, MadeUpDataNeverGoesIntoRealData) {
   ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
 }
 
+// 第4号様式 is HQ's to issue: at a branch, --issue is refused before any file is written (it
+// wrote an official-looking 第1報 and refused only the record, on stderr). A draft is fine.
+TEST_F(HonbuNode, ABranchCannotIssueForm4AndWritesNoFileTrying) {
+  ASSERT_NO_FATAL_FAILURE(make_keys({{"hq", "hq"}, {"kita", "branch"}}));
+  Node& kita = add_node("kita", "branch", {});
+  ASSERT_NO_FATAL_FAILURE(start(kita));  // the node records its role rules in the file
+  ASSERT_NO_FATAL_FAILURE(stop_cleanly(kita));
+  const std::string db = kita.dir + "/actual.db", out = tmp_.file("form4-out");
+  const Outcome issued = run({kReportTool, "--lang", "en", "4goyoshiki", "--db", db, "--out", out, "--issue",
+                              "--operator", "佐藤", "--to", "神奈川県"});
+  EXPECT_NE(issued.status, 0) << issued.out;
+  EXPECT_NE(issued.out.find("cannot issue: only HQ issues"), std::string::npos) << issued.out;
+  EXPECT_TRUE(!fs::exists(out) || fs::is_empty(out)) << "files were written for a refused issue";
+  const Outcome draft = run({kReportTool, "--lang", "en", "4goyoshiki", "--db", db, "--out", out});
+  EXPECT_EQ(draft.status, 0) << draft.out;
+  EXPECT_NE(draft.out.find("a draft"), std::string::npos) << draft.out;
+}
+
 TEST_F(HonbuNode, ProcessesConvergeThroughALinkControlPartition) {
   ASSERT_NO_FATAL_FAILURE(make_keys({{"hq", "hq"}, {"kita", "branch"}, {"minami", "branch"}}));
   Node& hq = add_node("hq", "hq", {"--listen", "tcp://127.0.0.1:*"});

@@ -346,6 +346,10 @@ LocalResult Store::put(EntityKind kind, std::string_view id, Fields fields,
 LocalResult Store::remove(EntityKind kind, std::string_view id, std::string_view operator_name) {
   const EntitySpec& s = spec(kind);
   LocalResult r;
+  if (auto refused = refused_by_rules(kind, id, OpType::Delete, {})) {  // a branch never deletes
+    r.problems = {std::move(*refused)};
+    return r;
+  }
   if (s.grow_only) {
     r.problems.push_back({"", "grow_only",
                           std::string(s.ja) + "は削除できません（訂正は新しい記録で行います）",
@@ -389,14 +393,6 @@ LocalResult Store::add(EntityKind kind, std::string_view id, Fields deltas,
 
 LocalResult Store::local_op(Op op, const EntityState*) {
   LocalResult r;
-  if (write_rules_) {  // put and add said it already; this is for deletes, and the one door
-    op.origin = node_id_;
-    op.dataset = dataset_;
-    if (std::optional<Problem> p = write_rules_(op)) {
-      r.problems.push_back(std::move(*p));
-      return r;
-    }
-  }
   batch([&] {
     op.origin = node_id_;
     op.dataset = dataset_;

@@ -253,26 +253,30 @@ void keep_role_rules(Store& store, const AllowEntry& me) {
   store.set_local_setting(kRoleRulesKey, mine.to_yaml());
 }
 
+namespace {
+// The entry of `node_id` in the rules a node recorded (meta `role_rules`), if any.
+std::optional<AllowEntry> recorded_entry(const std::string& yaml, const std::string& node_id, const std::string& path) {
+  if (yaml.empty()) return std::nullopt;
+  const AllowList recorded = AllowList::parse(yaml, "the role rules recorded in " + path);
+  const AllowEntry* me = recorded.by_node(node_id);
+  return me ? std::optional<AllowEntry>(*me) : std::nullopt;
+}
+}  // namespace
+
 bool keep_recorded_role_rules(Store& store) {
-  const std::string yaml = store.local_setting(kRoleRulesKey);
-  if (yaml.empty()) return false;
-  const AllowList recorded = AllowList::parse(yaml, "the role rules recorded in " + store.db().path());
-  const AllowEntry* me = recorded.by_node(store.node_id());
+  const auto me = recorded_entry(store.local_setting(kRoleRulesKey), store.node_id(), store.db().path());
   if (me) enforce(store, *me);
-  return me != nullptr;
+  return me.has_value();
 }
 
 std::optional<AuthDecision> refused_by_recorded_rules(Db& db, Op op) {
-  auto meta = [&](const char* key) {
+  auto meta = [&](std::string_view key) {
     auto q = db.query("SELECT value FROM meta WHERE key = ?");
-    q->bind(1, std::string_view(key));
+    q->bind(1, key);
     return q->step() ? q->column_text(0) : std::string();
   };
-  const std::string yaml = meta(kRoleRulesKey.data());
-  if (yaml.empty()) return std::nullopt;
   op.origin = meta("node_id");
-  const AllowList recorded = AllowList::parse(yaml, "the role rules recorded in " + db.path());
-  const AllowEntry* me = recorded.by_node(op.origin);
+  const auto me = recorded_entry(meta(kRoleRulesKey), op.origin, db.path());
   if (!me) return std::nullopt;
   AuthDecision d = may_write(*me, op);
   if (d.ok) return std::nullopt;

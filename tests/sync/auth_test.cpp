@@ -364,6 +364,9 @@ TEST_F(Auth, ABranchsOwnStoreRefusesWhatItsPeersWouldRefuse) {
     Fields inside = outside;
     inside["area_id"] = std::string("ｋｉｔａｙａｍａ");  // full width: judged as kitayama, as stored
     EXPECT_TRUE(store->put(EntityKind::Incident, "i2", inside, "佐藤").ok);
+    const LocalResult removed = store->remove(EntityKind::Incident, "i2", "佐藤");  // only HQ deletes
+    ASSERT_EQ(removed.problems.size(), 1u);
+    EXPECT_EQ(removed.problems[0].code, "role") << removed.problems[0].en;
     EXPECT_EQ(store->version_vector().at("kita"), 1u) << "a refused write took a seq";
   }
   {  // honbu-report's way: no allow-list at hand, the rules the node last ran with

@@ -192,7 +192,12 @@ VersionVector since_for(Store& s, const std::string& peer, const std::string& si
            (rec->last_heard ? " (" + format_iso_jst(*rec->last_heard).substr(0, 16) + ")" : "");
     return rec->vector;
   }
-  *how = "nothing known of " + peer + ": the whole log";
+  // A typo in --for is harmless (any node may import any bundle) but carries the whole log:
+  // name the peers this node does know, so the user can tell a new peer from a slip.
+  std::string known;
+  for (const auto& p : s.peers()) known += (known.empty() ? "" : ", ") + p.node_id;
+  *how = "nothing known of " + peer + ": the whole log; this node has never heard from " + peer +
+         (known.empty() ? "" : " (peers it knows: " + known + ")");
   return {};
 }
 
@@ -212,10 +217,17 @@ std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& pee
 
 std::string import_file(Store& s, const AllowList& allow, const std::string& file) {
   const ImportResult r = import_bundle(s, allow, file);
+  // A bundle made for another node still applies (ops are the same everywhere), but the
+  // node it was meant for still lacks them: say so.
+  const std::string meant_for =
+      r.header.for_node == s.node_id()
+          ? ""
+          : "; note: this bundle was made for " + r.header.for_node + ", not " + s.node_id() +
+                ": its ops were applied here, and " + r.header.for_node + " still needs a bundle of its own";
   return "imported " + file + " from " + r.header.from_node + ": " + std::to_string(r.report.applied) + " applied, " +
          std::to_string(r.report.duplicates) + " already here, " + std::to_string(r.report.quarantined) +
          " held back (clock ahead), " + std::to_string(r.report.invalid) + " invalid, " +
-         std::to_string(r.report.refused) + " refused" + r.refused_text();
+         std::to_string(r.report.refused) + " refused" + r.refused_text() + meant_for;
 }
 
 // Words of a control request: a JSON array of strings (paths may hold spaces), or plain words.

@@ -277,3 +277,27 @@ TEST(BundleCli, ImportGoesThroughTheRunningNode) {
   }
   EXPECT_TRUE(contains(st.out, "\"kita\": 60")) << st.out;
 }
+
+// A slip in --for still makes a bundle (any node may import any), but the export says it
+// knows no such peer, and the node that imports it hears whom it was meant for.
+TEST(BundleCli, ABundleForTheWrongNodeSaysSoAtBothEnds) {
+  Site site;
+  site.init("hq");
+  site.kita_writes(3);
+  const std::string file = site.dir.file("typo.honbu");
+  const Outcome ex = run(site.kita_export("hqq", file));
+  ASSERT_EQ(ex.status, 0) << ex.out;
+  EXPECT_TRUE(contains(ex.out, "never heard from hqq")) << ex.out;
+
+  const Outcome in = run(site.hq_import(site.data("hq")) + file);
+  ASSERT_EQ(in.status, 0) << in.out;
+  EXPECT_TRUE(contains(in.out, "3 applied")) << in.out;
+  EXPECT_TRUE(contains(in.out, "made for hqq, not hq")) << in.out;
+  EXPECT_EQ(site.vector_of("hq").at("kita"), 3u);
+
+  // Made for hq itself: no such note.
+  const std::string right = site.dir.file("right.honbu");
+  ASSERT_EQ(run(site.kita_export("hq", right)).status, 0);
+  const Outcome in2 = run(site.hq_import(site.data("hq")) + right);
+  EXPECT_FALSE(contains(in2.out, "made for")) << in2.out;
+}

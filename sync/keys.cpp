@@ -15,6 +15,7 @@
 #include <set>
 
 #include "model/op.hpp"
+#include "model/text.hpp"
 
 namespace honbu::sync {
 
@@ -180,7 +181,7 @@ std::vector<AllowEntry> entries_from_yaml(const YAML::Node& root, std::string_vi
               "role: \"" + role + "\" is not a role" + who + "; use hq, branch or relay");
 
     if (f.count("branch")) {
-      e.branch_id = scalar_of(f["branch"], source, "branch", who);
+      e.branch_id = normalize_text(scalar_of(f["branch"], source, "branch", who));  // as the store does
       if (e.branch_id.empty() || e.branch_id.find('/') != std::string::npos)
         fail_at(source, line_of(f["branch"], entry_line),
                 "branch: \"" + e.branch_id + "\" is not a branch id" + who);
@@ -193,8 +194,13 @@ std::vector<AllowEntry> entries_from_yaml(const YAML::Node& root, std::string_vi
       if (an.IsSequence()) {
         std::set<std::string> seen;
         for (const YAML::Node& a : an) {
-          const std::string area = scalar_of(a, source, "areas", who);
+          // Normalised as the store normalises area_id (ｋｉｔａｙａｍａ is kitayama), or a
+          // full-width id here would refuse every write of the branch.
+          const std::string area = normalize_text(scalar_of(a, source, "areas", who));
           if (area.empty()) fail_at(source, line_of(a, entry_line), "areas: empty area id" + who);
+          if (area.find_first_of("/, \t\r\n") != std::string::npos || find_control_char(area) != std::string::npos)
+            fail_at(source, line_of(a, entry_line),
+                    "areas: \"" + area + "\" is not an area id" + who + " (no spaces, '/' or ','; e.g. kitayama)");
           if (!seen.insert(area).second)
             fail_at(source, line_of(a, entry_line), "areas: area " + area + " is listed twice" + who);
           e.areas.push_back(area);

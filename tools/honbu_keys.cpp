@@ -115,8 +115,19 @@ int main(int argc, char** argv) {
       e.keys = keys.public_keys();
       AllowList one;
       one.upsert(e);
-      // Check the entry (and the target allow-list) before writing anything.
-      (void)AllowList::parse(one.to_yaml(), node_id + ".pub.yaml");
+      // Check the entry (and the target allow-list) before writing anything; keep it as
+      // parsed, with its area ids normalised as the store normalises area_id.
+      one = AllowList::parse(one.to_yaml(), node_id + ".pub.yaml");
+      e = *one.by_node(node_id);
+      for (const std::string& a : e.areas)
+        if (std::any_of(a.begin(), a.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+          std::fprintf(stderr,
+                       ja ? "注意: 地区ID「%s」は英数字ではありません。地区名ではなく、マスターデータの地区ID "
+                            "(例: kitayama) を指定してください。一致しないと、この支所の地区の書き込みはすべて拒否されます\n"
+                          : "note: area id \"%s\" is not ASCII: give the area ids of the city's master data "
+                            "(e.g. kitayama), not area names; if none matches, every write of this branch for "
+                            "its areas is refused\n",
+                       a.c_str());
       AllowList target;
       bool replaced = false;
       if (!allow_path.empty()) {

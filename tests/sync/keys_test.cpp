@@ -345,6 +345,9 @@ TEST(AllowList, ParseErrorsNameFileLineAndField) {
       {"unknown top-level key", "nodes: []\nadmins: [me]\n", "a.yaml:2:", {"unknown key", "admins"}},
       {"bad revoked", fx.text(kita_line8, "    revoked: maybe\n"), "a.yaml:11:", {"revoked", "true or false"}},
       {"areas not a list", fx.text(kita_line8, "    areas: kitayama\n"), "a.yaml:11:", {"areas"}},
+      {"area with a space", fx.text(kita_line8, "    areas: [\"kita yama\"]\n"), "a.yaml:11:",
+       {"areas", "kita yama", "not an area id"}},
+      {"area with a slash", fx.text(kita_line8, "    areas: [kita/yama]\n"), "a.yaml:11:", {"kita/yama"}},
   };
   for (const Case& c : cases) {
     const std::string err = key_error([&] { AllowList::parse(c.text, "a.yaml"); });
@@ -446,6 +449,31 @@ TEST(HonbuKeys, GenListAllowRevoke) {
   Outcome ja = run(kTool + " --lang ja list --allowlist " + allow);
   EXPECT_EQ(ja.status, 0) << ja.out;
   EXPECT_TRUE(contains(ja.out, "失効")) << ja.out;
+}
+
+// Area ids are compared with the store's normalised area_id: a full-width id is stored
+// half-width (else every write of the branch would be refused), and a name is flagged.
+TEST(HonbuKeys, AreaIdsAreNormalisedAndNamesFlagged) {
+  TempDir dir;
+  const std::string keys = dir.file("keys"), allow = dir.file("allow.yaml");
+  const Outcome wide = run(kTool + " --lang en gen --node kita --role branch --branch kita --areas "
+                                   "ｋｉｔａｙａｍａ,uenodai --out " + keys + " --allowlist " + allow);
+  ASSERT_EQ(wide.status, 0) << wide.out;
+  EXPECT_EQ(AllowList::load(allow).by_node("kita")->areas, (std::vector<std::string>{"kitayama", "uenodai"}));
+  EXPECT_EQ(AllowList::load(keys + "/kita.pub.yaml").by_node("kita")->areas,
+            (std::vector<std::string>{"kitayama", "uenodai"}));
+  EXPECT_FALSE(contains(wide.out, "not ASCII")) << wide.out;
+
+  const Outcome name = run(kTool + " --lang en gen --node minami --role branch --branch minami --areas 南浜 --out " +
+                           keys + " --allowlist " + allow);
+  ASSERT_EQ(name.status, 0) << name.out;
+  EXPECT_TRUE(contains(name.out, "\"南浜\" is not ASCII")) << name.out;
+
+  const Outcome bad = run(kTool + " --lang en gen --node nishi --role branch --branch nishi --areas a/b --out " +
+                          keys + " --allowlist " + allow);
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_TRUE(contains(bad.out, "\"a/b\" is not an area id")) << bad.out;
+  EXPECT_FALSE(std::filesystem::exists(keys + "/nishi.key"));
 }
 
 TEST(HonbuKeys, ErrorsExitWith2AndSayWhy) {

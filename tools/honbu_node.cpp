@@ -48,7 +48,12 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
-std::string now_text() { return format_iso_jst(wall_now_ms()).substr(11, 8); }
+// Log lines carry the date and the zone: a node's log spans days, and is read elsewhere.
+std::string now_text() {
+  std::string t = format_iso_jst(wall_now_ms());  // 2026-11-22T13:45:00+09:00
+  t[10] = ' ';
+  return t;
+}
 
 json status_json(const AgentStatus& s, const std::string& db_path) {
   json j;

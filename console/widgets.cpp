@@ -145,9 +145,11 @@ void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min
     ImGui::TextColored(to_vec4(colors::kRed), "%s", T("common.never_reported"));
     return;
   }
-  const TimeMs age = std::max<TimeMs>(0, now - *at);
+  const TimeMs age = now - *at;
   const std::string s = format_age(age, ui_lang() == Lang::Ja);
-  if (age > stale_after_min * 60'000)
+  if (is_future_age(age))
+    ImGui::TextColored(to_vec4(colors::kOrange), "%s", s.c_str());
+  else if (age > stale_after_min * 60'000)
     ImGui::TextColored(to_vec4(colors::kRed), "%s %s", s.c_str(), T("common.stale_mark"));
   else
     ImGui::TextUnformatted(s.c_str());

@@ -140,9 +140,19 @@ std::string format_wareki(TimeMs t) {
 }
 
 std::string format_age(TimeMs age_ms, bool japanese) {
-  if (age_ms < 0) age_ms = 0;
+  char buf[96];
+  if (age_ms < -kClockSkewToleranceMs) {
+    // An as-of time in the future is a typo or a wrong clock: never shown as fresh.
+    const long long ahead = -age_ms / 60'000;
+    if (ahead < 48 * 60)
+      std::snprintf(buf, sizeof buf, japanese ? "未来の時刻 (%lld時間%lld分先)" : "in the future (%lld h %lld min ahead)",
+                    ahead / 60, ahead % 60);
+    else
+      std::snprintf(buf, sizeof buf, japanese ? "未来の時刻 (%lld日先)" : "in the future (%lld days ahead)", ahead / 1440);
+    return buf;
+  }
+  if (age_ms < 0) age_ms = 0;  // a clock a little ahead: now
   const long long minutes = age_ms / 60'000;
-  char buf[64];
   if (minutes < 1) return japanese ? "1分未満" : "<1 min ago";
   if (minutes < 60) {
     std::snprintf(buf, sizeof buf, japanese ? "%lld分前" : "%lld min ago", minutes);

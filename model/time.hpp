@@ -31,7 +31,10 @@ std::string format_as_of_en(TimeMs t);   // as of 22 Nov 13:45 JST
 // 和暦: "令和8年11月22日" (元年 for year 1). Heisei and Showa for older dates.
 std::string format_wareki(TimeMs t);
 
-// Human age of a datum: "3分前" / "3 min ago", "2時間5分前" / "2 h 5 min ago".
+// Human age of a datum: "3分前" / "3 min ago", "2時間5分前" / "2 h 5 min ago". An age below
+// -kClockSkewToleranceMs (a time in the future) says so: "未来の時刻 (0時間30分先)".
+inline constexpr TimeMs kClockSkewToleranceMs = 5 * 60'000;
 std::string format_age(TimeMs age_ms, bool japanese);
+inline bool is_future_age(TimeMs age_ms) { return age_ms < -kClockSkewToleranceMs; }
 
 }  // namespace honbu

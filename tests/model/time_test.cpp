@@ -281,9 +281,12 @@ TEST(TimeFormatAge, UnderAMinute) {
   EXPECT_EQ(format_age(0, false), "<1 min ago");
 }
 
-TEST(TimeFormatAge, NegativeAgeTreatedAsNow) {
+TEST(TimeFormatAge, AClockALittleAheadIsNowButTheFutureIsSaid) {
   EXPECT_EQ(format_age(-5 * kMinute, true), "1分未満");
   EXPECT_EQ(format_age(-5 * kMinute, false), "<1 min ago");
+  EXPECT_EQ(format_age(-5 * kMinute - 1, true), "未来の時刻 (0時間5分先)");
+  EXPECT_EQ(format_age(-(2 * kHour + 5 * kMinute), false), "in the future (2 h 5 min ahead)");
+  EXPECT_EQ(format_age(-3 * 24 * kHour, true), "未来の時刻 (3日先)");
 }
 
 TEST(TimeFormatAge, Minutes) {

@@ -186,7 +186,7 @@ VersionVector since_for(Store& s, const std::string& peer, const std::string& si
     std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     try {
       VersionVector v = decode_vector(text);
-      *how = "from " + since_file;
+      *how = "the vector in " + since_file;
       return v;
     } catch (const Error& e) {
       throw Error(since_file + " is not a version vector ({\"node\": seq, ...}): " + e.what());
@@ -211,6 +211,19 @@ std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& pee
   if (peer == s.node_id())
     throw Error("a bundle for " + peer + " itself carries nothing: give --for the node that will import it");
   if (!is_valid_node_id(peer)) throw Error("--for \"" + peer + "\" is not a node id (letters, digits, - _ .)");
+  // A USB stick not mounted, or --out naming a file that is not a bundle (a key, the
+  // allow-list): said before anything is written.
+  const std::filesystem::path out_path(out);
+  const std::filesystem::path folder = out_path.has_parent_path() ? out_path.parent_path() : ".";
+  if (!std::filesystem::is_directory(folder))
+    throw Error("the folder " + folder.string() + " does not exist (is the USB stick mounted?): no bundle was written");
+  if (std::filesystem::exists(out_path)) {
+    std::ifstream f(out, std::ios::binary);
+    std::string head(14, '\0');
+    f.read(head.data(), 14);
+    if (head != "HONBU-BUNDLE 1")
+      throw Error(out + " exists and is not a Honbu bundle: not overwritten (choose another --out)");
+  }
   std::string how;
   const VersionVector since = since_for(s, peer, since_file, &how);
   const BundleHeader h = write_bundle(s, keys, peer, since, out);
@@ -283,6 +296,14 @@ void write_trickle_entry(Agent& agent, int n) {
   });
 }
 
+// `ctl partition PEER SECONDS`: 1..86400, digits only.
+bool is_whole_seconds(const std::string& w) {
+  if (w.empty() || w.size() > 5 || !std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  const int n = std::stoi(w);
+  return n >= 1 && n <= 86400;
+}
+
 // The peers a node knows (configured, or heard from): what `ctl partition|heal` may name.
 bool knows_peer(const Agent& agent, const std::string& peer) {
   for (const auto& p : agent.status().peers)
@@ -350,14 +371,20 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
         json j = status_json(agent.status(), node.db_path);
         j["state_hash"] = agent.run([](Store& s) { return state_hash(s.db()); }).get();
         reply = j.dump(2);
-      } else if (verb == "partition" && !peer.empty()) {
-        int seconds = 0;
-        if (w.size() > 2) seconds = std::atoi(w[2].c_str());
+      } else if ((verb == "partition" || verb == "heal") && peer.empty()) {
+        reply = "error: " + verb + " needs the peer to " + (verb == "heal" ? "reconnect: heal PEER" : "cut: partition PEER [SECONDS]") +
+                "; this node's peers: " + peer_list(agent);
+      } else if (verb == "partition" && w.size() > 2 && !is_whole_seconds(w[2])) {
+        // atoi would make "0.5" or "abc" a cut with no end.
+        reply = "error: SECONDS must be a whole number from 1 to 86400, not \"" + w[2] + "\"; no cut was made";
+      } else if (verb == "partition") {
+        const int seconds = w.size() > 2 ? std::stoi(w[2]) : 0;
         agent.partition(peer, seconds > 0 ? std::optional(std::chrono::milliseconds(seconds * 1000)) : std::nullopt);
         // A cut for a node not heard of yet holds once it connects; a typo should not pass unseen.
         if (!knows_peer(agent, peer)) reply = "ok (" + peer + " is not a peer yet; this node's peers: " + peer_list(agent) + ")";
-      } else if (verb == "heal" && !peer.empty()) {
+      } else if (verb == "heal") {
         agent.heal(peer);
+        if (!knows_peer(agent, peer)) reply = "ok (" + peer + " is not a peer yet; this node's peers: " + peer_list(agent) + ")";
       } else if (verb == "write-demo" && !demo_branch.empty()) {
         demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
       } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit) && !test_writes) {
@@ -533,7 +560,7 @@ int main(int argc, char** argv) {
   exp->add_option("--for", bundle_peer, "the node the bundle is for")->required();
   exp->add_option("--out", bundle_out, "bundle file to write")->required();
   exp->add_option("--since-vector", since_file,
-                  "JSON version vector the peer holds (default: what it last told this node)");
+                  "a file holding the JSON version vector the peer holds, e.g. {\"kita\": 250} (default: what it last told this node)");
   exp->add_option("--dataset", bundle_dataset, "ACTUAL or EXERCISE:<name>")->capture_default_str();
   auto* imp = app.add_subcommand("import", "apply a bundle file (twice or out of order is harmless)");
   imp->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
@@ -567,6 +594,24 @@ int main(int argc, char** argv) {
                           "起動していません"
                         : "--trickle-ms writes test records (試験記録) into real data: use a drill dataset "
                           "(--dataset EXERCISE:<name>), or add --test-writes for a test node; nothing was started");
+        return 2;
+      }
+      // One node per data directory: a second one (another dataset) would take over the
+      // control socket and status file, and `ctl` would write into the wrong dataset.
+      if (ask_running_node(cfg.data_dir, {"ping"}, 3000)) {
+        std::string who = "?";
+        try {
+          const json j = json::parse(std::ifstream(cfg.data_dir + "/status.json"));
+          who = j.value("node", "?") + " (" + j.value("dataset", "?") + ", pid " + std::to_string(j.value("pid", 0)) + ")";
+        } catch (const json::exception&) {
+        }
+        std::fprintf(stderr, "honbu-node: %s\n",
+                     (ja ? "このデータディレクトリ " + cfg.data_dir + " では既にノード " + who +
+                               " が動いています。1 つのディレクトリに 1 ノードです: 訓練は別の --data-dir で起動してください。"
+                               "起動していません"
+                         : "a node already runs in the data directory " + cfg.data_dir + ": " + who +
+                               "; one node per directory: give a drill its own --data-dir; nothing was started")
+                         .c_str());
         return 2;
       }
       std::filesystem::create_directories(cfg.data_dir);
@@ -603,13 +648,37 @@ int main(int argc, char** argv) {
       return reply->rfind("error", 0) == 0 ? 2 : 0;
     }
     if (*exp || *imp) {
+      // Paths as the user means them: a running node resolves them in its own directory.
+      auto absolute = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).string(); };
+      bundle_out = absolute(bundle_out);
+      since_file = absolute(since_file);
+      bundle_file = absolute(bundle_file);
       // Through the running node if there is one (it owns the database), else directly.
-      std::vector<std::string> words2;
-      if (*exp) words2 = {"export", bundle_peer, bundle_out, since_file};
-      else words2 = {"import", bundle_file};
-      if (auto reply = ask_running_node(data_dir, words2, 300'000)) {
-        std::cout << *reply << "\n";
-        return reply->rfind("error", 0) == 0 ? 2 : 0;
+      if (ask_running_node(data_dir, {"ping"}, 1500)) {
+        json st;
+        try {
+          st = json::parse(std::ifstream(data_dir + "/status.json"));
+        } catch (const json::exception&) {
+        }
+        const std::string running = st.value("node", ""), running_dataset = st.value("dataset", "");
+        // The node uses its own keys, allow-list and dataset: options that say otherwise are
+        // a mistake to name, not to ignore.
+        if ((*exp ? exp : imp)->count("--dataset") && !running_dataset.empty() && bundle_dataset != running_dataset)
+          throw Error("the node running in " + data_dir + " holds " + running_dataset + ", not " + bundle_dataset +
+                      ": nothing was done");
+        const std::string key_node = load_secret_keys(bundle_keys).node_id;
+        if (!running.empty() && key_node != running)
+          throw Error("--keys " + bundle_keys + " is " + key_node + "'s, but the node running in " + data_dir +
+                      " is " + running + ": nothing was done");
+        std::vector<std::string> words2;
+        if (*exp) words2 = {"export", bundle_peer, bundle_out, since_file};
+        else words2 = {"import", bundle_file};
+        if (auto reply = ask_running_node(data_dir, words2, 300'000)) {
+          std::cout << *reply << "\n";
+          if (*imp && !bundle_allowlist.empty())
+            std::cout << "(through the running node " << running << ": checked with the allow-list it runs with)\n";
+          return reply->rfind("error", 0) == 0 ? 2 : 0;
+        }
       }
       const NodeKeys keys = load_secret_keys(bundle_keys);
       StoreOptions so;

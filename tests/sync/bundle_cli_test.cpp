@@ -276,6 +276,47 @@ TEST(BundleCli, ImportGoesThroughTheRunningNode) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(contains(st.out, "\"kita\": 60")) << st.out;
+
+  // Relative paths are the user's, not the node's (it runs in another directory): the
+  // file named is the one imported, and a garbage file of that name is refused.
+  const std::string here = site.dir.file("elsewhere");
+  std::filesystem::create_directories(here);
+  spit(here + "/k.honbu", "garbage\n");
+  Outcome rel = run("cd " + here + " && " + site.hq_import(site.data("hq")) + "k.honbu");
+  EXPECT_EQ(rel.status, 2) << rel.out;
+  EXPECT_TRUE(contains(rel.out, here + "/k.honbu")) << rel.out;
+  EXPECT_TRUE(contains(rel.out, "not a Honbu bundle")) << rel.out;
+  // Options that contradict the running node are named, not ignored.
+  Outcome wrong_key = run(kNode + " import --data-dir " + site.data("hq") + " --keys " + site.key("kita") +
+                          " --allowlist " + site.allow + " " + file);
+  EXPECT_EQ(wrong_key.status, 2) << wrong_key.out;
+  EXPECT_TRUE(contains(wrong_key.out, "kita's, but the node running")) << wrong_key.out;
+  Outcome wrong_set = run(site.hq_import(site.data("hq")) + "--dataset EXERCISE:drill1 " + file);
+  EXPECT_EQ(wrong_set.status, 2) << wrong_set.out;
+  EXPECT_TRUE(contains(wrong_set.out, "holds ACTUAL, not EXERCISE:drill1")) << wrong_set.out;
+  Outcome out_rel = run("cd " + here + " && " + kNode + " export --data-dir " + site.data("hq") + " --keys " +
+                        site.key("hq") + " --for kita --out hq-for-kita.honbu");
+  EXPECT_EQ(out_rel.status, 0) << out_rel.out;
+  EXPECT_TRUE(std::filesystem::exists(here + "/hq-for-kita.honbu")) << out_rel.out;
+}
+
+// --out never overwrites a file that is not a bundle, and a missing folder is named.
+TEST(BundleCli, ExportNeverOverwritesOtherFiles) {
+  Site site;
+  site.kita_writes(2);
+  const std::string precious = site.dir.file("allow.bak");
+  spit(precious, "nodes: []\n");
+  Outcome over = run(site.kita_export("hq", precious));
+  EXPECT_EQ(over.status, 2) << over.out;
+  EXPECT_TRUE(contains(over.out, "is not a Honbu bundle: not overwritten")) << over.out;
+  EXPECT_EQ(slurp(precious), "nodes: []\n");
+  Outcome nodir = run(site.kita_export("hq", site.dir.file("usb/x.honbu")));
+  EXPECT_EQ(nodir.status, 2) << nodir.out;
+  EXPECT_TRUE(contains(nodir.out, "the folder " + site.dir.file("usb") + " does not exist")) << nodir.out;
+  // An older bundle is replaced.
+  const std::string bundle = site.dir.file("b.honbu");
+  ASSERT_EQ(run(site.kita_export("hq", bundle)).status, 0);
+  EXPECT_EQ(run(site.kita_export("hq", bundle)).status, 0);
 }
 
 // A slip in --for still makes a bundle (any node may import any), but the export says it

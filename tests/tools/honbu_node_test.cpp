@@ -635,6 +635,34 @@ TEST_F(HonbuNode, MadeUpDataNeverGoesIntoRealData) {
   ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
 }
 
+// A second node in a data directory (another dataset) took over its control socket, and
+// `ctl inject` meant for real data went into the drill. It is refused; so are ctl words
+// that atoi turned into a cut with no end.
+TEST_F(HonbuNode, OneNodePerDataDirectoryAndCtlSaysWhatItCannotDo) {
+  ASSERT_NO_FATAL_FAILURE(make_keys({{"hq", "hq"}}));
+  Node& hq = add_node("hq", "hq", {});
+  ASSERT_NO_FATAL_FAILURE(start(hq));
+  const Outcome second = run({kNodeTool, "run", "--lang", "en", "--data-dir", hq.dir, "--role", "hq", "--keys",
+                              keys_.at("hq"), "--allowlist", allow_, "--dataset", "EXERCISE:drill1"});
+  EXPECT_EQ(second.status, 2) << second.out;
+  EXPECT_NE(second.out.find("a node already runs in the data directory"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("hq (ACTUAL"), std::string::npos) << second.out;
+  EXPECT_FALSE(fs::exists(hq.dir + "/exercise-drill1.db")) << "the refused node made its database";
+  EXPECT_EQ(ctl(hq, {"ping"}).status, 0) << "the running node lost its control socket";
+
+  for (const std::string bad : {"0.5", "abc", "0"}) {
+    const Outcome cut = ctl(hq, {"partition", "kita", bad});
+    EXPECT_NE(cut.status, 0) << bad << ": " << cut.out;
+    EXPECT_NE(cut.out.find("SECONDS must be a whole number"), std::string::npos) << cut.out;
+  }
+  const Outcome bare = ctl(hq, {"partition"});
+  EXPECT_NE(bare.status, 0) << bare.out;
+  EXPECT_NE(bare.out.find("partition PEER [SECONDS]"), std::string::npos) << bare.out;
+  const Outcome heal = ctl(hq, {"heal", "nosuch"});
+  EXPECT_NE(heal.out.find("nosuch is not a peer yet"), std::string::npos) << heal.out;
+  ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
+}
+
 // 第4号様式 is HQ's to issue: at a branch, --issue is refused before any file is written (it
 // wrote an official-looking 第1報 and refused only the record, on stderr). A draft is fine.
 TEST_F(HonbuNode, ABranchCannotIssueForm4AndWritesNoFileTrying) {

@@ -259,6 +259,11 @@ class Agent::Impl {
   // Agent-thread actions, posted through control().
   void do_partition(const std::string& node, std::optional<std::chrono::milliseconds> d) {
     partitions_[node] = d ? SteadyClock::now() + *d : TimePoint::max();
+    // Since when it is silent is the moment of the cut, not the last ACK before it.
+    for (auto& o : out_)
+      if (o.ch.peer == node && o.ch.hello_received) persist(o.ch, true);
+    for (auto& [rid, ch] : in_)
+      if (ch.peer == node && ch.hello_received) persist(ch, true);
     emit(Event::Kind::Info, node, d ? "link cut for " + std::to_string(d->count() / 1000) + " s (link control)"
                                     : "link cut until healed (link control)");
   }
@@ -412,6 +417,7 @@ class Agent::Impl {
         continue;
       }
       if (it->second.fd >= 0 && ::shutdown(it->second.fd, SHUT_RDWR) == 0) ++cut;
+      if (it->second.hello_received) persist(it->second, true);
       it = in_.erase(it);
     }
     std::erase_if(out_, [&](const Outgoing& o) { return o.cfg.node_id == node; });
@@ -1093,6 +1099,7 @@ class Agent::Impl {
   void channel_timers(Channel& ch, TimePoint now, bool judge_silence) {
     if (!ch.hello_received) return;
     if (judge_silence && now - ch.last_heard > cfg_.lost_after) {
+      persist(ch, true);  // what it last told us, and when we last heard it
       emit(Event::Kind::PeerLost, ch.peer,
            "lost " + ch.peer + ": nothing heard for " + std::to_string(cfg_.lost_after.count()) + " ms");
       ch.was_live = false;
@@ -1243,7 +1250,11 @@ class Agent::Impl {
     PeerRecord p;
     p.node_id = ch.peer;
     p.vector = ch.their_vector;
-    p.last_heard = wall_now_ms();
+    // When we last heard from it, not when this record was written: a status "last heard"
+    // read from here once the session is gone must not go back to an old ACK or HELLO.
+    p.last_heard = ch.last_heard == TimePoint{}
+                       ? wall_now_ms()
+                       : wall_now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(now - ch.last_heard).count();
     for (const auto& o : out_)
       if (o.cfg.node_id == ch.peer) p.endpoint = o.cfg.endpoint;
     known_[p.node_id] = p;

@@ -369,3 +369,26 @@ TEST(SyncAgent, OpsAPeerSentUsAreNotCountedAsOpsItLacks) {
     EXPECT_EQ(p->they_lack, 0u) << "round " << round;
   }
 }
+
+// "Last heard" of a peer that was cut is the moment of the cut (within a keepalive), not the
+// last ACK or HELLO before it: it went back ~50 s in `honbu-node status` after `partition`.
+TEST(SyncAgent, LastHeardOfACutPeerDoesNotGoBack) {
+  Cluster c;
+  c.add(hq());
+  c.add(branch("kita", {"hq"}));
+  c.start_all();
+  ASSERT_TRUE(wait_live(c, "hq", "kita", 5s));
+  std::this_thread::sleep_for(3s);  // idle: only keepalives, no ACKs
+  const TimeMs cut_at = wall_now_ms();
+  c.agent("hq").partition("kita", std::nullopt);
+  c.agent("kita").partition("hq", std::nullopt);
+  std::optional<sync::PeerStatus> k;
+  ASSERT_TRUE(Cluster::wait_for([&] {
+    k = peer(c.agent("hq").status(), "kita");
+    return k && k->state == sync::PeerState::Lost;
+  }, 6s)) << (k ? static_cast<int>(k->state) : -1);
+  ASSERT_TRUE(k->last_heard);
+  // One keepalive period (1 s) plus scheduling slack before the cut.
+  EXPECT_GE(*k->last_heard, cut_at - 1'500) << "last heard " << (cut_at - *k->last_heard) << " ms before the cut";
+  EXPECT_LE(*k->last_heard, wall_now_ms());
+}

@@ -297,3 +297,47 @@ bool enter_pressed() {
 }
 
 }  // namespace honbu::console
+
+namespace honbu::console {
+
+std::vector<std::vector<std::string>> flow_lines(std::string_view list, std::string_view sep, float width,
+                                                 float gap, const std::function<float(const std::string&)>& measure) {
+  std::vector<std::vector<std::string>> lines;
+  float x = 0;
+  // The separator stays with the item before it, without its trailing space ("、" / ",").
+  const std::string_view kept = sep.substr(0, sep.find_last_not_of(' ') + 1);
+  for (std::size_t pos = 0; pos <= list.size();) {
+    const std::size_t end = list.find(sep, pos);
+    std::string item(list.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+    if (end != std::string_view::npos) item += kept;
+    const float w = measure(item);
+    if (!lines.empty() && x + gap + w <= width) {
+      lines.back().push_back(std::move(item));
+      x += gap + w;
+    } else {
+      lines.push_back({std::move(item)});
+      x = w;
+    }
+    if (end == std::string_view::npos) break;
+    pos = end + sep.size();
+  }
+  return lines;
+}
+
+void item_flow(std::string_view list, std::string_view sep) {
+  if (list.empty()) return;
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float gap = sep.ends_with(' ') ? ImGui::CalcTextSize(" ").x : 0.0f;
+  const auto lines =
+      flow_lines(list, sep, width, gap, [](const std::string& t) { return ImGui::CalcTextSize(t.c_str()).x; });
+  for (const auto& line : lines) {
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (i > 0) ImGui::SameLine(0, gap);
+      // An item wider than the cell on its own still wraps rather than being cut off.
+      if (line.size() == 1) ImGui::TextWrapped("%s", line[i].c_str());
+      else ImGui::TextUnformatted(line[i].c_str());
+    }
+  }
+}
+
+}  // namespace honbu::console

@@ -70,6 +70,13 @@ void session_banners(const Session& s);
 
 void problems_box(const std::vector<Problem>& problems);
 
+// A list "死者 1人、行方不明者 0人、…" laid out in lines of whole items: wrapping at a space
+// put a label at the end of one line and its number at the start of the next (「死者 /
+// 1人、行方不明者」 read as one missing person). flow_lines() is the layout, for tests.
+std::vector<std::vector<std::string>> flow_lines(std::string_view list, std::string_view sep, float width,
+                                                 float gap, const std::function<float(const std::string&)>& measure);
+void item_flow(std::string_view list, std::string_view sep);
+
 // A button for an action some roles may not take (HQ only...). The App lists which actions
 // were offered in each frame (tests check that a branch is never offered HQ actions).
 bool action_button(const char* id, const char* label, bool small = false);

@@ -144,10 +144,11 @@ class Dashboard : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextWrapped("%s", b.label.c_str());
       ImGui::TableNextColumn();
-      if (!b.known.empty()) ImGui::TextWrapped("%s", b.known.c_str());
+      const std::string_view sep = ui_lang() == Lang::Ja ? "、" : ", ";  // as form4_block_texts joins
+      item_flow(b.known, sep);
       if (!b.unknown.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, colors::kGrey);
-        ImGui::TextWrapped("%s: %s", T("common.unknown"), b.unknown.c_str());
+        item_flow(std::string(T("common.unknown")) + ": " + b.unknown, sep);
         ImGui::PopStyleColor();
       }
     }

@@ -72,7 +72,11 @@ class Evacuation : public Panel {
       const ImU32 c = o->level == "5" ? colors::kRed : o->level == "4" ? colors::kOrange : colors::kYellow;
       ImGui::TextColored(to_vec4(c), "  %s  %s", s.master->area_name(area).c_str(), level_text(o->level).c_str());
       ImGui::SameLine();
-      ImGui::TextDisabled("%s", stamp(o->at ? std::optional(o->at->ms) : std::nullopt).c_str());
+      // The time it was issued (「15時03分発令」), not 「現在」: it is not the time of a status.
+      std::string at = stamp(o->at ? std::optional(o->at->ms) : std::nullopt);
+      if (o->at && at.ends_with("現在")) at = at.substr(0, at.size() - std::string("現在").size()) + T("evac.issued_at");
+      if (o->at && at.starts_with("as of ")) at = std::string(T("evac.issued_at")) + " " + at.substr(6);
+      ImGui::TextDisabled("%s", at.c_str());
     }
     if (!shown) ImGui::TextDisabled("  %s", T("evac.none"));
     ImGui::Separator();
@@ -97,8 +101,13 @@ class Evacuation : public Panel {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(label(enums::evacuation_action, o.action));
       ImGui::TableNextColumn();
-      ImGui::Text("%s %s / %s %s", T("dash.households"), o.households.display(ui_lang()).c_str(), T("evac.persons"),
-                  o.persons.display(ui_lang()).c_str());
+      // 「1800世帯 / 4140人」: the number with its unit; 未確認 alone.
+      const bool ja = ui_lang() == Lang::Ja;
+      auto with_unit = [&](const TriCount& n, const char* unit_ja, const char* unit_en) {
+        return n.known() ? n.display(ui_lang()) + (ja ? unit_ja : unit_en) : n.display(ui_lang());
+      };
+      ImGui::Text("%s / %s", with_unit(o.households, "世帯", " households").c_str(),
+                  with_unit(o.persons, "人", " persons").c_str());
     }
     ImGui::EndTable();
   }

@@ -88,6 +88,17 @@ class MapPanel : public Panel {
       ImGui::TextDisabled("%s", T("common.loading"));
       return;
     }
+    // A map none of whose areas is this city's (the demo city's on a fresh real node) is not
+    // drawn: its streets would pass for the city's own.
+    if (!s.master->areas.empty() || !s.exercise) {
+      bool ours = false;
+      for (const AreaShape& a : map_->areas)
+        for (const Area& known : s.master->areas) ours |= known.id == a.area_id;
+      if (!ours) {
+        ImGui::TextWrapped("%s", T("map.not_this_city"));
+        return;
+      }
+    }
     ImGui::TextUnformatted(T("map.color_by"));
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);

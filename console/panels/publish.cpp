@@ -102,9 +102,13 @@ class Publish : public Panel {
     o.reported_at = s.now;
     o.reporter = reporter_.empty() ? s.operator_name : reporter_;
     if (as_of_now_) as_of_ = o.as_of;
+    in_flight_ = true;
     s.reader->request<std::shared_ptr<const Form4Report>>(
         "form4", [o](Db& db) { return std::make_shared<const Form4Report>(build_form4(db, o)); },
-        [this](std::shared_ptr<const Form4Report> r) { report_ = std::move(r); });
+        [this](std::shared_ptr<const Form4Report> r) {
+          report_ = std::move(r);
+          in_flight_ = false;
+        });
   }
 
   void form4(Session& s) {
@@ -134,6 +138,9 @@ class Publish : public Panel {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
     ImGui::InputTextWithHint("##to", T("pub.addressed_to"), &addressed_to_);
+    // 「現在の時点で」 follows the clock (a drill's runs fast): rebuilt when the minute turns,
+    // so what is issued is as of the minute of the click, not of when the panel opened.
+    if (as_of_now_ && report_ && !in_flight_ && s.now / 60'000 != report_->as_of / 60'000) rebuild = true;
     if (rebuild || (!report_ && !building_)) {
       building_ = true;
       build(s);
@@ -207,7 +214,8 @@ class Publish : public Panel {
       ImGui::TableNextColumn();
       ImGui::Text("%.*s", static_cast<int>(label.size()), label.data());
       ImGui::TableNextColumn();
-      const std::string v = t.display(ui_lang(), hectares) + " " + std::string(unit);
+      // No unit on 未確認: 「未確認 人」 reads as a figure.
+      const std::string v = t.display(ui_lang(), hectares) + (t.all_unknown() ? "" : " " + std::string(unit));
       if (t.all_unknown() || t.unknown_inputs) ImGui::TextColored(to_vec4(t.all_unknown() ? colors::kRed : colors::kOrange), "%s", v.c_str());
       else ImGui::TextUnformatted(v.c_str());
       ImGui::TableNextColumn();
@@ -433,7 +441,7 @@ class Publish : public Panel {
   }
 
   int part_ = 2;
-  bool as_of_now_ = true, as_of_error_ = false, building_ = false, record_export_ = true, importing_ = false;
+  bool as_of_now_ = true, as_of_error_ = false, building_ = false, in_flight_ = false, record_export_ = true, importing_ = false;
   std::string import_path_, import_note_;
   TimeMs as_of_ = 0;
   std::string as_of_text_, reporter_, addressed_to_, out_dir_, note_, export_note_;

@@ -375,3 +375,23 @@ TEST(ConsolePanels, HoveringAMapAreaListsItsLifelines) {
   EXPECT_GT(over_area, 0) << "no area's lifelines were ever shown";
   EXPECT_GT(elsewhere, 0) << "the tooltip showed over the sea and the toolbar too";
 }
+
+// The 第4号様式 figures wrap between items, never inside one: 「死者 / 1人」 split over two
+// lines read as 「1人、行方不明者」. One character is one unit wide here.
+TEST(ItemFlow, WrapsBetweenItemsAndKeepsEachLabelWithItsNumber) {
+  const auto chars = [](const std::string& t) {
+    float n = 0;
+    for (unsigned char c : t) n += (c & 0xC0) != 0x80 ? 1.0f : 0.0f;  // code points
+    return n;
+  };
+  const auto lines = flow_lines("死者 1人、行方不明者 0人、負傷者 重傷 7人", "、", 15, 0, chars);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], (std::vector<std::string>{"死者 1人、", "行方不明者 0人、"}));
+  EXPECT_EQ(lines[1], (std::vector<std::string>{"負傷者 重傷 7人"}));
+  // English: the comma stays, the space is the gap; a wide cell takes all on one line.
+  const auto en = flow_lines("Dead 1, Missing 0", ", ", 40, 1, chars);
+  ASSERT_EQ(en.size(), 1u);
+  EXPECT_EQ(en[0], (std::vector<std::string>{"Dead 1,", "Missing 0"}));
+  // An item wider than the cell gets a line of its own.
+  EXPECT_EQ(flow_lines("a、とても長い項目の名前 3棟、b", "、", 5, 0, chars).size(), 3u);
+}

@@ -304,6 +304,10 @@ class Agent::Impl {
     PeerConfig cfg;
     std::unique_ptr<zmq::socket_t> sock, monitor;
     Channel ch;
+    // libzmq drops a connection whose handshake was refused and never reconnects it (a
+    // protocol error): we connect again ourselves, backing off 2 s → 60 s.
+    TimePoint reconnect_at{};
+    std::chrono::seconds reconnect_backoff{2};
   };
 
   static std::string join(const std::vector<std::string>& v) {
@@ -799,12 +803,21 @@ class Agent::Impl {
       if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
         o.ch.reset_session();
         o.ch.last_hello_try = {};  // say HELLO now
+        o.reconnect_at = {};
+        o.reconnect_backoff = std::chrono::seconds(2);
       } else if (id == ZMQ_EVENT_DISCONNECTED) {
         o.ch.reset_session();
-      } else if (!partitioned(o.cfg.node_id)) {
-        emit(Event::Kind::AuthFailed, o.cfg.node_id,
-             "CURVE handshake with " + o.cfg.node_id + " at " + o.cfg.endpoint +
-                 " failed (wrong server key, or our key is not on its allow-list)");
+      } else {
+        // Refused: HQ may add us to its allow-list later, so try again (without a restart).
+        if (o.reconnect_at == TimePoint{}) {
+          o.reconnect_at = SteadyClock::now() + o.reconnect_backoff;
+          if (!partitioned(o.cfg.node_id))
+            emit(Event::Kind::AuthFailed, o.cfg.node_id,
+                 "CURVE handshake with " + o.cfg.node_id + " at " + o.cfg.endpoint +
+                     " failed (wrong server key, or our key is not on its allow-list); trying again in " +
+                     std::to_string(o.reconnect_backoff.count()) + " s");
+          o.reconnect_backoff = std::min(o.reconnect_backoff * 2, std::chrono::seconds(60));
+        }
       }
     }
   }
@@ -1079,6 +1092,18 @@ class Agent::Impl {
     }
     for (auto& o : out_) {
       Channel& ch = o.ch;
+      if (o.reconnect_at != TimePoint{} && now >= o.reconnect_at) {
+        o.reconnect_at = {};
+        try {
+          o.sock->disconnect(o.cfg.endpoint);  // what is left of the refused connection, if anything
+        } catch (const zmq::error_t&) {
+        }
+        try {
+          o.sock->connect(o.cfg.endpoint);
+        } catch (const zmq::error_t& e) {
+          emit(Event::Kind::Error, o.cfg.node_id, "cannot connect to " + o.cfg.endpoint + " again: " + e.what());
+        }
+      }
       if (!ch.hello_received && !partitioned(ch.peer) && now - ch.last_hello_try >= std::chrono::seconds(1)) {
         ch.last_hello_try = now;
         if (send(ch, make_hello())) ch.hello_sent = true;

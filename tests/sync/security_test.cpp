@@ -956,3 +956,27 @@ TEST(Security, ClockFarAheadIsQuarantinedAndReported) {
       << "HQ's HLC jumped to " << local.hlc.to_string();
   EXPECT_LT(local.hlc, ahead.hlc);
 }
+
+// libzmq gives up on a connection whose CURVE handshake was refused: a branch started
+// before HQ allowed it stayed 接続中 until it was restarted. It now tries again, backing off.
+TEST(Security, ABranchRefusedAtTheHandshakeConnectsOnceAllowed) {
+  Cluster c;
+  c.add(hq_spec());
+  c.add(branch_spec("kita"));
+  const std::string allowlist = c.dir().file("allowlist.yaml");
+  sync::AllowList without = c.allow();
+  ASSERT_TRUE(without.revoke("kita"));
+  without.save(allowlist);
+  ByHand hq_cfg;
+  hq_cfg.listen = "tcp://127.0.0.1:*";
+  hq_cfg.allowlist_path = allowlist;
+  auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
+  ByHand branch_cfg;
+  branch_cfg.peers = {{"hq", hq->listen_endpoint()}};
+  auto kita = start_by_hand(c, "kita", Role::Branch, branch_cfg);
+  Events kita_events(*kita);
+  ASSERT_TRUE(kita_events.wait(Kind::AuthFailed, "trying again in 2 s", 5s)) << kita_events.dump();
+  EXPECT_FALSE(is_live(*hq, "kita"));
+  c.allow().save(allowlist);  // HQ allows kita: the file is watched, kita is not restarted
+  EXPECT_TRUE(wait_live(*hq, "hq", *kita, "kita", 15s)) << kita_events.dump();
+}

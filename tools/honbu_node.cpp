@@ -500,8 +500,12 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
     std::fflush(stdout);
   }
   std::printf("%s honbu-node %s stopping\n", now_text().c_str(), node.node_id.c_str());
+  json last = status_json(agent.status(), node.db_path);
   agent.stop();
   std::filesystem::remove(ctl_path);
+  // `status` then says the node stopped, and when, instead of passing for a live one.
+  last["stopped_at"] = wall_now_ms();
+  write_atomically(cfg.data_dir + "/status.json", last.dump(2));
   std::printf("%s honbu-node %s stopped cleanly\n", now_text().c_str(), node.node_id.c_str());
   return 0;
 }
@@ -627,10 +631,27 @@ int main(int argc, char** argv) {
       const TimeMs now = wall_now_ms();
       const long long age = now - j.value("written_at", 0LL);
       const Lang lang = lang_name.empty() ? lang_from_environment() : (lang_name == "ja" ? Lang::Ja : Lang::En);
+      const bool ja = lang == Lang::Ja;
+      // Stopped cleanly (it said so), or gone (killed, power lost): its pid is not alive.
+      const bool stopped = j.contains("stopped_at");
+      const int pid = j.value("pid", 0);
+      const bool gone = !stopped && pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+      if (stopped || gone) {
+        const std::string when = format_iso_jst(stopped ? j.value("stopped_at", 0LL) : j.value("written_at", 0LL));
+        (status_as_json ? std::cerr : std::cout) << (stopped ? (ja ? "このノードは停止しています (" + when + " に正常終了)。以下は停止時の状態です\n"
+                                    : "this node is not running: it stopped cleanly at " + when +
+                                          "; below is its status then\n")
+                              : (ja ? "このノードは動いていません (プロセス " + std::to_string(pid) +
+                                          " がありません。強制終了か電源断の可能性)。以下は " + when + " 時点の状態です\n"
+                                    : "this node is not running (process " + std::to_string(pid) +
+                                          " is gone: killed, or the power went); below is its status at " + when +
+                                          "\n"));
+      }
       if (status_as_json)
         std::cout << j.dump(2) << "\n";
       else
         std::cout << status_text(j, lang, now);
+      if (stopped || gone) return 3;
       if (age > 5000)
         std::fprintf(stderr, lang == Lang::Ja ? "注意: この状態は %lld 秒前のものです。ノードが停止している可能性があります\n"
                                               : "note: this status is %lld s old: the node may have stopped\n",

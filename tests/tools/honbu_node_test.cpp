@@ -660,7 +660,17 @@ TEST_F(HonbuNode, OneNodePerDataDirectoryAndCtlSaysWhatItCannotDo) {
   EXPECT_NE(bare.out.find("partition PEER [SECONDS]"), std::string::npos) << bare.out;
   const Outcome heal = ctl(hq, {"heal", "nosuch"});
   EXPECT_NE(heal.out.find("nosuch is not a peer yet"), std::string::npos) << heal.out;
+  // A node killed (or its power lost) is not shown as running; nor is one that stopped.
+  ASSERT_TRUE(wait_for([&] { return fs::exists(hq.dir + "/status.json"); }, 3s));
+  hq.proc->kill_and_reap();
+  const Outcome killed = run({kNodeTool, "status", "--lang", "en", "--data-dir", hq.dir});
+  EXPECT_EQ(killed.status, 3) << killed.out;
+  EXPECT_NE(killed.out.find("this node is not running (process"), std::string::npos) << killed.out;
+  ASSERT_NO_FATAL_FAILURE(start(hq));
   ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
+  const Outcome stopped = run({kNodeTool, "status", "--lang", "en", "--data-dir", hq.dir});
+  EXPECT_EQ(stopped.status, 3) << stopped.out;
+  EXPECT_NE(stopped.out.find("it stopped cleanly at"), std::string::npos) << stopped.out;
 }
 
 // 第4号様式 is HQ's to issue: at a branch, --issue is refused before any file is written (it

@@ -209,12 +209,16 @@ class Dashboard : public Panel {
   void shelters_and_requests(Session& s, const DashboardData& d) {
     int open_count = 0;
     TriTotal evacuees, households;
+    std::optional<TimeMs> oldest_check;  // the counts are as old as the oldest 状況確認
+    bool unchecked = false;
     for (const Shelter& sh : d.shelters.shelters) {
       if (!s.in_my_areas(sh.area_id)) continue;
       if (sh.open_state != "open" && sh.open_state != "permanent") continue;
       ++open_count;
       evacuees.add(detail::to_value(sh.evacuees));
       households.add(detail::to_value(sh.households));
+      if (!sh.checked_at) unchecked = true;
+      else if (!oldest_check || sh.checked_at->ms < *oldest_check) oldest_check = sh.checked_at->ms;
     }
     ImGui::Text("%s: %d", T("dash.open_shelters"), open_count);
     ImGui::SameLine();
@@ -225,12 +229,25 @@ class Dashboard : public Panel {
     ImGui::Text("  %s", T("dash.households"));
     ImGui::SameLine();
     tri_total_text(households);
+    if (open_count > 0) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("  %s", T("dash.oldest_check"));
+      ImGui::SameLine();
+      if (unchecked) ImGui::TextColored(to_vec4(colors::kRed), "%s", T("common.never_reported"));
+      else age_text(oldest_check, s.now, 60);
+    }
     ImGui::Text("%s: %zu", T("dash.open_requests"), d.requests.size());
     int n = 0;
     for (const ResourceRequest& r : d.requests) {
       if (n++ >= 5) break;
       const std::string priority = r.priority.empty() ? "" : "[" + label_s(enums::priority, r.priority) + "] ";
-      ImGui::BulletText("%s  %s%s", label(enums::request_status, r.status), priority.c_str(), r.title.c_str());
+      // Who asked, and how much: two offices asking for the same milk are two requests.
+      std::string more;
+      const std::string amount = r.quantity.known() ? r.quantity.display(ui_lang()) + r.unit : "";
+      if (!amount.empty() && r.title.find(amount) == std::string::npos) more += "  " + amount;  // not twice
+      if (!r.requested_by.empty()) more += "  (" + s.master->branch_name(r.requested_by) + ")";
+      ImGui::BulletText("%s  %s%s%s", label(enums::request_status, r.status), priority.c_str(), r.title.c_str(),
+                        more.c_str());
     }
   }
 

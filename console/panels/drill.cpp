@@ -33,6 +33,7 @@ const char* result_label(Result r) {
     case Result::Late: return T("drill.late");
     case Result::Missed: return T("drill.missed");
     case Result::Pending: return T("drill.pending");
+    case Result::Overdue: return T("drill.overdue");
   }
   return "";
 }
@@ -43,6 +44,7 @@ ImU32 result_color(Result r) {
     case Result::Late: return colors::kOrange;
     case Result::Missed: return colors::kRed;
     case Result::Pending: return colors::kGrey;
+    case Result::Overdue: return colors::kOrange;
   }
   return colors::kGrey;
 }
@@ -139,11 +141,16 @@ class Drill : public Panel {
       return;
     }
     const drill::Evaluation& ev = *eval_;
-    int pending = 0;
-    for (const auto& o : ev.outcomes) pending += o.result == Result::Pending;
+    int pending = 0, overdue = 0;
+    for (const auto& o : ev.outcomes) {
+      pending += o.result == Result::Pending;
+      overdue += o.result == Result::Overdue;
+    }
     ImGui::Text("%s:", T("drill.score"));
     for (auto [r, n] : {std::pair{Result::Met, ev.met()}, std::pair{Result::Late, ev.late()},
-                        std::pair{Result::Missed, ev.missed()}, std::pair{Result::Pending, pending}}) {
+                        std::pair{Result::Overdue, overdue}, std::pair{Result::Missed, ev.missed()},
+                        std::pair{Result::Pending, pending}}) {
+      if (n == 0 && (r == Result::Overdue || r == Result::Missed)) continue;  // one while running, the other after
       ImGui::SameLine();
       ImGui::TextColored(to_vec4(result_color(r)), "%s %d", result_label(r), n);
     }
@@ -156,14 +163,16 @@ class Drill : public Panel {
     if (!is.error.empty()) return {T("drill.failed"), colors::kRed};
     if (!is.delivered) return {T("drill.scheduled"), colors::kGrey};
     if (eval_) {
-      int waiting = 0, done = 0, missed = 0;
+      int waiting = 0, done = 0, missed = 0, overdue = 0;
       for (const auto& o : eval_->outcomes) {
         if (o.inject != is.inject) continue;
         if (o.result == Result::Met || o.result == Result::Late) ++done;
         else if (o.result == Result::Missed) ++missed;
+        else if (o.result == Result::Overdue) ++overdue, ++waiting;
         else ++waiting;
       }
       if (missed) return {T("drill.missed"), colors::kRed};
+      if (overdue) return {T("drill.overdue"), colors::kOrange};
       if (done && !waiting) return {T("drill.answered"), colors::kGreen};
     }
     if (is.arrived) return {T("drill.arrived"), colors::kBlue};

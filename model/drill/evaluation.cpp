@@ -155,6 +155,7 @@ std::string_view result_name(Result r) {
     case Result::Late: return "late";
     case Result::Missed: return "missed";
     case Result::Pending: return "pending";
+    case Result::Overdue: return "overdue";
   }
   return "?";
 }
@@ -207,7 +208,8 @@ Evaluation evaluate(const Scenario& s, const DrillLog& log, Db& db, SimMinutes n
     }
     if (o.done) o.result = *o.done <= o.due + 1e-9 ? Result::Met : Result::Late;
     // A deadline the drill ended before is not missed: 未了 (the report says when it was due).
-    else o.result = now > o.due || (finished && now >= o.due) ? Result::Missed : Result::Pending;
+    else if (finished) o.result = now >= o.due ? Result::Missed : Result::Pending;
+    else o.result = now > o.due ? Result::Overdue : Result::Pending;
     ev.outcomes.push_back(o);
   };
   for (const Inject& i : s.injects)
@@ -230,7 +232,8 @@ Evaluation evaluate(const Scenario& s, const DrillLog& log, Db& db, SimMinutes n
         break;
       case Result::Late: ++t.late; break;
       case Result::Missed: ++t.missed; break;
-      case Result::Pending: ++t.pending; break;
+      case Result::Pending:
+      case Result::Overdue: ++t.pending; break;  // not decided yet
     }
     if (o.done && o.from) t.minutes.push_back(*o.done - *o.from);
     else if (o.done) t.minutes.push_back(*o.done);

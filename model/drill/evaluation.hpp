@@ -17,8 +17,10 @@ namespace honbu::drill {
 // The drill engine's operator name: its ops are the injects, never the players' actions.
 inline constexpr std::string_view kControllerOperator = "訓練コントローラ";
 
-enum class Result { Met, Late, Missed, Pending };
-std::string_view result_name(Result r);  // met, late, missed, pending
+// Overdue: past its deadline while the drill runs (it may still be done, late); at the
+// end that is Missed ("not done by the end", scenarios/README.md).
+enum class Result { Met, Late, Missed, Pending, Overdue };
+std::string_view result_name(Result r);  // met, late, missed, pending, overdue
 
 struct Outcome {
   const Expectation* expectation = nullptr;

@@ -46,6 +46,7 @@ std::string result_text(Result r, const L& t) {
     case Result::Late: return t("遅れ", "late");
     case Result::Missed: return t("未対応", "missed");
     case Result::Pending: return t("未了", "pending");
+    case Result::Overdue: return t("期限超過", "overdue");
   }
   return "?";
 }

@@ -102,6 +102,18 @@ TEST_P(ShippedScenario, PlaysToTheEndWithTheKnownScore) {
   std::map<std::string, std::string> got;
   for (const Outcome& o : p.evaluation.outcomes) got[o.expectation->id] = std::string(result_name(o.result));
   EXPECT_EQ(got, want);
+  {
+    // While it runs, a deadline passed is overdue (it can still be done, late), not missed.
+    Db db(p.hq_db, OpenMode::ReadOnly);
+    const Evaluation running = evaluate(p.scenario, p.log, db, p.status.now, false);
+    ASSERT_EQ(running.outcomes.size(), p.evaluation.outcomes.size());
+    for (std::size_t i = 0; i < running.outcomes.size(); ++i) {
+      EXPECT_NE(running.outcomes[i].result, Result::Missed) << running.outcomes[i].expectation->id;
+      if (p.evaluation.outcomes[i].result == Result::Missed && p.status.now > p.evaluation.outcomes[i].due) {
+        EXPECT_EQ(running.outcomes[i].result, Result::Overdue) << running.outcomes[i].expectation->id;
+      }
+    }
+  }
 
   // Every inject was delivered (network events happen; data arrives at its target).
   for (const InjectState& st : p.status.injects) {

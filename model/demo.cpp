@@ -361,11 +361,18 @@ void demo_update(Store& s, const DemoNode& node, std::uint64_t step) {
   const TimeMs now = s.now();
   switch (step % 6) {
     case 0: {  // a new call
-      static constexpr const char* kTitles[] = {"倒木 通行支障", "家屋の一部損壊", "断水の問い合わせ", "けが人の通報",
-                                                "道路に落下物", "避難所へ移動できない高齢者"};
-      const char* title = kTitles[pick(6)];
+      // Each call with the category it is (a demo people train on must not say 「けが人の通報 /
+      // 道路被害」).
+      struct Call {
+        const char* title;
+        const char* category;
+      };
+      static constexpr Call kCalls[] = {{"倒木 通行支障", "road"},         {"家屋の一部損壊", "building"},
+                                        {"断水の問い合わせ", "lifeline"}, {"けが人の通報", "casualty"},
+                                        {"道路に落下物", "road"},         {"避難所へ移動できない高齢者", "evacuation"}};
+      const Call& call = kCalls[pick(6)];
       must(s.put(EntityKind::Incident, s.new_id(),
-                 {{"title", std::string(a.name) + " " + title}, {"category", step % 12 == 0 ? "casualty" : "road"},
+                 {{"title", std::string(a.name) + " " + call.title}, {"category", call.category},
                   {"place", std::string(a.name) + std::to_string(1 + pick(4)) + "-" + std::to_string(1 + pick(30))},
                   {"area_id", a.id}, {"lat", a.lat + (pick(100) - 50) * 0.00008},
                   {"lon", a.lon + (pick(100) - 50) * 0.0001}, {"received_at", iso(now)}, {"channel", "phone"},

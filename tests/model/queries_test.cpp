@@ -418,3 +418,24 @@ TEST(Summary, AnOfficeThatNeverReportedIsSilentOnlySinceTheDisasterBegan) {
   const std::string ja = summary_at(kNow - 90 * 60'000, Lang::Ja);
   EXPECT_NE(ja.find("⚠ 発生から90分、報告なし"), std::string::npos) << ja;
 }
+
+// The demo's new calls carry the category they are: it said 「けが人の通報 / 道路被害」 and
+// 「家屋の一部損壊 / 人的被害」, and people train on the demo.
+TEST(Demo, NewCallsCarryTheirOwnCategory) {
+  TempDir dir;
+  auto s = honbu::testing::open_store(dir.file("kita.db"), "kita", kDemoDataset);
+  fill_demo_master_data(*s, kNow);
+  for (std::uint64_t step = 0; step < 6 * 40; step += 6) demo_update(*s, demo_nodes()[1], step);
+  const std::map<std::string, std::string> want = {{"けが人の通報", "casualty"},   {"家屋の一部損壊", "building"},
+                                                   {"倒木 通行支障", "road"},     {"道路に落下物", "road"},
+                                                   {"断水の問い合わせ", "lifeline"},
+                                                   {"避難所へ移動できない高齢者", "evacuation"}};
+  int checked = 0;
+  for (const auto& row : query_incidents(s->db(), IncidentFilter{}).rows)
+    for (const auto& [title, category] : want)
+      if (row.title.ends_with(title)) {
+        EXPECT_EQ(row.category, category) << row.title;
+        ++checked;
+      }
+  EXPECT_GE(checked, 30);
+}

@@ -877,6 +877,22 @@ class Agent::Impl {
         m);
   }
 
+  // A live session replaced by a new one of the same node, again and again: two machines
+  // run with one key (a copied key file), and their data diverge while both look synced.
+  void note_live_replaced(const std::string& peer, TimePoint now) {
+    auto& times = live_replaced_[peer];
+    times.push_back(now);
+    while (!times.empty() && now - times.front() > std::chrono::seconds(60)) times.pop_front();
+    auto& warned = duplicate_warned_[peer];
+    if (times.size() >= 3 && (warned == TimePoint{} || now - warned > std::chrono::seconds(60))) {
+      warned = now;
+      emit(Event::Kind::Error, peer,
+           "two connections take turns as " + peer + " (" + std::to_string(times.size()) +
+               " live sessions replaced within 60 s): is the key of " + peer +
+               " in use on two machines? Their records will differ; stop one, and give it keys of its own");
+    }
+  }
+
   void on_hello(Channel& ch, const Hello& h, bool incoming) {
     if (h.node_id != ch.peer)
       return drop(ch, "identity", "peer authenticated as " + ch.peer + " says it is " + h.node_id);
@@ -890,8 +906,15 @@ class Agent::Impl {
                                   std::string(role_name(e->role)));
     if (incoming) {
       // A new session from this node: older incoming connections of it are dead.
-      for (auto it = in_.begin(); it != in_.end();)
-        it = (&it->second != &ch && it->second.peer == ch.peer) ? in_.erase(it) : std::next(it);
+      const TimePoint now = SteadyClock::now();
+      for (auto it = in_.begin(); it != in_.end();) {
+        if (&it->second == &ch || it->second.peer != ch.peer) {
+          ++it;
+          continue;
+        }
+        if (it->second.hello_received && now - it->second.last_heard < cfg_.lost_after) note_live_replaced(ch.peer, now);
+        it = in_.erase(it);
+      }
       ch.hello_sent = false;
     }
     ch.hello_received = true;
@@ -1438,6 +1461,8 @@ class Agent::Impl {
   std::vector<Outgoing> out_;
   std::map<std::string, Channel> in_;  // by ROUTER routing id
   std::map<std::string, TimePoint> partitions_;
+  std::map<std::string, std::deque<TimePoint>> live_replaced_;  // note_live_replaced()
+  std::map<std::string, TimePoint> duplicate_warned_;
   std::map<std::string, PeerRecord> known_;
   std::vector<PendingChunk> pending_;  // received this turn, applied by flush_ops()
   std::uint64_t allow_generation_ = 0;  // counts reloads of cfg_.allow

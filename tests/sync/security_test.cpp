@@ -151,13 +151,14 @@ struct ByHand {
   bool zap_handler = true;
   std::string allowlist_path;  // empty: the cluster's allow-list, not watched
   std::function<TimeMs()> wall_clock;
+  std::string db_name;  // empty: <id>-by-hand.db
 };
 
 std::unique_ptr<sync::Agent> start_by_hand(const Cluster& c, const std::string& id, Role role,
                                            const ByHand& o) {
   const sync::NodeKeys k = c.keys(id);
   StoreOptions so;
-  so.path = c.dir().file(id + "-by-hand.db");
+  so.path = c.dir().file(o.db_name.empty() ? id + "-by-hand.db" : o.db_name);
   so.node_id = id;
   so.dataset = "ACTUAL";
   so.signer = [k](std::string_view bytes) { return k.sign(bytes); };
@@ -979,4 +980,25 @@ TEST(Security, ABranchRefusedAtTheHandshakeConnectsOnceAllowed) {
   EXPECT_FALSE(is_live(*hq, "kita"));
   c.allow().save(allowlist);  // HQ allows kita: the file is watched, kita is not restarted
   EXPECT_TRUE(wait_live(*hq, "hq", *kita, "kita", 15s)) << kita_events.dump();
+}
+
+// A copied key: two machines run as kita. HQ keeps replacing one's live session with the
+// other's, and both look synced while their records differ. HQ says so.
+TEST(Security, TwoMachinesWithOneKeyAreNamed) {
+  Cluster c;
+  c.add(hq_spec());
+  c.add(branch_spec("kita"));
+  ByHand hq_cfg;
+  hq_cfg.listen = "tcp://127.0.0.1:*";
+  auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
+  Events hq_events(*hq);
+  ByHand one;
+  one.peers = {{"hq", hq->listen_endpoint()}};
+  auto kita = start_by_hand(c, "kita", Role::Branch, one);
+  ASSERT_TRUE(wait_live(*hq, "hq", *kita, "kita"));
+  EXPECT_FALSE(hq_events.has(Kind::Error, "two connections take turns as kita"));
+  ByHand copy = one;
+  copy.db_name = "kita-copy.db";
+  auto clone = start_by_hand(c, "kita", Role::Branch, copy);
+  EXPECT_TRUE(hq_events.wait(Kind::Error, "two connections take turns as kita", 30s)) << hq_events.dump();
 }

@@ -69,6 +69,22 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   session_.exercise = is_exercise_dataset(session_.dataset);
   session_.wall = wall_now_ms();
   session_.now = options_.clock ? options_.clock() : session_.wall;
+  // --panel naming a panel this session does not show drew an empty window, unexplained.
+  if (!options_.only_panel.empty()) {
+    std::string here;
+    bool shown = false;
+    for (auto& p : panels_)
+      if (p->for_role(session_)) {
+        here += (here.empty() ? "" : ", ") + std::string(p->id());
+        shown |= p->id() == options_.only_panel;
+      }
+    if (!shown) {
+      const bool drill_only = options_.only_panel == "drill" || options_.only_panel == "messages";
+      throw Error("--panel " + options_.only_panel + " is not shown in this session" +
+                  (drill_only ? " (only in a drill: --drill SCENARIO.yaml, or --demo for 状況付与票)" : "") +
+                  "; the panels here: " + here);
+    }
+  }
 
   reader_->on_changes = [this](const ChangeSet& c) {
     if (c.has(EntityKind::Area) || c.has(EntityKind::Branch) || c.has(EntityKind::Shelter)) load_master();

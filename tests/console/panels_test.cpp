@@ -395,3 +395,18 @@ TEST(ItemFlow, WrapsBetweenItemsAndKeepsEachLabelWithItsNumber) {
   // An item wider than the cell gets a line of its own.
   EXPECT_EQ(flow_lines("a、とても長い項目の名前 3棟、b", "、", 5, 0, chars).size(), 3u);
 }
+
+// --panel naming a panel this session does not show (the drill panel without a drill) drew
+// an empty window; it is refused, saying where the panel is and which panels are here.
+TEST(ConsolePanels, APanelThisSessionDoesNotShowIsRefusedByName) {
+  ConsoleNode node;
+  Headless h;
+  try {
+    App app(*node.agent, node.options("drill"), nullptr);
+    ADD_FAILURE() << "--panel drill outside a drill was accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("only in a drill"), std::string::npos) << what;
+    EXPECT_NE(what.find("dashboard"), std::string::npos) << what;
+  }
+}

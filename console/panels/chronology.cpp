@@ -132,6 +132,7 @@ class Chronology : public Panel {
 
   void list(Session& s) {
     if (!data_) return;
+    if (data_->rows.empty()) ImGui::TextDisabled("%s", T("chrono.empty"));
     if (!ImGui::BeginTable("chrono", 8, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
                                             ImGuiTableFlags_Resizable))
       return;

@@ -154,6 +154,13 @@ class Incidents : public Panel {
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
                                   ImGuiTableFlags_BordersV | ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable |
                                   ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable;
+    // An empty list says why: nothing yet, or the filter hides it all.
+    if (s.incidents && s.incidents->empty())
+      ImGui::TextDisabled("%s", T(s.incidents_total == 0 && filter_.statuses.empty() && filter_.priorities.empty() &&
+                                          filter_.categories.empty() && filter_.areas.empty() &&
+                                          filter_.verifications.empty() && filter_.text.empty()
+                                      ? "incident.empty"
+                                      : "incident.empty_filtered"));
     if (!ImGui::BeginTable("incidents", 8, flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
     using Sort = IncidentFilter::Sort;

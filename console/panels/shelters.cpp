@@ -74,6 +74,7 @@ class Shelters : public Panel {
 
  private:
   void list(Session& s) {
+    if (data_->totals.shelters.empty()) ImGui::TextDisabled("%s", T("shelter.empty"));
     if (!ImGui::BeginTable("sh", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
                                         ImGuiTableFlags_Resizable))
       return;

@@ -110,7 +110,8 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   std::error_code ec;
   const bool exists = fs::exists(options.path, ec);
   if (!exists && !options.create_if_missing)
-    throw StoreError("no database at " + options.path + " (create one with: honbu-db init)");
+    throw StoreError("no database at " + options.path +
+                     ": check --data-dir and --dataset (a new node's database is made with: honbu-db init)");
   if (exists && options.path != ":memory:") refuse_unless_honbu_file(options.path, options.create_if_missing, options.adopt_empty_file);
   if (!exists) {
     refuse_bad_identity(options);  // before any directory is made for it

@@ -99,19 +99,26 @@ Bundle read_bundle(const std::string& path, const AllowList& allow) {
   if (!f) throw BundleError("cannot open bundle " + path + ": " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (text.rfind(kMagic, 0) != 0) throw BundleError(path + ": not a Honbu bundle (line 1 must be \"HONBU-BUNDLE 1\")");
-  if (text.empty() || text.back() != '\n') throw BundleError(path + ": truncated (no final line)");
+  // Blank lines after the checksum line (an editor's, a mail program's) are not the bundle.
+  while (text.size() >= 2 && text.ends_with("\n\n")) text.pop_back();
+  const std::string again = " — export it again and copy the new file";
+  if (text.empty() || text.back() != '\n') throw BundleError(path + ": truncated (no final line)" + again);
   const size_t last_start = text.rfind('\n', text.size() - 2) + 1;
   const std::string covered = text.substr(0, last_start);
   json trailer;
   try {
     trailer = json::parse(text.substr(last_start));
   } catch (const json::exception&) {
-    throw BundleError(path + ": truncated or damaged (the last line is not the checksum)");
+    throw BundleError(path + ": truncated or damaged (the last line is not the checksum)" + again);
   }
   if (!trailer.is_object() || !trailer.contains("blake2b") || !trailer.contains("sig"))
-    throw BundleError(path + ": truncated or damaged (no checksum line)");
+    throw BundleError(path + ": truncated or damaged (no checksum line)" + again);
   if (trailer["blake2b"] != blake2b_hex(covered))
-    throw BundleError(path + ": checksum mismatch: the file was changed or damaged after export");
+    throw BundleError(path + ": checksum mismatch: the file was changed or damaged after export" +
+                      (covered.find("\r\n") != std::string::npos
+                           ? std::string(" (its line ends were changed to CRLF: copy it as a file, not as text)")
+                           : std::string()) +
+                      again);
 
   std::istringstream lines(covered);
   std::string line;

@@ -158,6 +158,15 @@ TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
   EXPECT_EQ(t.status, 2) << t.out;
   EXPECT_TRUE(contains(t.out, "checksum mismatch")) << t.out;
 
+  EXPECT_TRUE(contains(t.out, "export it again")) << "what to do: " << t.out;
+  // Line ends turned into CRLF (copied as text) are named as the likely cause.
+  std::string crlf;
+  for (char ch : good) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  spit(site.dir.file("crlf.honbu"), crlf);
+  Outcome c = run(imp + site.dir.file("crlf.honbu"));
+  EXPECT_EQ(c.status, 2) << c.out;
+  EXPECT_TRUE(contains(c.out, "CRLF")) << c.out;
+
   Outcome missing = run(imp + site.dir.file("nope.honbu"));
   EXPECT_EQ(missing.status, 2) << missing.out;
   EXPECT_TRUE(contains(missing.out, "cannot open")) << missing.out;
@@ -168,6 +177,12 @@ TEST(BundleCli, DamagedOrForeignBundlesAreRefusedWholeWithTheReason) {
 
   // Nothing of the refused files was applied.
   EXPECT_FALSE(site.vector_of("hq").count("kita"));
+
+  // A blank line added after the checksum line (an editor's) is not damage.
+  spit(site.dir.file("blank.honbu"), good + "\n\n");
+  Outcome blank = run(imp + site.dir.file("blank.honbu"));
+  EXPECT_EQ(blank.status, 0) << blank.out;
+  EXPECT_TRUE(contains(blank.out, "30 applied")) << blank.out;
 
   // A drill bundle never enters the real dataset.
   site.kita_writes(5, "EXERCISE:d1");

@@ -441,7 +441,8 @@ class Publish : public Panel {
   }
 
   int part_ = 2;
-  bool as_of_now_ = true, as_of_error_ = false, building_ = false, in_flight_ = false, record_export_ = true, importing_ = false;
+  bool as_of_now_ = true, as_of_error_ = false, building_ = false, record_export_ = true, importing_ = false;
+  bool in_flight_ = false;  // a preview is being built
   std::string import_path_, import_note_;
   TimeMs as_of_ = 0;
   std::string as_of_text_, reporter_, addressed_to_, out_dir_, note_, export_note_;

@@ -58,8 +58,9 @@ class Requests : public Panel {
     ImGui::Checkbox(T("request.open_only"), &open_only_);
     const float form_w = form_.active() ? ImGui::GetContentRegionAvail().x * 0.42f : 0.0f;
     ImGui::BeginChild("list", ImVec2(ImGui::GetContentRegionAvail().x - form_w, 0));
-    const bool any_open = std::any_of(data_->begin(), data_->end(),
-                                      [](const ResourceRequest& r) { return r.status != "done" && r.status != "cancelled"; });
+    const bool any_open = std::any_of(data_->begin(), data_->end(), [](const ResourceRequest& r) {
+      return r.status != "done" && r.status != "cancelled";
+    });
     if (data_->empty()) ImGui::TextDisabled("%s", T("request.empty"));
     else if (open_only_ && !any_open) ImGui::TextDisabled("%s", T("request.empty_open"));
     if (ImGui::BeginTable("rq", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |

@@ -136,6 +136,15 @@ std::string stamp(std::optional<TimeMs> t) {
   return ui_lang() == Lang::Ja ? format_as_of_ja(*t) : format_as_of_en(*t);
 }
 
+std::string issued_stamp(std::optional<TimeMs> t) {
+  std::string s = stamp(t);
+  if (!t) return s;
+  static const std::string kAsOfJa = "現在", kAsOfEn = "as of ";
+  if (s.ends_with(kAsOfJa)) return s.substr(0, s.size() - kAsOfJa.size()) + T("evac.issued_at");
+  if (s.starts_with(kAsOfEn)) return std::string(T("evac.issued_at")) + " " + s.substr(kAsOfEn.size());
+  return s;
+}
+
 std::string hhmm(std::optional<TimeMs> t) {
   return t ? format_hhmm_jst(*t) : std::string("--:--");
 }

@@ -49,6 +49,8 @@ std::string value_string(const Value& v);
 
 // 「13時45分現在」 / "as of 13:45", or 時刻不明 / "time unknown".
 std::string stamp(std::optional<TimeMs> t);
+// The same moment as an act's time, not a status's: 「9月18日15時03分発令」 / "issued 18 Sep 15:03 JST".
+std::string issued_stamp(std::optional<TimeMs> t);
 void set_wareki(bool on);  // stamps with the era date (令和…) in Japanese
 // "3分前" / "3 min ago"; red when older than stale_after_min; 未報告 when never.
 void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min);

@@ -285,6 +285,17 @@ std::optional<std::string> ask_running_node(const std::string& data_dir, const s
   return ask(words, timeout_ms);
 }
 
+// The status file of the node answering in data_dir (node, dataset, pid...), or nullopt if
+// none answers; {} if one answers but its status file cannot be read yet.
+std::optional<json> running_node_status(const std::string& data_dir) {
+  if (!ask_running_node(data_dir, {"ping"}, 1500)) return std::nullopt;
+  try {
+    return json::parse(std::ifstream(data_dir + "/status.json"));
+  } catch (const json::exception&) {
+    return json::object();
+  }
+}
+
 // One クロノロ entry (load for benchmarks and soak tests: `--trickle-ms`).
 void write_trickle_entry(Agent& agent, int n) {
   agent.run([n](Store& s) {
@@ -602,13 +613,9 @@ int main(int argc, char** argv) {
       }
       // One node per data directory: a second one (another dataset) would take over the
       // control socket and status file, and `ctl` would write into the wrong dataset.
-      if (ask_running_node(cfg.data_dir, {"ping"}, 3000)) {
-        std::string who = "?";
-        try {
-          const json j = json::parse(std::ifstream(cfg.data_dir + "/status.json"));
-          who = j.value("node", "?") + " (" + j.value("dataset", "?") + ", pid " + std::to_string(j.value("pid", 0)) + ")";
-        } catch (const json::exception&) {
-        }
+      if (const auto j = running_node_status(cfg.data_dir)) {
+        const std::string who =
+            j->value("node", "?") + " (" + j->value("dataset", "?") + ", pid " + std::to_string(j->value("pid", 0)) + ")";
         std::fprintf(stderr, "honbu-node: %s\n",
                      (ja ? "このデータディレクトリ " + cfg.data_dir + " では既にノード " + who +
                                " が動いています。1 つのディレクトリに 1 ノードです: 訓練は別の --data-dir で起動してください。"
@@ -675,13 +682,8 @@ int main(int argc, char** argv) {
       since_file = absolute(since_file);
       bundle_file = absolute(bundle_file);
       // Through the running node if there is one (it owns the database), else directly.
-      if (ask_running_node(data_dir, {"ping"}, 1500)) {
-        json st;
-        try {
-          st = json::parse(std::ifstream(data_dir + "/status.json"));
-        } catch (const json::exception&) {
-        }
-        const std::string running = st.value("node", ""), running_dataset = st.value("dataset", "");
+      if (const auto st = running_node_status(data_dir)) {
+        const std::string running = st->value("node", ""), running_dataset = st->value("dataset", "");
         // The node uses its own keys, allow-list and dataset: options that say otherwise are
         // a mistake to name, not to ignore.
         if ((*exp ? exp : imp)->count("--dataset") && !running_dataset.empty() && bundle_dataset != running_dataset)

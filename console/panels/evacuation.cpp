@@ -73,10 +73,7 @@ class Evacuation : public Panel {
       ImGui::TextColored(to_vec4(c), "  %s  %s", s.master->area_name(area).c_str(), level_text(o->level).c_str());
       ImGui::SameLine();
       // The time it was issued (「15時03分発令」), not 「現在」: it is not the time of a status.
-      std::string at = stamp(o->at ? std::optional(o->at->ms) : std::nullopt);
-      if (o->at && at.ends_with("現在")) at = at.substr(0, at.size() - std::string("現在").size()) + T("evac.issued_at");
-      if (o->at && at.starts_with("as of ")) at = std::string(T("evac.issued_at")) + " " + at.substr(6);
-      ImGui::TextDisabled("%s", at.c_str());
+      ImGui::TextDisabled("%s", issued_stamp(o->at ? std::optional(o->at->ms) : std::nullopt).c_str());
     }
     if (!shown) ImGui::TextDisabled("  %s", T("evac.none"));
     ImGui::Separator();

@@ -177,6 +177,20 @@ std::unique_ptr<sync::Agent> start_by_hand(const Cluster& c, const std::string& 
   return sync::Agent::start(Store::open(so), std::move(ac));
 }
 
+// HQ listening on an ephemeral port, re-reading `allowlist` when it changes (empty: the
+// cluster's list, not watched); and a branch's settings to connect to it.
+std::unique_ptr<sync::Agent> start_listening_hq(const Cluster& c, const std::string& allowlist = "") {
+  ByHand hq_cfg;
+  hq_cfg.listen = "tcp://127.0.0.1:*";
+  hq_cfg.allowlist_path = allowlist;
+  return start_by_hand(c, "hq", Role::Hq, hq_cfg);
+}
+ByHand connecting_to(const sync::Agent& hq) {
+  ByHand b;
+  b.peers = {{"hq", hq.listen_endpoint()}};
+  return b;
+}
+
 // [SECTION] A raw client: a DEALER that says exactly what the test wants.
 
 std::pair<std::string, std::string> curve_keypair() {  // Z85 public, secret
@@ -262,12 +276,8 @@ std::vector<std::string> revocation_scenario(const Cluster& c, const std::string
     if (!ok) bad.push_back(what);
     return ok;
   };
-  ByHand hq_cfg;
-  hq_cfg.listen = "tcp://127.0.0.1:*";
-  hq_cfg.allowlist_path = allowlist;
-  auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
-  ByHand branch_cfg;
-  branch_cfg.peers = {{"hq", hq->listen_endpoint()}};
+  auto hq = start_listening_hq(c, allowlist);
+  const ByHand branch_cfg = connecting_to(*hq);
   auto kita = start_by_hand(c, "kita", Role::Branch, branch_cfg);
   auto minami = start_by_hand(c, "minami", Role::Branch, branch_cfg);
   Events hq_events(*hq), kita_events(*kita);
@@ -968,13 +978,8 @@ TEST(Security, ABranchRefusedAtTheHandshakeConnectsOnceAllowed) {
   sync::AllowList without = c.allow();
   ASSERT_TRUE(without.revoke("kita"));
   without.save(allowlist);
-  ByHand hq_cfg;
-  hq_cfg.listen = "tcp://127.0.0.1:*";
-  hq_cfg.allowlist_path = allowlist;
-  auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
-  ByHand branch_cfg;
-  branch_cfg.peers = {{"hq", hq->listen_endpoint()}};
-  auto kita = start_by_hand(c, "kita", Role::Branch, branch_cfg);
+  auto hq = start_listening_hq(c, allowlist);
+  auto kita = start_by_hand(c, "kita", Role::Branch, connecting_to(*hq));
   Events kita_events(*kita);
   ASSERT_TRUE(kita_events.wait(Kind::AuthFailed, "trying again in 2 s", 5s)) << kita_events.dump();
   EXPECT_FALSE(is_live(*hq, "kita"));
@@ -988,12 +993,9 @@ TEST(Security, TwoMachinesWithOneKeyAreNamed) {
   Cluster c;
   c.add(hq_spec());
   c.add(branch_spec("kita"));
-  ByHand hq_cfg;
-  hq_cfg.listen = "tcp://127.0.0.1:*";
-  auto hq = start_by_hand(c, "hq", Role::Hq, hq_cfg);
+  auto hq = start_listening_hq(c);
   Events hq_events(*hq);
-  ByHand one;
-  one.peers = {{"hq", hq->listen_endpoint()}};
+  const ByHand one = connecting_to(*hq);
   auto kita = start_by_hand(c, "kita", Role::Branch, one);
   ASSERT_TRUE(wait_live(*hq, "hq", *kita, "kita"));
   EXPECT_FALSE(hq_events.has(Kind::Error, "two connections take turns as kita"));

@@ -187,8 +187,16 @@ void App::frame() {
   std::vector<Panel*> open;
   for (auto& p : panels_)
     if (p->for_role(session_) && p->open) open.push_back(p.get());
-  int index = 0;
-  for (Panel* p : open) panel_window(*p, index++, static_cast<int>(open.size()));
+  const bool tabs = options_.only_panel.empty() && one_panel_mode();
+  if (tabs_last_frame_ && !tabs) regrid_ = true;
+  tabs_last_frame_ = tabs;
+  if (tabs) {
+    if (Panel* shown = panel_tabs(open)) panel_window(*shown, 0, 1, true);
+  } else {
+    int index = 0;
+    for (Panel* p : open) panel_window(*p, index++, static_cast<int>(open.size()), !options_.only_panel.empty());
+    regrid_ = false;
+  }
   if (show_help_) help_window();
   status_bar();
   session_.selection.focus_panel.clear();
@@ -214,34 +222,115 @@ std::string App::clock_line() const {
   return {};
 }
 
-void App::panel_window(Panel& p, int index, int count) {
+bool App::one_panel_mode() const {
+  if (settings_.one_panel) return *settings_.one_panel;
+  // Automatic: below this a grid of six leaves each window too narrow for its table (a
+  // 1024 px laptop screen gave 内容 one character per line).
+  const ImVec2 size = ImGui::GetMainViewport()->WorkSize;
+  return size.x < 1280 || size.y < 700;
+}
+
+Panel* App::panel_tabs(const std::vector<Panel*>& open) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  // First use: a grid of windows under the menu bar (later: the user's own layout, saved).
-  const float top = ImGui::GetFrameHeight();
-  const float bottom = ImGui::GetFrameHeight() + 4;
-  const int cols = 3;
-  const int rows = (count + cols - 1) / cols;
-  const float w = vp->WorkSize.x / cols, h = (vp->WorkSize.y - top - bottom) / std::max(1, rows);
-  if (!options_.only_panel.empty()) {
-    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + top), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, vp->WorkSize.y - top - bottom), ImGuiCond_Always);
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, menu_bottom_));
+  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, 0));
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize |
+                                 ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoBringToFrontOnFocus;
+  // A shortcut's choice (Ctrl+digit, Ctrl+PgDn) shows at once; the tab bar itself takes a
+  // frame or two to select it, and the console draws only three frames after a key.
+  if (!session_.selection.focus_panel.empty()) {
+    selecting_tab_ = session_.selection.focus_panel;
+    selecting_frames_ = 4;
+  }
+  Panel* shown = nullptr;
+  Panel* forced = nullptr;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(4, 4));
+  if (ImGui::Begin("##panel_tabs", nullptr, flags)) {
+    if (ImGui::BeginTabBar("panels", ImGuiTabBarFlags_FittingPolicyScroll | ImGuiTabBarFlags_TabListPopupButton |
+                                         ImGuiTabBarFlags_Reorderable)) {
+      for (Panel* p : open) {
+        const std::string title = std::string(T(p->title_key())) + "###tab_" + std::string(p->id());
+        const bool selecting = selecting_frames_ > 0 && selecting_tab_ == p->id();
+        if (selecting) forced = p;
+        if (ImGui::BeginTabItem(title.c_str(), &p->open, selecting ? ImGuiTabItemFlags_SetSelected : 0)) {
+          shown = p;
+          ImGui::EndTabItem();
+        }
+      }
+      ImGui::EndTabBar();
+    }
+    tabs_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;
+  }
+  ImGui::End();
+  ImGui::PopStyleVar();
+  if (open.empty()) {  // every tab closed: say how to get one back rather than a blank screen
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + 16, tabs_bottom_ + 16));
+    ImGui::Begin("##no_panels", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                                             ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground);
+    ImGui::TextDisabled("%s", T("layout.no_panels"));
+    ImGui::End();
+  }
+  if (forced && forced != shown && --selecting_frames_ > 0) shown = forced;
+  else selecting_frames_ = 0;  // the bar shows it now (or the tab went away)
+  if (shown) active_panel_ = std::string(shown->id());
+  return shown && shown->open ? shown : nullptr;
+}
+
+void App::panel_window(Panel& p, int index, int count, bool full) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  // Between the menu bar and the status bar. (The viewport's work area leaves the menu bar
+  // out only from the frame after it was first drawn.)
+  const float top = menu_bottom_;
+  const float bottom = vp->Pos.y + vp->Size.y - (ImGui::GetFrameHeight() + 4);
+  ImGuiWindowFlags flags = 0;
+  bool* close = &p.open;
+  if (full) {
+    // The whole work area (under the tab row in one-panel mode); --panel screenshots too.
+    const float y = options_.only_panel.empty() ? tabs_bottom_ : top;
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, y), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, bottom - y), ImGuiCond_Always);
+    if (options_.only_panel.empty()) {
+      // The tab names it and closes it. Not saved: the .ini keeps the grid for a larger screen.
+      flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+              ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
+      close = nullptr;
+    }
   } else {
-    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + w * static_cast<float>(index % cols),
-                                   vp->WorkPos.y + top + h * static_cast<float>(index / cols)),
-                            ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
+    // First use (or 並べ直す): a grid under the menu bar; later the user's own layout, saved.
+    const int cols = vp->WorkSize.x >= 1280 ? 3 : 2;
+    const int rows = (count + cols - 1) / cols;
+    const float w = vp->WorkSize.x / static_cast<float>(cols);
+    const float h = (bottom - top) / static_cast<float>(std::max(1, rows));
+    const ImGuiCond cond = regrid_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    ImGui::SetNextWindowPos(
+        ImVec2(vp->WorkPos.x + w * static_cast<float>(index % cols), top + h * static_cast<float>(index / cols)), cond);
+    ImGui::SetNextWindowSize(ImVec2(w, h), cond);
   }
   if (session_.selection.focus_panel == p.id()) ImGui::SetNextWindowFocus();
   // The title is translated; "###id" keeps the window (and its saved layout) the same in
   // both languages.
   const std::string title = std::string(T(p.title_key())) + "###" + std::string(p.id());
-  if (ImGui::Begin(title.c_str(), &p.open)) {
+  if (ImGui::Begin(title.c_str(), close, flags)) {
+    if (!full && ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows)) active_panel_ = std::string(p.id());
     session_banners(session_);
     ImGui::PushID(p.id().data(), p.id().data() + p.id().size());
     p.draw(session_);
     ImGui::PopID();
   }
   ImGui::End();
+}
+
+void App::cycle_panel(int step) {
+  std::vector<Panel*> open;
+  for (auto& p : panels_)
+    if (p->for_role(session_) && p->open) open.push_back(p.get());
+  if (open.empty()) return;
+  int at = 0;
+  for (size_t i = 0; i < open.size(); ++i)
+    if (open[i]->id() == active_panel_) at = static_cast<int>(i);
+  const int n = static_cast<int>(open.size());
+  session_.selection.focus_panel = std::string(open[static_cast<size_t>(((at + step) % n + n) % n)]->id());
 }
 
 void App::shortcuts() {
@@ -264,11 +353,15 @@ void App::shortcuts() {
   if (ctrl_pressed('N')) go("incidents", true, false);
   if (ctrl_pressed('L')) go("chronology", true, false);
   if (ctrl_pressed('F')) go("incidents", false, true);
+  if (ctrl_pressed(ImGui::GetKeyIndex(ImGuiKey_PageDown))) cycle_panel(+1);
+  if (ctrl_pressed(ImGui::GetKeyIndex(ImGuiKey_PageUp))) cycle_panel(-1);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false) && show_help_) show_help_ = false;
 }
 
 void App::menu_bar() {
+  menu_bottom_ = ImGui::GetMainViewport()->Pos.y + ImGui::GetFrameHeight();
   if (!ImGui::BeginMainMenuBar()) return;
+  menu_bottom_ = ImGui::GetWindowPos().y + ImGui::GetWindowSize().y;
   if (ImGui::BeginMenu(T("menu.panels"))) {
     int n = 1;
     for (auto& p : panels_) {
@@ -284,6 +377,13 @@ void App::menu_bar() {
     if (ImGui::MenuItem(T("menu.show_all"))) {
       for (auto& p : panels_) p->open = true;
     }
+    ImGui::Separator();
+    // One panel at a time under tabs, or the grid; automatic (by the window's size) until the
+    // user picks one.
+    const bool tabs = one_panel_mode();
+    if (ImGui::MenuItem(T("menu.one_panel"), "Ctrl+PgUp/PgDn", tabs)) settings_.one_panel = !tabs;
+    if (ImGui::MenuItem(T("menu.layout_auto"), nullptr, !settings_.one_panel.has_value())) settings_.one_panel.reset();
+    if (ImGui::MenuItem(T("menu.regrid"), nullptr, false, !tabs)) regrid_ = true;
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu(T("menu.language"))) {

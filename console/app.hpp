@@ -61,7 +61,12 @@ class App {
   void status_bar();
   void shortcuts();
   void help_window();
-  void panel_window(Panel& p, int index, int count);
+  // The panels as laid out this frame: a grid of windows, or (one_panel_mode) one of them
+  // filling the screen under a row of tabs.
+  bool one_panel_mode() const;
+  Panel* panel_tabs(const std::vector<Panel*>& open);  // the tab row; returns the tab shown
+  void panel_window(Panel& p, int index, int count, bool full);
+  void cycle_panel(int step);  // Ctrl+PageDown / Ctrl+PageUp
 
   sync::Agent& agent_;
   AppOptions options_;
@@ -73,6 +78,11 @@ class App {
   Session session_;
   std::string ini_path_;
   bool quit_ = false, show_help_ = false, first_changes_ = true;
+  bool tabs_last_frame_ = false, regrid_ = false;  // leaving the tabs puts the grid back
+  std::string active_panel_;                      // the tab shown, or the window last focused
+  float menu_bottom_ = 0, tabs_bottom_ = 0;        // where the menu bar and the tab row end
+  std::string selecting_tab_;                     // a shortcut's tab, until the tab bar shows it
+  int selecting_frames_ = 0;
   TimeMs last_settings_save_ = 0;
 };
 

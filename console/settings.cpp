@@ -21,6 +21,7 @@ Settings Settings::load(const std::string& path) {
         if (it.value().is_string()) s.values[it.key()] = it.value();
     s.wareki = j.value("wareki", false);
     s.font_size = j.value("font_size", 18.0f);
+    if (j.contains("one_panel") && j["one_panel"].is_boolean()) s.one_panel = j["one_panel"].get<bool>();
     if (s.font_size < 10 || s.font_size > 40) s.font_size = 18.0f;
   } catch (const nlohmann::json::exception&) {
     // A damaged settings file is not worth stopping for: defaults.
@@ -35,6 +36,7 @@ void Settings::save(const std::string& path) const {
   j["values"] = values;
   j["wareki"] = wareki;
   j["font_size"] = font_size;
+  if (one_panel) j["one_panel"] = *one_panel;
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::trunc);

@@ -16,6 +16,9 @@ struct Settings {
   std::map<std::string, std::string> values;  // per-panel choices, "incidents.filter" -> JSON text
   bool wareki = false;
   float font_size = 18.0f;
+  // One panel at a time, under a row of tabs (small screens); unset: chosen by the window's
+  // size (App::one_panel_mode).
+  std::optional<bool> one_panel;
 
   static Settings load(const std::string& path);  // defaults when missing or unreadable
   void save(const std::string& path) const;       // atomic (temp file + rename)

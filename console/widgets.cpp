@@ -300,6 +300,12 @@ bool ctrl_pressed(int key) {
   return ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(key, false);
 }
 
+bool begin_list_table(const char* id, int columns, ImGuiTableFlags flags, float min_width_em) {
+  const float min_width = ImGui::GetFontSize() * min_width_em;
+  if (ImGui::GetContentRegionAvail().x >= min_width) return ImGui::BeginTable(id, columns, flags);
+  return ImGui::BeginTable(id, columns, flags | ImGuiTableFlags_ScrollX, ImVec2(0, 0), min_width);
+}
+
 bool enter_pressed() {
   return ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false) ||
          ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_KeyPadEnter), false);

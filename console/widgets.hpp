@@ -93,4 +93,9 @@ void help_marker(const char* text);
 bool ctrl_pressed(int key);
 bool enter_pressed();
 
+// A list table that scrolls sideways instead of crushing its columns when the window is
+// narrower than `min_width_em` font heights (a 1024 px screen left 内容 one character per
+// line); as wide as the window otherwise, stretch columns sharing the width.
+bool begin_list_table(const char* id, int columns, ImGuiTableFlags flags, float min_width_em);
+
 }  // namespace honbu::console

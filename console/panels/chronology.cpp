@@ -112,11 +112,16 @@ class Chronology : public Panel {
     }
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
     if (ImGui::InputTextWithHint("##q", T("chrono.search_hint"), &filter_.text)) changed = true;
+    // Each filter says what it filters: two dropdowns both reading 「すべて」 did not.
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+    ImGui::TextUnformatted(T("chrono.f_category"));
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (enum_filter("##cat", enums::chronology_category, filter_.categories)) changed = true;
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+    ImGui::TextUnformatted(T("chrono.f_state"));
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (enum_filter("##st", enums::chronology_state, filter_.states)) changed = true;
     ImGui::SameLine();
     const long long pages = data_ ? (data_->total + kPageSize - 1) / kPageSize : 0;
@@ -133,10 +138,12 @@ class Chronology : public Panel {
   void list(Session& s) {
     if (!data_) return;
     if (data_->rows.empty()) ImGui::TextDisabled("%s", T("chrono.empty"));
-    if (!ImGui::BeginTable("chrono", 8, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
-                                            ImGuiTableFlags_Resizable))
+    if (!begin_list_table("chrono", 8,
+                          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
+                              ImGuiTableFlags_Resizable,
+                          44))
       return;
-    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupScrollFreeze(1, 1);  // the number stays in view when it scrolls sideways
     // The words of the entry get the room (内容 most, then 対応・指示); number, time, state and
     // the button take what they need. Equal columns left 内容 an eighth of a 1600 px window.
     const float em = ImGui::GetFontSize();

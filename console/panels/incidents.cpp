@@ -161,8 +161,8 @@ class Incidents : public Panel {
                                           filter_.verifications.empty() && filter_.text.empty()
                                       ? "incident.empty"
                                       : "incident.empty_filtered"));
-    if (!ImGui::BeginTable("incidents", 8, flags)) return;
-    ImGui::TableSetupScrollFreeze(0, 1);
+    if (!begin_list_table("incidents", 8, flags, 46)) return;
+    ImGui::TableSetupScrollFreeze(1, 1);
     using Sort = IncidentFilter::Sort;
     // Stretch weights: the title gets the room (equal columns cut it to "市道をふさ" at 1280).
     constexpr auto kStretch = ImGuiTableColumnFlags_WidthStretch;

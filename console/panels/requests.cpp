@@ -63,8 +63,10 @@ class Requests : public Panel {
     });
     if (data_->empty()) ImGui::TextDisabled("%s", T("request.empty"));
     else if (open_only_ && !any_open) ImGui::TextDisabled("%s", T("request.empty_open"));
-    if (ImGui::BeginTable("rq", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
-                                       ImGuiTableFlags_Resizable)) {
+    if (begin_list_table("rq", 7,
+                         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_Resizable,
+                         36)) {
       ImGui::TableSetupScrollFreeze(0, 1);
       ImGui::TableSetupColumn(T("incident.c_priority"));
       ImGui::TableSetupColumn(T("request.c_kind"));

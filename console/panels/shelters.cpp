@@ -75,10 +75,12 @@ class Shelters : public Panel {
  private:
   void list(Session& s) {
     if (data_->totals.shelters.empty()) ImGui::TextDisabled("%s", T("shelter.empty"));
-    if (!ImGui::BeginTable("sh", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
-                                        ImGuiTableFlags_Resizable))
+    if (!begin_list_table("sh", 7,
+                          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
+                              ImGuiTableFlags_Resizable,
+                          36))
       return;
-    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn(T("shelter.c_name"), ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn(T("shelter.c_area"));
     ImGui::TableSetupColumn(T("shelter.c_state"));

@@ -415,3 +415,119 @@ TEST(ConsolePanels, APanelThisSessionDoesNotShowIsRefusedByName) {
     EXPECT_NE(what.find("dashboard"), std::string::npos) << what;
   }
 }
+
+namespace {
+
+constexpr int kGlfwPageUp = 266, kGlfwPageDown = 267;
+
+// The panels whose own windows were drawn this frame, by id.
+std::vector<std::string> windows_drawn(App& app) {
+  std::vector<std::string> ids;
+  for (auto& p : app.panels()) {
+    const std::string title = std::string(T(p->title_key())) + "###" + std::string(p->id());
+    if (ImGuiWindow* w = ImGui::FindWindowByName(title.c_str()); w && w->WasActive) ids.push_back(std::string(p->id()));
+  }
+  return ids;
+}
+
+bool tab_row_drawn() {
+  ImGuiWindow* w = ImGui::FindWindowByName("##panel_tabs");
+  return w && w->WasActive;
+}
+
+}  // namespace
+
+// A 1024 x 576 laptop screen: six windows in a grid left each table a few characters wide,
+// so a small screen shows one panel at a time, the whole work area, under a row of tabs;
+// Ctrl+digit and Ctrl+PgDn / PgUp move between them.
+TEST(ConsoleLayout, ASmallScreenShowsOnePanelAtATimeUnderTabs) {
+  ConsoleNode node;
+  Headless h(1024, 576);
+  App app(*node.agent, node.options(), nullptr);
+  settle(h, app);
+  h.frame([&] { app.frame(); });
+  ASSERT_TRUE(tab_row_drawn());
+  EXPECT_EQ(windows_drawn(app), std::vector<std::string>{"dashboard"});
+  const std::string dash_title = std::string(T("panel.dashboard")) + "###dashboard";
+  ImGuiWindow* dash = ImGui::FindWindowByName(dash_title.c_str());
+  ASSERT_NE(dash, nullptr);
+  EXPECT_FLOAT_EQ(dash->Size.x, 1024.0f);
+  EXPECT_GT(dash->Size.y, 400.0f) << "the panel fills the screen under the tabs";
+
+  auto after_key = [&](int key) {
+    h.key(key, true);
+    h.frame([&] { app.frame(); });  // the shortcut selects the tab
+    h.frame([&] { app.frame(); });  // the tab bar shows it
+    return windows_drawn(app);
+  };
+  EXPECT_EQ(after_key(kGlfwPageDown), std::vector<std::string>{"incidents"});
+  int digit = '1';  // Ctrl+n: the n-th panel of the View menu (drill cards come first on EXERCISE data)
+  for (auto& p : app.panels()) {
+    if (p->id() == "map") break;
+    if (p->for_role(app.session())) ++digit;
+  }
+  EXPECT_EQ(after_key(digit), std::vector<std::string>{"map"});
+  EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"incidents"});
+  EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"dashboard"});
+  EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"sync"}) << "wraps round to the last tab";
+}
+
+TEST(ConsoleLayout, ALargeScreenShowsTheGridAndTheChoiceIsKept) {
+  ConsoleNode node;
+  {
+    Headless h(1920, 1080);
+    App app(*node.agent, node.options(), nullptr);
+    settle(h, app);
+    h.frame([&] { app.frame(); });
+    EXPECT_FALSE(tab_row_drawn());
+    EXPECT_EQ(windows_drawn(app).size(), 6u);
+  }
+  // The user's own choice wins over the screen size, and survives a restart.
+  auto opts = node.options();
+  opts.persist = true;
+  Settings choice;
+  choice.one_panel = false;
+  choice.save(opts.data_dir + "/console.json");
+  EXPECT_EQ(Settings::load(opts.data_dir + "/console.json").one_panel, std::optional<bool>(false));
+  Headless h(1024, 576);
+  App app(*node.agent, opts, nullptr);
+  settle(h, app);
+  h.frame([&] { app.frame(); });
+  EXPECT_FALSE(tab_row_drawn());
+  const std::vector<std::string> drawn = windows_drawn(app);
+  EXPECT_EQ(drawn.size(), 6u);
+  // Two columns on a screen this narrow, not three.
+  const std::string title = std::string(T("panel.incidents")) + "###incidents";
+  ImGuiWindow* w = ImGui::FindWindowByName(title.c_str());
+  ASSERT_NE(w, nullptr);
+  EXPECT_NEAR(w->Size.x, 512.0f, 1.0f);
+}
+
+// In a narrow window the lists scroll sideways instead of crushing their columns: クロノロ's
+// 内容 kept one character per line at 1366 px with six windows.
+TEST(ConsoleLayout, NarrowListsScrollSidewaysAndKeepTheirWordsReadable) {
+  ConsoleNode node;
+  Headless h(1366, 768);
+  App app(*node.agent, node.options(), nullptr);
+  settle(h, app);
+  h.frame([&] { app.frame(); });
+  ASSERT_FALSE(tab_row_drawn());
+  const float em = ImGui::GetFontSize();
+  int checked = 0;
+  for (const char* column : {"chrono.c_content", "incident.c_title"}) {
+    SCOPED_TRACE(column);
+    const ImGuiTable* t = last_table_where([&](const ImGuiTable& tb) {
+      for (int c = 0; c < tb.ColumnsCount; ++c)
+        if (std::string(ImGui::TableGetColumnName(&tb, c)) == T(column)) return true;
+      return false;
+    });
+    ASSERT_NE(t, nullptr);
+    EXPECT_TRUE(t->Flags & ImGuiTableFlags_ScrollX);
+    for (int c = 0; c < t->ColumnsCount; ++c)
+      if (std::string(ImGui::TableGetColumnName(t, c)) == T(column)) {
+        EXPECT_GE(t->Columns[c].WidthGiven, 8 * em);
+        ++checked;
+      }
+  }
+  EXPECT_EQ(checked, 2);
+}

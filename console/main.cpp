@@ -8,9 +8,11 @@
 #include <cstdio>
 
 #include "console/launch.hpp"
+#include "model/paths.hpp"
 #include "tools/cli.hpp"
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   honbu::console::LaunchOptions o;
   CLI::App app{"Honbu 本部: disaster HQ operations console"};
   honbu::console::add_launch_options(app, o);

@@ -1,5 +1,7 @@
 #include "model/paths.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <string_view>
 
@@ -11,6 +13,8 @@ std::string default_data_dir() {
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/honbu";
   return "./honbu-data";
 }
+
+void keep_files_private() { ::umask(077); }
 
 }  // namespace honbu
 

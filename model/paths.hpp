@@ -8,6 +8,11 @@ namespace honbu {
 
 std::string default_data_dir();
 
+// What a node writes holds people's names, addresses and injuries: its files are for their
+// owner only (0600, folders 0700) whatever the login's umask (Debian's 022 made them
+// world-readable). Every program calls this first.
+void keep_files_private();
+
 }  // namespace honbu
 
 namespace honbu {

@@ -102,6 +102,7 @@ nlohmann::json op_json(const Op& op) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   CLI::App app{"honbu-db: create, inspect and verify a Honbu node database"};
   app.require_subcommand(1);
   Target target;

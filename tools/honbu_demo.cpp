@@ -84,6 +84,7 @@ void print_peers(const DemoProcess& p, bool ja) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   CLI::App app{"Honbu demo: HQ and two branch offices as real nodes, a partition and a heal"};
   std::string data_dir = default_data_dir();
   std::string lang_name;

@@ -222,6 +222,7 @@ int cmd_replay(const std::string& dir, const std::string& at_text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   g_lang = lang_from_environment();
   CLI::App app{"honbu-drill: run, steer, score and replay drill scenarios (scenarios/README.md)"};
   app.require_subcommand(1);

@@ -17,6 +17,7 @@
 #include "model/errors.hpp"
 #include "model/labels.hpp"
 #include "model/op.hpp"
+#include "model/paths.hpp"
 #include "sync/keys.hpp"
 #include "tools/cli.hpp"
 
@@ -60,6 +61,7 @@ AllowList load_or_empty(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   CLI::App app{"honbu-keys: make node keys and look after the allow-list (docs/security.md)"};
   app.require_subcommand(1);
   std::string lang_name;

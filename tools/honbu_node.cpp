@@ -524,6 +524,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
 }  // namespace
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   CLI::App app{"honbu-node: a Honbu node without a screen"};
   app.require_subcommand(1);
   app.set_config("--config", "", "read options from a file (TOML/INI: key = value)");

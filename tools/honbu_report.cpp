@@ -716,6 +716,7 @@ int cmd_import_csv(const Source& src, const std::string& table, const std::strin
 }  // namespace
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   g_lang = lang_from_environment();
   CLI::App app{
       "honbu-report: 第4号様式, CAP 1.2, GeoJSON and CSV from a node's database, and imports "

@@ -51,6 +51,24 @@ TEST(HonbuDb, InitStatsVerifyOps) {
   EXPECT_NE(verify.out.find("verify: OK"), std::string::npos) << verify.out;
 }
 
+// A node's files hold names, addresses and injuries: its owner's only, even when the login's
+// umask (Debian's 022) would make them readable by every account on the laptop.
+TEST(HonbuDb, TheFilesItMakesAreForTheirOwnerOnly) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  const std::string folder = dir.file("node"), db = folder + "/hq.db";
+  Outcome init = run("umask 022; " + kDb + " --lang en init --db " + db + " --node hq");
+  ASSERT_EQ(init.status, 0) << init.out;
+  const auto others = fs::perms::group_all | fs::perms::others_all;
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator(folder)) {
+    EXPECT_EQ(e.status().permissions() & others, fs::perms::none) << e.path() << " is readable by others";
+    ++checked;
+  }
+  EXPECT_GE(checked, 1);
+  EXPECT_EQ(fs::status(folder).permissions() & others, fs::perms::none) << "the folder it made";
+}
+
 TEST(HonbuDb, InitOnAnExistingFileSaysSoAndChangesNothing) {
   TempDir dir;
   const std::string db = dir.file("hq.db");

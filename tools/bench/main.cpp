@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "model/paths.hpp"
 #include "tools/bench/common.hpp"
 #include "tools/cli.hpp"
 
 using namespace honbu::bench;
 
 int main(int argc, char** argv) {
+  honbu::keep_files_private();
   CLI::App app{"honbu-bench: performance figures as ratios to same-run baselines"};
   app.require_subcommand(1);
   auto* store = app.add_subcommand("store", "op log apply, local commits, console queries");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <set>
 
 #include "model/errors.hpp"
 #include "model/migrations.hpp"
@@ -452,12 +453,25 @@ std::size_t Store::sign_own_unsigned_ops() {
 std::string Store::own_prev(std::uint64_t seq) {
   if (seq <= 1) return {};
   if (own_tip_ && own_tip_->first == seq - 1) return own_tip_->second;
+  return op_digest(node_id_, seq - 1);  // empty if not here (should not happen): no chain link
+}
+
+std::string Store::op_digest(std::string_view origin, std::uint64_t seq) {
+  if (!digest_ || seq == 0) return {};
   auto q = db_.query(
       "SELECT n, origin, seq, hlc, dataset, kind, entity_id, op_type, fields, base, operator, "
       "schema_version, state, sig, prev FROM ops WHERE origin = ? AND seq = ?");
-  q->bind(1, node_id_).bind(2, static_cast<std::int64_t>(seq - 1));
-  if (!q->step()) return {};  // our previous op is not here (should not happen): no chain link
+  q->bind(1, origin).bind(2, static_cast<std::int64_t>(seq));
+  if (!q->step()) return {};
   return digest_(signing_bytes(read_op_row(*q)));
+}
+
+std::string Store::second_history(const Op& op) {
+  if (op.prev.empty() || op.seq <= 1) return {};
+  const std::string ours = op_digest(op.origin, op.seq - 1);
+  if (ours.empty() || ours == op.prev) return {};
+  return "seq " + std::to_string(op.seq) + " of " + op.origin + " follows another op " + std::to_string(op.seq - 1) +
+         " than the one this node holds: two histories of " + op.origin + " (is its key in use on two machines?)";
 }
 
 // [SECTION] Apply path shared by local commands and remote ops
@@ -465,9 +479,23 @@ std::string Store::own_prev(std::uint64_t seq) {
 ApplyReport Store::apply_remote(std::span<const Op> ops) {
   ApplyReport report;
   batch([&] {
+    // Where an origin's ops in this span join what is held (the op before is not in the
+    // span), the chain link must match ours; else they are another history of that origin,
+    // refused with everything after them in the span. One lookup per origin and span.
+    std::map<std::string_view, std::uint64_t> last_seq;
+    std::set<std::string_view> second;
     for (const Op& op : ops) {
       std::string message;
-      switch (apply_one(op, false, &message, &report.conflicts)) {
+      ApplyStatus status;
+      auto [last, first_of_origin] = last_seq.try_emplace(op.origin, 0);
+      std::string why;
+      if (second.count(op.origin))
+        why = "follows an op refused as another history of " + op.origin;
+      else if (digest_ && (first_of_origin || last->second + 1 != op.seq) && !(why = second_history(op)).empty())
+        second.insert(op.origin);
+      last->second = op.seq;
+      status = why.empty() ? apply_one(op, false, &message, &report.conflicts) : refuse_op(op, why, &message);
+      switch (status) {
         case ApplyStatus::Applied: ++report.applied; break;
         case ApplyStatus::Duplicate: ++report.duplicates; break;
         case ApplyStatus::Quarantined: ++report.quarantined; break;
@@ -480,22 +508,23 @@ ApplyReport Store::apply_remote(std::span<const Op> ops) {
   return report;
 }
 
+ApplyStatus Store::refuse_op(const Op& op, const std::string& why, std::string* message) {
+  *message = op_name(op) + ": refused: " + why;
+  auto q = db_.query("INSERT INTO refused_ops(origin, seq, reason, fields, received_at) VALUES(?, ?, ?, ?, ?)");
+  q->bind(1, op.origin)
+      .bind(2, static_cast<std::int64_t>(op.seq))
+      .bind(3, why)
+      .bind(4, encode_fields(op.fields))
+      .bind(5, wall_())
+      .run();
+  wrote_in_tx_ = true;
+  return ApplyStatus::Refused;
+}
+
 ApplyStatus Store::apply_one(const Op& op, bool local, std::string* message,
                              std::size_t* conflicts) {
   const TimeMs wall = wall_();
-  auto refuse = [&](const std::string& why) {
-    *message = op_name(op) + ": refused: " + why;
-    auto q = db_.query(
-        "INSERT INTO refused_ops(origin, seq, reason, fields, received_at) VALUES(?, ?, ?, ?, ?)");
-    q->bind(1, op.origin)
-        .bind(2, static_cast<std::int64_t>(op.seq))
-        .bind(3, why)
-        .bind(4, encode_fields(op.fields))
-        .bind(5, wall)
-        .run();
-    wrote_in_tx_ = true;
-    return ApplyStatus::Refused;
-  };
+  auto refuse = [&](const std::string& why) { return refuse_op(op, why, message); };
   if (op.dataset != dataset_)
     return refuse("op for dataset " + op.dataset + " offered to a " + dataset_ + " database");
   if (op.kind == EntityKind::DrillMessage && !is_exercise_dataset(dataset_))

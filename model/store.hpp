@@ -137,6 +137,11 @@ class Store {
   std::vector<Op> ops_missing_for(const VersionVector& peer, std::size_t max_ops);
   // Highest seq held of each origin (there may be gaps below it while a backlog arrives).
   VersionVector max_seqs() const;
+  // Digest of op (origin, seq) as held here (of its signing bytes, as Op::prev links them);
+  // empty without a digest function or when the op is not here. Two nodes that hold the
+  // same seq of an origin with different digests hold two histories of it: the key of that
+  // origin is in use on two machines (sync compares them at HELLO).
+  std::string op_digest(std::string_view origin, std::uint64_t seq);
   // Ops of one origin with seq > after, in seq order, at most max_ops.
   std::vector<Op> ops_from(std::string_view origin, std::uint64_t after, std::size_t max_ops);
   // The same, for sending on as they are: fields stay in their stored JSON (StoredOp).
@@ -235,6 +240,10 @@ class Store {
   // rollback; read back from the op log when unknown.
   std::optional<std::pair<std::uint64_t, std::string>> own_tip_;
   std::string own_prev(std::uint64_t seq);
+  ApplyStatus refuse_op(const Op& op, const std::string& why, std::string* message);
+  // An op whose prev is not the digest of the op before it that this node holds: the start of
+  // a second history of its origin (the reason, or empty).
+  std::string second_history(const Op& op);
   TimeMs max_drift_ms_;
   std::string node_id_, dataset_;
   HybridClock clock_;

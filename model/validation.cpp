@@ -1,5 +1,6 @@
 #include "model/validation.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -264,6 +265,14 @@ void check_id_matches(std::string_view id, const std::string& expected, std::str
                 " (got \"" + std::string(id) + "\")");
 }
 
+void check_required(const EntitySpec& s, const Fields& fields, Collector& c) {
+  for (const FieldSpec& f : s.fields) {
+    if (!f.required) continue;
+    auto it = fields.find(f.name);
+    if (it == fields.end() || is_null(it->second)) c.add(&f, f.name, "required", "は必須です", "is required");
+  }
+}
+
 void cross_field_checks(const EntitySpec& s, std::string_view id, const Fields& fields,
                         const ValidateOptions& opt, Collector& c) {
   for (std::string_view code_field : {"municipality_code"}) {
@@ -401,6 +410,18 @@ std::vector<Problem> validate_received(const EntitySpec& s, std::string_view id,
     if (problems.size() == before && copy != value)
       c.add(f, name, "not_normalized", "の値が正規化されていません", "is not in normal form");
   }
+  // A grow-only record (クロノロ, 第N報, 発令, 発信記録) is made whole by one op: its creation
+  // fields never change afterwards. A peer's op that makes one without a required field would
+  // leave, say, a chronology line with no number or time for ever, so it is refused like a
+  // local one. Its later ops (a chronology entry's state) carry no creation field. An op
+  // from a newer schema may know better what is required: not judged here.
+  if (s.grow_only && !opt.delta && !opt.lenient_enums) {
+    const bool creates = std::any_of(fields.begin(), fields.end(), [&](const auto& kv) {
+      const FieldSpec* f = s.field(kv.first);
+      return f && f->rule == MergeRule::FirstWins;
+    });
+    if (creates) check_required(s, fields, c);
+  }
   cross_field_checks(s, id, fields, opt, c);
   return problems;
 }
@@ -453,14 +474,7 @@ std::vector<Problem> normalize_and_validate(const EntitySpec& s, std::string_vie
     }
     normalize_field(*f, value, opt, c);
   }
-  if (opt.creating && !opt.delta) {
-    for (const FieldSpec& f : s.fields) {
-      if (!f.required) continue;
-      auto it = fields.find(f.name);
-      if (it == fields.end() || is_null(it->second))
-        c.add(&f, f.name, "required", "は必須です", "is required");
-    }
-  }
+  if (opt.creating && !opt.delta) check_required(s, fields, c);
   cross_field_checks(s, id, fields, opt, c);
   return problems;
 }

@@ -473,7 +473,25 @@ class Agent::Impl {
     h.dataset = store_->dataset();
     h.vector = store_->version_vector();
     h.window = cfg_.window;
+    for (const auto& [origin, seq] : h.vector)
+      if (std::string d = store_->op_digest(origin, seq); !d.empty()) h.heads.emplace(origin, std::move(d));
     return h;
+  }
+
+  // Two nodes holding the same seq of an origin with different digests hold two histories
+  // of it: its key is in use on two machines. Sync cannot merge that (each seq means two
+  // ops); the ops that would join the other history are refused as they come (Store), and
+  // the operators are told here, at every session start, until one machine is stopped.
+  void compare_heads(const Channel& ch, const Hello& h) {
+    for (const auto& [origin, theirs] : h.heads) {
+      const std::uint64_t seq = h.vector.at(origin);
+      const std::string ours = store_->op_digest(origin, seq);
+      if (ours.empty() || ours == theirs) continue;
+      emit(Event::Kind::Error, ch.peer,
+           "two histories of " + origin + ": " + ch.peer + " holds another op " + origin + "#" + std::to_string(seq) +
+               " than this node. Is the key of " + origin +
+               " in use on two machines? Stop one of them and give it keys of its own (docs/security.md)");
+    }
   }
 
   // [SECTION] The loop
@@ -918,6 +936,7 @@ class Agent::Impl {
       ch.hello_sent = false;
     }
     ch.hello_received = true;
+    compare_heads(ch, h);
     ch.their_vector = h.vector;
     ch.held_by_them.clear();  // what they say now is the base again
     ch.cursor = h.vector;

@@ -501,6 +501,15 @@ Frames encode(const Message& m) {
           type = MsgType::Hello;
           j = {{"node", x.node_id}, {"role", x.role}, {"dataset", x.dataset},
                {"schema", x.schema_version}, {"vector", vector_json(x.vector)}, {"window", x.window}};
+          if (!x.heads.empty()) {
+            json heads = json::object();
+            for (const auto& [origin, digest] : x.heads) {
+              std::string b64;
+              append_base64_quoted(b64, digest);
+              heads[origin] = b64.substr(1, b64.size() - 2);
+            }
+            j["heads"] = std::move(heads);
+          }
         } else if constexpr (std::is_same_v<T, VectorMsg>) {
           type = MsgType::Vector;
           j = {{"vector", vector_json(x.vector)}};
@@ -556,6 +565,19 @@ Message decode(std::string_view header, std::string_view body) {
       const std::uint64_t window = get_u64(j, "window", "HELLO");
       if (window == 0 || window > 64) fail("HELLO: \"window\" must be 1..64");
       h.window = static_cast<std::uint32_t>(window);
+      if (j.contains("heads")) {
+        const json& heads = j["heads"];
+        if (!heads.is_object() || heads.size() > kMaxVectorEntries)
+          fail("HELLO: \"heads\" must be an object of at most one entry per origin");
+        for (auto it = heads.begin(); it != heads.end(); ++it) {
+          if (!h.vector.count(it.key())) fail("HELLO: heads origin \"" + it.key() + "\" is not in its vector");
+          if (!it.value().is_string() || it.value().get_ref<const std::string&>().size() > 100)
+            fail("HELLO: head of \"" + it.key() + "\" must be base64 text");
+          std::string digest = from_base64(it.value().get_ref<const std::string&>(), "HELLO heads");
+          if (digest.size() != 32) fail("HELLO: head of \"" + it.key() + "\" must be 32 bytes");
+          h.heads.emplace(it.key(), std::move(digest));
+        }
+      }
       return h;
     }
     case MsgType::Vector:

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -38,6 +39,10 @@ struct Hello {
   int schema_version = kSchemaVersion;
   VersionVector vector;  // what the sender holds (contiguous per origin)
   std::uint32_t window = 4;  // chunks the sender accepts in flight (its credit to us)
+  // Per origin, the digest (32 bytes) of the op at `vector`'s seq as the sender holds it:
+  // a receiver holding that seq with another digest holds another history of the origin
+  // (its key in use on two machines). Optional; absent from older senders.
+  std::map<std::string, std::string> heads;
   bool operator==(const Hello&) const = default;
 };
 

@@ -396,6 +396,85 @@ TEST(StoreRemote, NonNormalisedTextFromAPeerIsInvalid) {
   EXPECT_EQ(b->apply_remote(std::vector<Op>{op}).invalid, 1u);
 }
 
+// A chronology entry from a peer with no time and no content would stay a blank line for
+// ever (its creation fields never change): refused like a local one. A later state change
+// of an entry (from HQ, say) carries no creation field and may come before the entry.
+TEST(StoreRemote, AGrowOnlyRecordMadeWithoutItsRequiredFieldsIsInvalid) {
+  TempDir dir;
+  auto b = open_store(dir.file("b.db"), "kita");
+  Op op;
+  op.origin = "hq";
+  op.seq = 1;
+  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
+  op.dataset = "ACTUAL";
+  op.kind = EntityKind::Chronology;
+  op.entity_id = "c1";
+  op.fields = {{"number", std::int64_t{1}}, {"node_label", "hq"}, {"state", "pending"}};
+  auto r = b->apply_remote(std::vector<Op>{op});
+  EXPECT_EQ(r.invalid, 1u);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_NE(r.messages[0].find("at: \"Time\" is required"), std::string::npos) << r.messages[0];
+  EXPECT_NE(r.messages[0].find("content: \"Content\" is required"), std::string::npos) << r.messages[0];
+  EXPECT_FALSE(b->load(EntityKind::Chronology, "c1"));
+
+  Op state = op;
+  state.seq = 2;
+  state.entity_id = "c2";
+  state.fields = {{"state", "done"}};
+  EXPECT_EQ(b->apply_remote(std::vector<Op>{state}).applied, 1u);
+  Op whole = op;
+  whole.seq = 3;
+  whole.entity_id = "c2";
+  whole.fields = {{"number", std::int64_t{2}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
+                  {"content", "北山地区 停電"}, {"state", "pending"}};
+  EXPECT_EQ(b->apply_remote(std::vector<Op>{whole}).applied, 1u);
+  EXPECT_EQ(b->version_vector(), (VersionVector{{"hq", 3}}));
+}
+
+// Two stores writing as the same node (a copied key, a copied file) make two histories: the
+// same seqs, other ops. A receiver holding one of them refuses the other's continuation (its
+// chain link names another op before it), with what follows it in the span, and materialises
+// none of it; an honest continuation still joins.
+TEST(StoreRemote, AnotherHistoryOfAnOriginIsRefusedWhereItJoins) {
+  TempDir dir;
+  auto chained = [&](const std::string& file, const std::string& node) {
+    StoreOptions o;
+    o.path = dir.file(file);
+    o.node_id = node;
+    o.dataset = "ACTUAL";
+    // Any digest will do here (the sync layer gives BLAKE2b): 32 bytes from the op's bytes.
+    o.digest = [](std::string_view bytes) {
+      std::string d(32, '\0');
+      for (size_t i = 0; i < bytes.size(); ++i) d[i % 32] = static_cast<char>(d[i % 32] * 31 + bytes[i]);
+      return d;
+    };
+    return Store::open(o);
+  };
+  auto first = chained("first.db", "kita"), second = chained("second.db", "kita"), hq = chained("hq.db", "hq");
+  ASSERT_TRUE(first->put(EntityKind::Incident, first->new_id(), incident("北山 倒木"), "t").ok);
+  for (const char* title : {"上野台 冠水", "桜ケ丘 停電", "桜ケ丘 断水"})
+    ASSERT_TRUE(second->put(EntityKind::Incident, second->new_id(), incident(title), "t").ok);
+  ASSERT_EQ(hq->apply_remote(first->ops_missing_for({}, 100)).applied, 1u);
+  EXPECT_FALSE(hq->op_digest("kita", 1).empty());
+  EXPECT_NE(hq->op_digest("kita", 1), second->op_digest("kita", 1)) << "two histories";
+
+  const std::vector<Op> other = second->ops_missing_for({{"kita", 1}}, 100);  // kita#2, #3
+  ASSERT_EQ(other.size(), 2u);
+  const ApplyReport r = hq->apply_remote(other);
+  EXPECT_EQ(r.refused, 2u);
+  EXPECT_EQ(r.applied, 0u);
+  ASSERT_EQ(r.messages.size(), 2u);
+  EXPECT_NE(r.messages[0].find("two histories of kita"), std::string::npos) << r.messages[0];
+  EXPECT_NE(r.messages[0].find("two machines"), std::string::npos) << r.messages[0];
+  EXPECT_NE(r.messages[1].find("another history of kita"), std::string::npos) << r.messages[1];
+  EXPECT_EQ(list_all<Incident>(hq->db()).size(), 1u);
+  EXPECT_EQ(hq->version_vector(), (VersionVector{{"kita", 1}}));
+
+  ASSERT_TRUE(first->put(EntityKind::Incident, first->new_id(), incident("北山 土砂"), "t").ok);
+  EXPECT_EQ(hq->apply_remote(first->ops_missing_for({{"kita", 1}}, 100)).applied, 1u);
+  EXPECT_EQ(hq->version_vector(), (VersionVector{{"kita", 2}}));
+}
+
 TEST(StoreRemote, ClockTooFarAheadIsQuarantinedThenReleased) {
   TempDir dir;
   FakeClock clock;

@@ -4,6 +4,7 @@
 // the refusal, the reason the node reports (events, status counters) and that nothing
 // refused reached the tables. Misbehaving clients are raw cppzmq DEALERs.
 #include "sync/agent.hpp"
+#include "sync/node.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -161,7 +162,7 @@ std::unique_ptr<sync::Agent> start_by_hand(const Cluster& c, const std::string& 
   so.path = c.dir().file(o.db_name.empty() ? id + "-by-hand.db" : o.db_name);
   so.node_id = id;
   so.dataset = "ACTUAL";
-  so.signer = [k](std::string_view bytes) { return k.sign(bytes); };
+  sync::sign_ops_with(so, k);  // signed and chained, as a node's are
   if (o.wall_clock) so.wall_clock = o.wall_clock;
   sync::AgentConfig ac;
   ac.keys = k;
@@ -1003,4 +1004,50 @@ TEST(Security, TwoMachinesWithOneKeyAreNamed) {
   copy.db_name = "kita-copy.db";
   auto clone = start_by_hand(c, "kita", Role::Branch, copy);
   EXPECT_TRUE(hq_events.wait(Kind::Error, "two connections take turns as kita", 30s)) << hq_events.dump();
+}
+
+// A copied key on a second laptop with a database of its own: both write as kita#1, #2... and
+// each looks synced. HQ compares what it holds of kita with what the second one says it holds
+// (HELLO's heads) and names the key; the second history's new ops are refused, not mixed in.
+TEST(Security, TwoHistoriesOfOneNodeAreNamedAndNotMixed) {
+  Cluster c;
+  c.add(hq_spec());
+  c.add(branch_spec("kita"));
+  auto hq = start_listening_hq(c);
+  Events hq_events(*hq);
+  {
+    auto kita = start_by_hand(c, "kita", Role::Branch, connecting_to(*hq));
+    kita->run([](Store& s) { return put_incident(s, "北山 倒木 (kita)").ok; }).get();
+    ASSERT_TRUE(Cluster::wait_for([&] { return hq->run([](Store& s) { return s.version_vector(); }).get().count("kita"); },
+                                  10s));
+  }
+  // The second machine: same key, its own file; it records before it reaches HQ.
+  ByHand copy;
+  copy.db_name = "kita-second-machine.db";
+  {
+    StoreOptions so;
+    so.path = c.dir().file(copy.db_name);
+    so.node_id = "kita";
+    so.dataset = "ACTUAL";
+    sync::sign_ops_with(so, c.keys("kita"));
+    auto s = Store::open(so);
+    put_incident(*s, "上野台 冠水 (second machine)");
+    put_incident(*s, "桜ケ丘 停電 (second machine)");
+  }
+  copy.peers = connecting_to(*hq).peers;
+  auto second = start_by_hand(c, "kita", Role::Branch, copy);
+  Events second_events(*second);
+  // HQ holds kita#1 and says so: the second machine holds another kita#1.
+  EXPECT_TRUE(second_events.wait(Kind::Error, "two histories of kita", 15s)) << second_events.dump();
+  EXPECT_TRUE(second_events.has(Kind::Error, "in use on two machines")) << second_events.dump();
+  // Its kita#2 follows its own kita#1, not the one HQ holds: refused at HQ, naming why.
+  EXPECT_TRUE(hq_events.wait(Kind::Refused, "two histories of kita", 15s)) << hq_events.dump();
+  EXPECT_TRUE(hq_events.has(Kind::Refused, "in use on two machines")) << hq_events.dump();
+  const auto titles = hq->run([](Store& s) {
+    std::vector<std::string> out;
+    for (const Incident& i : list_all<Incident>(s.db())) out.push_back(i.title);
+    return out;
+  }).get();
+  EXPECT_EQ(titles, std::vector<std::string>{"北山 倒木 (kita)"});
+  EXPECT_EQ(hq->run([](Store& s) { return s.version_vector().at("kita"); }).get(), 1u);
 }

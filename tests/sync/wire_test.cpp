@@ -55,7 +55,9 @@ const std::string kHello = std::string("HB\x01\x01", 4);
 }  // namespace
 
 TEST(Wire, EveryMessageRoundTrips) {
-  Hello h{"kita", "branch", "EXERCISE:quake", 3, {{"hq", 10}, {"kita", 4}}, 8};
+  Hello h{"kita", "branch", "EXERCISE:quake", 3, {{"hq", 10}, {"kita", 4}}, 8, {}};
+  EXPECT_EQ(round_trip(h), h);
+  h.heads = {{"hq", std::string(32, '\x01')}, {"kita", std::string(32, '\xfe')}};
   EXPECT_EQ(round_trip(h), h);
   VectorMsg v{{{"hq", 1}}};
   EXPECT_EQ(round_trip(v), v);
@@ -108,7 +110,7 @@ TEST(Wire, RejectsWrongHeaderAndVersion) {
 TEST(Wire, RejectsMalformedBodiesNamingTheProblem) {
   EXPECT_NE(error_of(kHello, "{\"node\":").find("malformed JSON at byte"), std::string::npos);
   EXPECT_NE(error_of(kHello, "[]").find("JSON object"), std::string::npos);
-  const std::string good = encode(Message{Hello{"kita", "branch", "ACTUAL", 3, {}, 4}}).body;
+  const std::string good = encode(Message{Hello{"kita", "branch", "ACTUAL", 3, {{"hq", 2}}, 4, {}}}).body;
   auto with = [&](const char* key, nlohmann::json v) {
     auto j = nlohmann::json::parse(good);
     if (v.is_discarded()) j.erase(key); else j[key] = v;
@@ -121,6 +123,13 @@ TEST(Wire, RejectsMalformedBodiesNamingTheProblem) {
   EXPECT_NE(error_of(kHello, with("window", 0)).find("window"), std::string::npos);
   EXPECT_NE(error_of(kHello, with("vector", {{"hq", -1}})).find("vector seq"), std::string::npos);
   EXPECT_NE(error_of(kHello, with("schema", "3")).find("whole number"), std::string::npos);
+  // heads: optional; each for an origin of the vector, 32 bytes of base64.
+  const std::string head = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+  EXPECT_EQ(error_of(kHello, with("heads", {{"hq", head}})), "");
+  EXPECT_NE(error_of(kHello, with("heads", {{"kita", head}})).find("not in its vector"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("heads", {{"hq", "AQEB"}})).find("32 bytes"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("heads", {{"hq", 7}})).find("base64"), std::string::npos);
+  EXPECT_NE(error_of(kHello, with("heads", nlohmann::json::array())).find("heads"), std::string::npos);
 }
 
 TEST(Wire, RejectsBadOps) {

@@ -107,14 +107,21 @@ void value_text(const Value& v, bool hectares) {
   ImGui::TextUnformatted(value_string(v).c_str());
 }
 
-void tri_total_text(const TriTotal& t, bool hectares) {
-  const std::string s = t.display(ui_lang(), hectares);
+namespace {
+void tri_total_colored(const TriTotal& t, const std::string& s) {
   if (t.all_unknown())
     ImGui::TextColored(to_vec4(colors::kGrey), "%s", s.c_str());
   else if (t.unknown_inputs > 0)
     ImGui::TextColored(to_vec4(colors::kOrange), "%s", s.c_str());
   else
     ImGui::TextUnformatted(s.c_str());
+}
+}  // namespace
+
+void tri_total_text(const TriTotal& t, bool hectares) { tri_total_colored(t, t.display(ui_lang(), hectares)); }
+
+void tri_total_text(const TriTotal& t, std::string_view unit_ja, std::string_view unit_en) {
+  tri_total_colored(t, t.display(ui_lang(), unit_ja, unit_en));
 }
 
 namespace {

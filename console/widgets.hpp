@@ -45,6 +45,7 @@ bool enum_filter(const char* id, const Enumeration& e, std::vector<std::string>&
 // 未確認 (grey) for null, else the number.
 void value_text(const Value& v, bool hectares = false);
 void tri_total_text(const TriTotal& t, bool hectares = false);
+void tri_total_text(const TriTotal& t, std::string_view unit_ja, std::string_view unit_en);  // "1797人"
 std::string value_string(const Value& v);
 
 // 「13時45分現在」 / "as of 13:45", or 時刻不明 / "time unknown".

@@ -165,4 +165,13 @@ std::string TriTotal::display(Lang lang, bool hectares) const {
   return s;
 }
 
+std::string TriTotal::display(Lang lang, std::string_view unit_ja, std::string_view unit_en, bool hectares) const {
+  if (all_unknown()) return display(lang, hectares);
+  std::string v = format_number(sum, hectares);
+  if (lang == Lang::En) v += ' ';
+  v += lang == Lang::Ja ? unit_ja : unit_en;
+  if (unknown_inputs > 0) v += lang == Lang::Ja ? "(+未確認)" : " (+unknown)";
+  return v;
+}
+
 }  // namespace honbu

@@ -59,6 +59,9 @@ struct TriTotal {
   void add(const TriTotal& other);
   // "12", "12 (+未確認)", "未確認" / "12 (+unknown)", "unknown".
   std::string display(Lang lang, bool hectares = false) const;
+  // With its unit, as 第4号様式 writes it: "12人(+未確認)", "12 persons (+unknown)"; 未確認
+  // alone carries none.
+  std::string display(Lang lang, std::string_view unit_ja, std::string_view unit_en, bool hectares = false) const;
 };
 
 // Totals computed from other fields (never typed by anyone).

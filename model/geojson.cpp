@@ -96,6 +96,15 @@ AreaMap load_area_map(const std::string& path) {
   return parse_area_map(text, path);
 }
 
+std::optional<LonLat> label_point(const AreaShape& area) {
+  if (area.rings.empty() || area.rings[0].empty()) return std::nullopt;
+  LonLat c;
+  for (const LonLat& p : area.rings[0]) c.lon += p.lon, c.lat += p.lat;
+  c.lon /= static_cast<double>(area.rings[0].size());
+  c.lat /= static_cast<double>(area.rings[0].size());
+  return c;
+}
+
 bool ring_contains(const std::vector<LonLat>& ring, LonLat p) {
   bool inside = false;
   for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {

@@ -3,6 +3,7 @@
 // property `area_id` (or `id`), and may carry `name`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,5 +39,9 @@ AreaMap load_area_map(const std::string& path);
 
 // Whether a point lies inside a ring (even-odd rule).
 bool ring_contains(const std::vector<LonLat>& ring, LonLat p);
+
+// Where an area's name goes, and its incidents that have no coordinates of their own: the
+// mean of its first ring's points (the areas are small and near convex). None without rings.
+std::optional<LonLat> label_point(const AreaShape& area);
 
 }  // namespace honbu

@@ -43,12 +43,7 @@ std::vector<Form4BlockText> form4_block_texts(const Form4Totals& totals, Lang la
     };
     // A figure with its unit, or "" when nothing at all is known (listed as 未確認).
     auto figure = [&](const TriTotal& t, std::string_view unit_ja, std::string_view unit_en, bool ha) {
-      if (t.all_unknown()) return std::string();
-      std::string v = TriTotal{t.sum, 0, t.known_inputs}.display(lang, ha);
-      if (lang == Lang::En) v += ' ';
-      v += lang == Lang::Ja ? unit_ja : unit_en;
-      if (t.unknown_inputs > 0) v += lang == Lang::Ja ? "(+未確認)" : " (+unknown)";
-      return v;
+      return t.all_unknown() ? std::string() : t.display(lang, unit_ja, unit_en, ha);
     };
     for (const Form4Field& f : form4_fields()) {
       // An optional row (中規模半壊, newer than many offices' forms) is shown once someone

@@ -224,11 +224,9 @@ class Dashboard : public Panel {
     ImGui::SameLine();
     ImGui::Text("  %s", T("dash.evacuees"));
     ImGui::SameLine();
-    tri_total_text(evacuees);
+    tri_total_text(evacuees, "人", "persons");
     ImGui::SameLine();
-    ImGui::Text("  %s", T("dash.households"));
-    ImGui::SameLine();
-    tri_total_text(households);
+    tri_total_text(households, "世帯", "households");
     if (open_count > 0) {
       ImGui::SameLine();
       ImGui::TextDisabled("  %s", T("dash.oldest_check"));

@@ -160,6 +160,11 @@ class MapPanel : public Panel {
     const LonLat mouse_ll{center_lon_ + (mouse_at.x - origin.x - size.x / 2) / (k * scale_),
                           center_lat_ - (mouse_at.y - origin.y - size.y / 2) / scale_};
     const AreaShape* hovered_area = nullptr;
+    struct AreaPoint {
+      ImVec2 at;
+      int placed, count;  // its incidents without coordinates: drawn so far, in all
+    };
+    std::map<std::string, AreaPoint, std::less<>> area_points;  // label points on screen
     for (const AreaShape& a : map_->areas) {
       if (hovered)
         for (const auto& ring : a.rings)
@@ -180,18 +185,14 @@ class MapPanel : public Panel {
         dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), mine ? IM_COL32(255, 255, 255, 200) : IM_COL32(160, 160, 160, 120),
                         ImDrawFlags_Closed, mine ? 2.0f : 1.0f);
       }
-      // Label at the ring's centroid.
-      if (!a.rings.empty()) {
-        double cx = 0, cy = 0;
-        for (const LonLat& p : a.rings[0]) cx += p.lon, cy += p.lat;
-        cx /= static_cast<double>(a.rings[0].size());
-        cy /= static_cast<double>(a.rings[0].size());
+      if (const std::optional<LonLat> at = label_point(a)) {
         // The database's name for the area, else the map's own (before the areas have synced).
         std::string name = s.master->area_name(a.area_id);
         if (name == a.area_id && !a.name.empty()) name = a.name;
-        const ImVec2 c = to_screen(cx, cy);
+        const ImVec2 c = to_screen(at->lon, at->lat);
         const ImVec2 ts = ImGui::CalcTextSize(name.c_str());
         dl->AddText(ImVec2(c.x - ts.x / 2, c.y - ts.y / 2), IM_COL32_WHITE, name.c_str());
+        area_points[a.area_id] = {ImVec2(c.x, c.y + ts.y / 2 + 9), 0, 0};  // where its ◯ go
       }
     }
 
@@ -200,21 +201,50 @@ class MapPanel : public Panel {
     if (show_incidents_) {
       const auto rows = s.incidents;
       const ImVec2 mouse = ImGui::GetIO().MousePos;
-      std::size_t unplaced = 0;  // no coordinates: said on the map, not silently left out
-      for (const IncidentRowPtr& r : *rows) unplaced += !r->lat || !r->lon;
+      // No coordinates (a phone call names the area, not a point): a ring around the area's
+      // name, hollow so it is not read as a place. Neither coordinates nor a mapped area: said
+      // on the map, not silently left out.
+      std::size_t unplaced = 0, by_area = 0;
+      for (const IncidentRowPtr& r : *rows)
+        if (!r->lat || !r->lon)
+          if (auto a = area_points.find(r->area_id); a != area_points.end()) ++a->second.count;
       for (int pass = 4; pass >= 0; --pass)
         for (const IncidentRowPtr& r : *rows) {
-          if (r->priority_rank != pass || !r->lat || !r->lon) continue;
-          const ImVec2 p = to_screen(*r->lon, *r->lat);
+          if (r->priority_rank != pass) continue;
+          const bool exact = r->lat && r->lon;
+          auto area = exact ? area_points.end() : area_points.find(r->area_id);
+          if (!exact && area == area_points.end()) {
+            ++unplaced;
+            continue;
+          }
+          ImVec2 p;
+          if (exact) {
+            p = to_screen(*r->lon, *r->lat);
+          } else {
+            // In rows of six, centred under the area's name, clear of its text.
+            AreaPoint& ap = area->second;
+            const int nth = ap.placed++, in_row = std::min(6, ap.count - nth / 6 * 6);
+            p = ImVec2(ap.at.x + (static_cast<float>(nth % 6) - static_cast<float>(in_row - 1) / 2) * 13.0f,
+                       ap.at.y + 13.0f * static_cast<float>(nth / 6));
+            ++by_area;
+          }
           const float rad = pass == 0 ? 6.0f : 4.5f;
-          dl->AddCircleFilled(p, rad, priority_color(r->priority));
-          dl->AddCircle(p, rad, IM_COL32(0, 0, 0, 200));
+          if (exact) {
+            dl->AddCircleFilled(p, rad, priority_color(r->priority));
+            dl->AddCircle(p, rad, IM_COL32(0, 0, 0, 200));
+          } else {
+            dl->AddCircleFilled(p, rad, IM_COL32(0, 0, 0, 150));
+            dl->AddCircle(p, rad, priority_color(r->priority), 0, 2.5f);
+          }
           const float dx = mouse.x - p.x, dy = mouse.y - p.y;
           if (hovered && dx * dx + dy * dy <= (rad + 2) * (rad + 2)) hovered_incident = r.get();
         }
-      if (unplaced > 0) {
-        const std::string note =
-            std::to_string(unplaced) + " " + T(unplaced == 1 ? "map.unplaced_one" : "map.unplaced");
+      std::string note;
+      if (by_area > 0) note = std::to_string(by_area) + " " + T("map.by_area");
+      if (unplaced > 0)
+        note += (note.empty() ? "" : "  ") + std::to_string(unplaced) + " " +
+                T(unplaced == 1 ? "map.unplaced_one" : "map.unplaced");
+      if (!note.empty()) {
         const ImVec2 at(origin.x + 8, origin.y + 8), text = ImGui::CalcTextSize(note.c_str());
         dl->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + text.x + 4, at.y + text.y + 2),
                           IM_COL32(255, 255, 255, 220), 3.0f);

@@ -16,6 +16,8 @@ namespace honbu::console {
 
 namespace {
 
+constexpr std::int64_t kAnswerWithinMin = 10;
+
 class Messages : public Panel {
  public:
   std::string_view id() const override { return "messages"; }
@@ -65,10 +67,22 @@ class Messages : public Panel {
       ImGui::SameLine();
       ImGui::Text("%s %s", T("msg.from"), m.from_role.c_str());
     }
+    // How long it has waited (drill time), red past kAnswerWithinMin: the player sees which
+    // card to take first, the trainer how the room keeps up.
+    if (!answered && m.delivered_at) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("%s", T("msg.waiting"));
+      ImGui::SameLine();
+      age_text(m.delivered_at->ms, s.now, kAnswerWithinMin);
+    }
     ImGui::TextWrapped("%s", m.content.c_str());
     if (answered) {
-      ImGui::TextColored(to_vec4(colors::kGreen), "%s %s  %s: %s", T("msg.answered"),
-                         hhmm(std::optional(m.answered_at->ms)).c_str(), m.answered_by.c_str(), m.response.c_str());
+      std::string took;
+      if (m.delivered_at && m.answered_at->ms >= m.delivered_at->ms)
+        took = " (" + std::to_string((m.answered_at->ms - m.delivered_at->ms) / 60'000) + T("msg.min_later") + ")";
+      ImGui::TextColored(to_vec4(colors::kGreen), "%s %s%s  %s: %s", T("msg.answered"),
+                         hhmm(std::optional(m.answered_at->ms)).c_str(), took.c_str(), m.answered_by.c_str(),
+                         m.response.c_str());
     } else if (answering_ != m.id) {
       if (action_button(("msg.answer." + m.id).c_str(), T("msg.answer"))) {
         answering_ = m.id;

@@ -59,7 +59,7 @@ class Shelters : public Panel {
     ImGui::SameLine();
     ImGui::Text("%s %d  %s", T("dash.open_shelters"), data_->totals.open, T("dash.evacuees"));
     ImGui::SameLine();
-    tri_total_text(data_->totals.evacuees);
+    tri_total_text(data_->totals.evacuees, "人", "persons");
     const float form_w = form_.active() ? ImGui::GetContentRegionAvail().x * 0.45f : 0.0f;
     ImGui::BeginChild("list", ImVec2(ImGui::GetContentRegionAvail().x - form_w, 0));
     list(s);

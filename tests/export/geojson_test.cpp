@@ -238,3 +238,15 @@ TEST(GeoJsonExport, RingsComeOutCounterclockwiseAndClosed) {
   EXPECT_TRUE(by_id["cw"]["properties"]["power_status"].is_null());
   EXPECT_TRUE(by_id["cw"]["properties"]["worst_status"].is_null());
 }
+
+// An incident with only its area (a phone call names 北山, not a point) is drawn at the
+// area's label point: the mean of its outer ring, inside a convex area.
+TEST(AreaMap, LabelPointIsInsideTheArea) {
+  AreaShape square{"kitayama", "北山", {{{141.0, 38.0}, {141.2, 38.0}, {141.2, 38.2}, {141.0, 38.2}}}};
+  const std::optional<LonLat> p = label_point(square);
+  ASSERT_TRUE(p);
+  EXPECT_NEAR(p->lon, 141.1, 1e-9);
+  EXPECT_NEAR(p->lat, 38.1, 1e-9);
+  EXPECT_TRUE(ring_contains(square.rings[0], *p));
+  EXPECT_FALSE(label_point(AreaShape{"empty", "", {}}));
+}

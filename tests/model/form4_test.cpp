@@ -207,6 +207,18 @@ TEST(Form4TriTotal, AllInputsUnknownDisplaysUnknown) {
   EXPECT_EQ(t.display(Lang::Ja, true), "未確認");
 }
 
+// 避難者 1797人, not a bare 1797 beside 世帯 778; 未確認 carries no unit.
+TEST(Form4TriTotal, WithItsUnit) {
+  TriTotal t;
+  EXPECT_EQ(t.display(Lang::Ja, "人", "persons"), "未確認");
+  t.add(Value{std::int64_t{1797}});
+  EXPECT_EQ(t.display(Lang::Ja, "人", "persons"), "1797人");
+  EXPECT_EQ(t.display(Lang::En, "人", "persons"), "1797 persons");
+  t.add(Value{});
+  EXPECT_EQ(t.display(Lang::Ja, "人", "persons"), "1797人(+未確認)");
+  EXPECT_EQ(t.display(Lang::En, "世帯", "households"), "1797 households (+unknown)");
+}
+
 TEST(Form4TriTotal, ZeroIsAKnownValue) {
   TriTotal t;
   t.add(Value{std::int64_t{0}});

@@ -152,8 +152,12 @@ std::string issued_stamp(std::optional<TimeMs> t) {
   return s;
 }
 
-std::string hhmm(std::optional<TimeMs> t) {
-  return t ? format_hhmm_jst(*t) : std::string("--:--");
+std::string hhmm(std::optional<TimeMs> t, TimeMs now) {
+  if (!t) return "--:--";
+  const std::string day = format_iso_jst(*t).substr(0, 10);  // YYYY-MM-DD
+  if (day == format_iso_jst(now).substr(0, 10)) return format_hhmm_jst(*t);
+  return std::to_string(std::stoi(day.substr(5, 2))) + "/" + std::to_string(std::stoi(day.substr(8, 2))) + " " +
+         format_hhmm_jst(*t);
 }
 
 void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min) {

@@ -55,7 +55,9 @@ std::string issued_stamp(std::optional<TimeMs> t);
 void set_wareki(bool on);  // stamps with the era date (令和…) in Japanese
 // "3分前" / "3 min ago"; red when older than stale_after_min; 未報告 when never.
 void age_text(std::optional<TimeMs> at, TimeMs now, std::int64_t stale_after_min);
-std::string hhmm(std::optional<TimeMs> t);
+// A clock time, JST: "09:50" on the day of `now`, "12/3 09:50" on another (a response runs
+// for days: yesterday's 09:50 read as this morning's), "--:--" when unknown.
+std::string hhmm(std::optional<TimeMs> t, TimeMs now);
 
 ImU32 lifeline_color(std::string_view status);
 // The lifeline matrix (dashboard, lifelines panel): a row per area of this office, a column

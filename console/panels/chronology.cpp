@@ -169,7 +169,7 @@ class Chronology : public Panel {
         ImGui::TableNextColumn();
         ImGui::Text("%s-%lld", e.node_label.c_str(), static_cast<long long>(e.number));
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(hhmm(e.at ? std::optional(e.at->ms) : std::nullopt).c_str());
+        ImGui::TextUnformatted(hhmm(e.at ? std::optional(e.at->ms) : std::nullopt, s.now).c_str());
         ImGui::TableNextColumn();
         ImGui::Text("%s → %s", e.from_org.c_str(), e.to_org.c_str());
         ImGui::TableNextColumn();

@@ -58,7 +58,7 @@ class Dashboard : public Panel {
       return;
     }
     const DashboardData& d = *data_;
-    hq_state(d);
+    hq_state(s, d);
     if (s.hq()) hq_state_editor(s, d);
     ImGui::Separator();
     if (ImGui::BeginTable("dash", 2, ImGuiTableFlags_SizingStretchSame)) {
@@ -75,7 +75,7 @@ class Dashboard : public Panel {
   }
 
  private:
-  void hq_state(const DashboardData& d) {
+  void hq_state(const Session& s, const DashboardData& d) {
     if (!d.hq) {
       ImGui::TextColored(to_vec4(colors::kGrey), "%s: %s", T("dash.hq_state"), T("common.unknown"));
       return;
@@ -91,7 +91,7 @@ class Dashboard : public Panel {
     ImGui::Text("  %s  %s", h.disaster_name.c_str(), h.municipality.c_str());
     if (h.occurred_at) {
       ImGui::SameLine();
-      ImGui::TextDisabled("(%s %s)", T("dash.occurred"), hhmm(h.occurred_at->ms).c_str());
+      ImGui::TextDisabled("(%s %s)", T("dash.occurred"), hhmm(h.occurred_at->ms, s.now).c_str());
     }
     if (d.open_conflicts) {
       ImGui::SameLine();

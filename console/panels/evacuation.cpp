@@ -90,7 +90,7 @@ class Evacuation : public Panel {
       if (!s.in_my_areas(o.area_id)) continue;
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(hhmm(o.at ? std::optional(o.at->ms) : std::nullopt).c_str());
+      ImGui::TextUnformatted(hhmm(o.at ? std::optional(o.at->ms) : std::nullopt, s.now).c_str());
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(s.master->area_name(o.area_id).c_str());
       ImGui::TableNextColumn();

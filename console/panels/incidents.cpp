@@ -204,7 +204,7 @@ class Incidents : public Panel {
         ImGui::PopStyleColor();
         ImGui::PopID();
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(hhmm(r.received_at).c_str());
+        ImGui::TextUnformatted(hhmm(r.received_at, s.now).c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.title.c_str());
         if (!r.place.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.place.c_str());

@@ -14,6 +14,8 @@ namespace honbu::console {
 
 namespace {
 
+constexpr std::int64_t kStaleAfterMin = 180;  // a lifeline figure older than this is flagged
+
 class Lifelines : public Panel {
  public:
   std::string_view id() const override { return "lifelines"; }
@@ -62,16 +64,21 @@ class Lifelines : public Panel {
         ImVec2(0, 0), [&](const Area& a, const std::string& t, const LifelineStatus* c) {
           ImGui::PushID((a.id + "/" + t).c_str());
           std::string text;
+          // A figure hours old is flagged (⚠, orange): the status may have moved on since.
+          const bool stale = c && (!c->as_of || s.now - c->as_of->ms > kStaleAfterMin * 60'000);
           if (c) {
             text = label_s(enums::lifeline_status, c->status);
             if (c->affected.known()) text += " " + lifeline_affected_text(t, c->affected.value(), ui_lang());
-            text += "\n" + (c->as_of ? hhmm(c->as_of->ms) : std::string("--:--")) + " " + c->source;
+            text += "\n" + std::string(stale ? "⚠ " : "") +
+                    hhmm(c->as_of ? std::optional(c->as_of->ms) : std::nullopt, s.now) + " " + c->source;
           } else {
             text = std::string(T("common.unknown")) + "\n ";
           }
+          if (stale) ImGui::PushStyleColor(ImGuiCol_Text, colors::kOrange);
           if (ImGui::Selectable(text.c_str(), form_.active() && form_.id() == lifeline_id(a.id, t),
                                 0, ImVec2(ImGui::GetFontSize() * 9, 0)))
             edit(s, a.id, t, c);
+          if (stale) ImGui::PopStyleColor();
           if (c && ImGui::IsItemHovered()) lifeline_tooltip(a, t, *c);
           ImGui::PopID();
         });

@@ -259,7 +259,7 @@ class MapPanel : public Panel {
         ImGui::TextUnformatted(hovered_incident->title.c_str());
       else
         ImGui::Text("[%s] %s", label(enums::priority, hovered_incident->priority), hovered_incident->title.c_str());
-      ImGui::Text("%s  %s", hhmm(hovered_incident->received_at).c_str(), hovered_incident->place.c_str());
+      ImGui::Text("%s  %s", hhmm(hovered_incident->received_at, s.now).c_str(), hovered_incident->place.c_str());
       ImGui::TextDisabled("%s", T("map.click_to_open"));
       ImGui::EndTooltip();
       if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 16) {

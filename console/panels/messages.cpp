@@ -61,7 +61,7 @@ class Messages : public Panel {
     ImGui::PushStyleColor(ImGuiCol_ChildBg, answered ? IM_COL32(40, 40, 45, 255) : IM_COL32(70, 30, 90, 255));
     const float h = ImGui::GetFontSize() * (answered ? 4.2f : (answering_ == m.id ? 10.5f : 5.6f));
     ImGui::BeginChild("card", ImVec2(0, h), true);
-    ImGui::Text("%s %s  %s  %s", T("msg.card"), m.card.c_str(), hhmm(m.delivered_at ? std::optional(m.delivered_at->ms) : std::nullopt).c_str(),
+    ImGui::Text("%s %s  %s  %s", T("msg.card"), m.card.c_str(), hhmm(m.delivered_at ? std::optional(m.delivered_at->ms) : std::nullopt, s.now).c_str(),
                 label(enums::medium, m.medium));
     if (!m.from_role.empty()) {
       ImGui::SameLine();
@@ -81,7 +81,7 @@ class Messages : public Panel {
       if (m.delivered_at && m.answered_at->ms >= m.delivered_at->ms)
         took = " (" + std::to_string((m.answered_at->ms - m.delivered_at->ms) / 60'000) + T("msg.min_later") + ")";
       ImGui::TextColored(to_vec4(colors::kGreen), "%s %s%s  %s: %s", T("msg.answered"),
-                         hhmm(std::optional(m.answered_at->ms)).c_str(), took.c_str(), m.answered_by.c_str(),
+                         hhmm(std::optional(m.answered_at->ms), s.now).c_str(), took.c_str(), m.answered_by.c_str(),
                          m.response.c_str());
     } else if (answering_ != m.id) {
       if (action_button(("msg.answer." + m.id).c_str(), T("msg.answer"))) {

@@ -127,7 +127,7 @@ class SyncPanel : public Panel {
       ImGui::TableNextColumn();
       ImGui::Text("%s (%s)", value_string(c.loser_value).c_str(), c.loser.origin.c_str());
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(hhmm(c.detected_at).c_str());
+      ImGui::TextUnformatted(hhmm(c.detected_at, s.now).c_str());
     }
     ImGui::EndTable();
   }

@@ -531,3 +531,13 @@ TEST(ConsoleLayout, NarrowListsScrollSidewaysAndKeepTheirWordsReadable) {
   }
   EXPECT_EQ(checked, 2);
 }
+
+// A response runs for days: yesterday's 09:50 shown as "09:50" reads as this morning's.
+TEST(Widgets, ClockTimesOfAnotherDayCarryTheirDate) {
+  const TimeMs now = *parse_iso("2026-12-03T10:00:00+09:00");
+  EXPECT_EQ(hhmm(*parse_iso("2026-12-03T09:50:00+09:00"), now), "09:50");
+  EXPECT_EQ(hhmm(*parse_iso("2026-12-03T00:10:00+09:00"), now), "00:10") << "the JST day, not UTC's";
+  EXPECT_EQ(hhmm(*parse_iso("2026-12-02T23:55:00+09:00"), now), "12/2 23:55");
+  EXPECT_EQ(hhmm(*parse_iso("2026-11-28T08:05:00+09:00"), now), "11/28 08:05");
+  EXPECT_EQ(hhmm(std::nullopt, now), "--:--");
+}

@@ -33,4 +33,10 @@ size_t utf8_length(std::string_view s);
 // s cut to at most max_bytes without splitting a character, with "…" when it was cut.
 std::string utf8_ellipsis(std::string_view s, size_t max_bytes);
 
+// Columns a terminal gives s: 2 for East Asian wide and full-width characters (漢字, かな,
+// 全角), 1 for the rest. printf's %-12s pads bytes, which left Japanese columns ragged.
+size_t display_width(std::string_view s);
+// s followed by spaces up to `columns` (s itself when it is that wide already).
+std::string pad_columns(std::string_view s, size_t columns);
+
 }  // namespace honbu

@@ -18,6 +18,7 @@
 #include "model/queries.hpp"
 #include "model/store.hpp"
 #include "model/summary.hpp"
+#include "model/text.hpp"
 #include "model/time.hpp"
 #include "model/verify.hpp"
 #include "tools/cli.hpp"
@@ -224,7 +225,7 @@ int main(int argc, char** argv) {
       for (const auto& [o, seq] : st.vector) std::printf("  %-20s %llu\n", o.c_str(), static_cast<unsigned long long>(seq));
       std::printf("%s\n", ja ? "件数:" : "Rows:");
       for (const auto& [k, n] : st.entities)
-        std::printf("  %-20s %lld\n", std::string(spec(k).label(lang)).c_str(), static_cast<long long>(n));
+        std::printf("  %s %lld\n", pad_columns(spec(k).label(lang), 20).c_str(), static_cast<long long>(n));
       std::printf("%s %s\n", ja ? "状態ハッシュ:" : "State hash:", state_hash(db).c_str());
       if (summary) std::printf("\n%s", situation_summary(db, lang, s.store ? s.store->now() : wall_now_ms()).c_str());
       return 0;

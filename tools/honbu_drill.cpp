@@ -14,6 +14,7 @@
 #include "model/drill/report.hpp"
 #include "model/paths.hpp"
 #include "model/summary.hpp"
+#include "model/schema.hpp"
 #include "model/text.hpp"
 #include "sync/drill/engine.hpp"
 #include "sync/drill/scenario_file.hpp"
@@ -42,36 +43,45 @@ std::string default_drill_dir(const Scenario& s) {
   return drill::default_drill_dir(g_data_dir.empty() ? default_data_dir() : g_data_dir, s, wall_now_ms());
 }
 
+// An inject kind as the trainer reads it (事案通報 / New incident), its code when unknown.
+std::string kind_label(const std::string& code) {
+  const std::optional<InjectKind> k = inject_kind_from_name(code);
+  return k ? std::string(inject_kind_label(*k, g_lang)) : code;
+}
+
 void print_event(const Scenario& s, const LogEvent& e) {
   const std::string when = sim_clock(s, e.sim);
   if (e.type == "inject") {
     const Inject* i = s.inject(e.card);
     // The card's text, else what its data says (a lifeline figure, a 第N報...).
     const std::string text = i ? utf8_ellipsis(inject_summary(s, *i, g_lang), 70) : std::string();
-    std::printf("%s  %s %-6s %-15s → %-8s %s%s\n", when.c_str(), T("付与", "inject").c_str(), e.card.c_str(),
-                e.kind.c_str(), e.node.c_str(), text.c_str(), e.detail.empty() ? "" : ("  [" + e.detail + "]").c_str());
+    std::printf("%s  %s %-6s %s → %-8s %s%s\n", when.c_str(), T("付与", "inject").c_str(), e.card.c_str(),
+                pad_columns(kind_label(e.kind), 16).c_str(), e.node.c_str(), text.c_str(),
+                e.detail.empty() ? "" : ("  [" + e.detail + "]").c_str());
   } else if (e.type == "arrived") {
     // Shown only when it took a while (a partition held it back).
   } else if (e.type == "net") {
     std::string nodes;
     for (const std::string& n : e.nodes) nodes += (nodes.empty() ? "" : ",") + n;
-    std::printf("%s  %s %-6s %-15s %s %s\n", when.c_str(), T("通信", "net").c_str(), e.card.c_str(), e.kind.c_str(),
-                nodes.c_str(), e.detail.c_str());
+    std::printf("%s  %s %-6s %s %s %s\n", when.c_str(), T("通信", "net").c_str(), e.card.c_str(),
+                pad_columns(kind_label(e.kind), 16).c_str(), nodes.c_str(), e.detail.c_str());
   } else if (e.type == "converged") {
     std::printf("%s  %s %s: %.0f ms\n", when.c_str(), T("収束", "converged after").c_str(), e.card.c_str(), e.ms);
   } else if (e.type == "player") {
-    std::printf("%s  %s %-8s %s %s\n", when.c_str(), T("対応", "player").c_str(), e.node.c_str(), e.kind.c_str(),
-                e.detail.c_str());
+    const std::optional<EntityKind> k = kind_from_name(e.kind);  // what the player wrote: クロノロ, 事案...
+    std::printf("%s  %s %-8s %s %s\n", when.c_str(), T("対応", "player").c_str(), e.node.c_str(),
+                k ? std::string(spec(*k).label(g_lang)).c_str() : e.kind.c_str(), e.detail.c_str());
   }
 }
 
 void print_score(const Evaluation& ev) {
-  std::printf("%s: %d %s, %d %s, %d %s (%.0f / %.0f %s)\n", T("評価", "Score").c_str(), ev.met(), T("達成", "met").c_str(),
-              ev.late(), T("遅れ", "late").c_str(), ev.missed(), T("未達", "missed").c_str(), ev.points, ev.possible,
-              T("点", "points").c_str());
+  std::printf("%s: %d %s, %d %s, %d %s (%.0f / %.0f %s)\n", T("評価", "Score").c_str(), ev.met(),
+              std::string(result_label(Result::Met, g_lang)).c_str(), ev.late(),
+              std::string(result_label(Result::Late, g_lang)).c_str(), ev.missed(),
+              std::string(result_label(Result::Missed, g_lang)).c_str(), ev.points, ev.possible, T("点", "points").c_str());
   for (const Outcome& o : ev.outcomes) {
-    std::printf("  %-8s %-12s %-20s %s\n", std::string(result_name(o.result)).c_str(), o.expectation->id.c_str(),
-                std::string(action_kind_name(o.expectation->action)).c_str(),
+    std::printf("  %s %-12s %s %s\n", pad_columns(result_label(o.result, g_lang), 9).c_str(), o.expectation->id.c_str(),
+                pad_columns(action_kind_label(o.expectation->action, g_lang), 22).c_str(),
                 o.done ? (format_offset(*o.done) + (o.from ? " (" + format_offset(*o.done - *o.from) + ")" : "")).c_str()
                        : "");
   }
@@ -106,8 +116,8 @@ int cmd_validate(const std::vector<std::string>& files) {
 int cmd_schedule(const std::string& file, std::uint64_t seed, bool seed_given) {
   const Scenario s = load_scenario(file);
   for (const auto& [at, inj] : schedule(s, seed_given ? seed : s.seed))
-    std::printf("%s  %-6s %-15s %s\n", sim_clock(s, at).c_str(), inj->card.c_str(),
-                std::string(inject_kind_name(inj->kind)).c_str(), inj->target.c_str());
+    std::printf("%s  %-6s %s %s\n", sim_clock(s, at).c_str(), inj->card.c_str(),
+                pad_columns(inject_kind_label(inj->kind, g_lang), 16).c_str(), inj->target.c_str());
   return 0;
 }
 

@@ -35,6 +35,7 @@
 #include "model/labels.hpp"
 #include "model/paths.hpp"
 #include "model/queries.hpp"
+#include "model/text.hpp"
 #include "sync/bundle.hpp"
 #include "sync/node.hpp"
 #include "tools/cli.hpp"
@@ -129,9 +130,9 @@ std::string status_text(const json& j, Lang lang, TimeMs now) {
   for (const json& p : peers) {
     std::string state = state_label(p.value("state", ""));
     if (p.value("partitioned", false)) state += ja ? " (切断指示中)" : " (cut by ctl)";
-    std::snprintf(line, sizeof line, ja ? "    %-12s %-22s 未送信 %lld  未受信 %lld  送信中 %lld" : "    %-12s %-22s they lack %lld  we lack %lld  in flight %lld",
-                  p.value("node", "?").c_str(), state.c_str(), p.value("they_lack", 0LL), p.value("we_lack", 0LL),
-                  p.value("in_flight", 0LL));
+    std::snprintf(line, sizeof line, ja ? "    %s %s 未送信 %lld  未受信 %lld  送信中 %lld" : "    %s %s they lack %lld  we lack %lld  in flight %lld",
+                  pad_columns(p.value("node", "?"), 12).c_str(), pad_columns(state, 22).c_str(),
+                  p.value("they_lack", 0LL), p.value("we_lack", 0LL), p.value("in_flight", 0LL));
     out += line;
     if (p.contains("last_heard"))
       out += (ja ? "  最終受信 " : "  last heard ") + clock_and_age(p["last_heard"].get<TimeMs>());
@@ -566,7 +567,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> words;
   auto* ctl = app.add_subcommand("ctl", "send a command to a running node");
   ctl->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
-  ctl->add_option("command", words, "partition PEER [SECONDS] | heal PEER | status | write N | write-demo")->required();
+  ctl->add_option("command", words,
+                  "partition PEER [SECONDS] | heal PEER | status (JSON with the state hash, for scripts; "
+                  "`honbu-node status` is the readable one) | write N | write-demo")
+      ->required();
 
   std::string bundle_keys, bundle_peer, bundle_out, since_file, bundle_file, bundle_allowlist,
       bundle_dataset = "ACTUAL";

@@ -394,9 +394,9 @@ int cmd_publications(const Source& src) {
     std::string what = std::string(enums::publication_format.text(p.format, g_lang));
     if (p.report_no) what += " " + T("第", "No. ") + num(*p.report_no) + T("報", "");
     if (p.items && !p.report_no) what += " (" + num(*p.items) + T("件", " items") + ")";
-    std::printf("%s  %-34s %s  %s → %s  %s\n",
+    std::printf("%s  %s %s  %s → %s  %s\n",
                 p.published_at ? format_iso_jst(p.published_at->ms).substr(0, 16).c_str() : "",
-                what.c_str(), p.file_name.c_str(), p.published_by.c_str(), p.addressed_to.c_str(),
+                pad_columns(what, 34).c_str(), p.file_name.c_str(), p.published_by.c_str(), p.addressed_to.c_str(),
                 p.digest.c_str());
   }
   return 0;

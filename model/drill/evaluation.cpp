@@ -149,6 +149,18 @@ const LogEvent* delivery(const DrillLog& log, std::string_view card) {
 
 }  // namespace
 
+std::string_view result_label(Result r, Lang lang) {
+  const bool ja = lang == Lang::Ja;
+  switch (r) {
+    case Result::Met: return ja ? "達成" : "met";
+    case Result::Late: return ja ? "遅れ" : "late";
+    case Result::Missed: return ja ? "未対応" : "missed";
+    case Result::Pending: return ja ? "未了" : "pending";
+    case Result::Overdue: return ja ? "期限超過" : "overdue";
+  }
+  return "?";
+}
+
 std::string_view result_name(Result r) {
   switch (r) {
     case Result::Met: return "met";

@@ -21,6 +21,7 @@ inline constexpr std::string_view kControllerOperator = "訓練コントロー�
 // end that is Missed ("not done by the end", scenarios/README.md).
 enum class Result { Met, Late, Missed, Pending, Overdue };
 std::string_view result_name(Result r);  // met, late, missed, pending, overdue
+std::string_view result_label(Result r, Lang lang);  // 達成 / met, 遅れ, 未対応, 未了, 期限超過
 
 struct Outcome {
   const Expectation* expectation = nullptr;

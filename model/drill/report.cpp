@@ -40,16 +40,7 @@ std::string minutes(double m) {
   return b;
 }
 
-std::string result_text(Result r, const L& t) {
-  switch (r) {
-    case Result::Met: return t("達成", "met");
-    case Result::Late: return t("遅れ", "late");
-    case Result::Missed: return t("未対応", "missed");
-    case Result::Pending: return t("未了", "pending");
-    case Result::Overdue: return t("期限超過", "overdue");
-  }
-  return "?";
-}
+std::string result_text(Result r, const L& t) { return std::string(result_label(r, t.lang)); }
 
 // The engine logs a card it could not write with "not delivered: <why>".
 bool failed_inject(const LogEvent& e) { return e.type == "inject" && e.detail.starts_with("not delivered"); }

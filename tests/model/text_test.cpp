@@ -305,3 +305,16 @@ TEST(TextUtf8Length, CountsCodePointsNotBytes) {
   EXPECT_EQ(utf8_length("a避b𠮷c"), 5u);
   EXPECT_EQ(utf8_length("ｱ"), 1u);             // half-width kana: 3 bytes
 }
+
+// Terminal tables: 漢字 and かな take two columns, so %-12s (bytes) left Japanese ragged.
+TEST(Text, DisplayWidthCountsWideCharactersTwice) {
+  EXPECT_EQ(display_width("met"), 3u);
+  EXPECT_EQ(display_width("達成"), 4u);
+  EXPECT_EQ(display_width("状況付与票"), 10u);
+  EXPECT_EQ(display_width("ｶﾅ"), 2u) << "half-width kana are narrow";
+  EXPECT_EQ(display_width("ＡＢ"), 4u) << "full-width Latin is wide";
+  EXPECT_EQ(display_width("北山 電力 → 支障"), 16u) << "the arrow is narrow";
+  EXPECT_EQ(pad_columns("達成", 9), "達成     ");
+  EXPECT_EQ(pad_columns("未対応", 9), "未対応   ");
+  EXPECT_EQ(pad_columns("overdue", 4), "overdue");
+}

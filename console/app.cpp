@@ -39,6 +39,10 @@ App::App(sync::Agent& agent, AppOptions options, std::function<void()> wake)
   // Drill and replay sessions have their own layout file (their panels differ).
   const std::string layout = options_.drill ? "console-layout-drill.ini" : options_.replay ? "console-layout-replay.ini"
                                                                                           : "console-layout.ini";
+  // Tabs: the role's panels first, in that order, then the rest as the View menu lists them.
+  for (std::string_view id : defaults) tab_order_.emplace_back(id);
+  for (auto& p : panels_)
+    if (std::find(defaults.begin(), defaults.end(), p->id()) == defaults.end()) tab_order_.emplace_back(p->id());
   for (auto& p : panels_) {
     p->open = std::find(defaults.begin(), defaults.end(), p->id()) != defaults.end();
     auto it = settings_.open_panels.find(std::string(p->id()));
@@ -184,12 +188,13 @@ void App::frame() {
   shortcuts();
   menu_bar();
 
-  std::vector<Panel*> open;
-  for (auto& p : panels_)
-    if (p->for_role(session_) && p->open) open.push_back(p.get());
   const bool tabs = options_.only_panel.empty() && one_panel_mode();
   if (tabs_last_frame_ && !tabs) regrid_ = true;
   tabs_last_frame_ = tabs;
+  // Tabs cost no room: on a small screen every panel of the role is a tab, one click away
+  // (the lifelines and shelters a drill scores were hidden in the View menu). Which windows
+  // are open is the grid's choice, kept for a larger screen.
+  const std::vector<Panel*> open = open_panels(!tabs);
   if (tabs) {
     if (Panel* shown = panel_tabs(open)) panel_window(*shown, 0, 1, true);
   } else {
@@ -225,9 +230,10 @@ std::string App::clock_line() const {
 bool App::one_panel_mode() const {
   if (settings_.one_panel) return *settings_.one_panel;
   // Automatic: below this a grid of six leaves each window too narrow for its table (a
-  // 1024 px laptop screen gave 内容 one character per line).
+  // 1024 px laptop screen gave 内容 one character per line; at 1366 and 1600 the headers read
+  // "Pri…", "Rece…"). 1920 x 1080 gets the grid.
   const ImVec2 size = ImGui::GetMainViewport()->WorkSize;
-  return size.x < 1280 || size.y < 700;
+  return size.x < 1700 || size.y < 860;
 }
 
 Panel* App::panel_tabs(const std::vector<Panel*>& open) {
@@ -253,7 +259,7 @@ Panel* App::panel_tabs(const std::vector<Panel*>& open) {
         const std::string title = std::string(T(p->title_key())) + "###tab_" + std::string(p->id());
         const bool selecting = selecting_frames_ > 0 && selecting_tab_ == p->id();
         if (selecting) forced = p;
-        if (ImGui::BeginTabItem(title.c_str(), &p->open, selecting ? ImGuiTabItemFlags_SetSelected : 0)) {
+        if (ImGui::BeginTabItem(title.c_str(), nullptr, selecting ? ImGuiTabItemFlags_SetSelected : 0)) {
           shown = p;
           ImGui::EndTabItem();
         }
@@ -264,17 +270,10 @@ Panel* App::panel_tabs(const std::vector<Panel*>& open) {
   }
   ImGui::End();
   ImGui::PopStyleVar();
-  if (open.empty()) {  // every tab closed: say how to get one back rather than a blank screen
-    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + 16, tabs_bottom_ + 16));
-    ImGui::Begin("##no_panels", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
-                                             ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground);
-    ImGui::TextDisabled("%s", T("layout.no_panels"));
-    ImGui::End();
-  }
   if (forced && forced != shown && --selecting_frames_ > 0) shown = forced;
   else selecting_frames_ = 0;  // the bar shows it now (or the tab went away)
   if (shown) active_panel_ = std::string(shown->id());
-  return shown && shown->open ? shown : nullptr;
+  return shown;
 }
 
 void App::panel_window(Panel& p, int index, int count, bool full) {
@@ -321,10 +320,15 @@ void App::panel_window(Panel& p, int index, int count, bool full) {
   ImGui::End();
 }
 
-void App::cycle_panel(int step) {
+std::vector<Panel*> App::open_panels(bool open_only) {
   std::vector<Panel*> open;
-  for (auto& p : panels_)
-    if (p->for_role(session_) && p->open) open.push_back(p.get());
+  for (const std::string& id : tab_order_)
+    if (Panel* p = panel(id); p && p->for_role(session_) && (p->open || !open_only)) open.push_back(p);
+  return open;
+}
+
+void App::cycle_panel(int step) {
+  const std::vector<Panel*> open = open_panels(!tabs_last_frame_);
   if (open.empty()) return;
   int at = 0;
   for (size_t i = 0; i < open.size(); ++i)

@@ -67,6 +67,7 @@ class App {
   Panel* panel_tabs(const std::vector<Panel*>& open);  // the tab row; returns the tab shown
   void panel_window(Panel& p, int index, int count, bool full);
   void cycle_panel(int step);  // Ctrl+PageDown / Ctrl+PageUp
+  std::vector<Panel*> open_panels(bool open_only);  // this role's (open) panels, in tab order
 
   sync::Agent& agent_;
   AppOptions options_;
@@ -83,6 +84,7 @@ class App {
   float menu_bottom_ = 0, tabs_bottom_ = 0;        // where the menu bar and the tab row end
   std::string selecting_tab_;                     // a shortcut's tab, until the tab bar shows it
   int selecting_frames_ = 0;
+  std::vector<std::string> tab_order_;
   TimeMs last_settings_save_ = 0;
 };
 

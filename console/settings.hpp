@@ -17,7 +17,7 @@ struct Settings {
   bool wareki = false;
   float font_size = 18.0f;
   // One panel at a time, under a row of tabs (small screens); unset: chosen by the window's
-  // size (App::one_panel_mode).
+  // size (App::one_panel_mode: below 1700 x 860).
   std::optional<bool> one_panel;
 
   static Settings load(const std::string& path);  // defaults when missing or unreadable

@@ -311,6 +311,11 @@ bool ctrl_pressed(int key) {
   return ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(key, false);
 }
 
+void same_line_if_fits(float width) {
+  const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
+  if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+}
+
 bool begin_list_table(const char* id, int columns, ImGuiTableFlags flags, float min_width_em) {
   const float min_width = ImGui::GetFontSize() * min_width_em;
   if (ImGui::GetContentRegionAvail().x >= min_width) return ImGui::BeginTable(id, columns, flags);

@@ -96,6 +96,10 @@ void help_marker(const char* text);
 bool ctrl_pressed(int key);
 bool enter_pressed();
 
+// A toolbar that wraps: the next item (`width` px) goes on this line when it fits, else on
+// the next (an English toolbar at 1024 px ran its last filter off the window).
+void same_line_if_fits(float width);
+
 // A list table that scrolls sideways instead of crushing its columns when the window is
 // narrower than `min_width_em` font heights (a 1024 px screen left 内容 one character per
 // line); as wide as the window otherwise, stretch columns sharing the width.

@@ -169,6 +169,9 @@ std::string TriTotal::display(Lang lang, std::string_view unit_ja, std::string_v
   if (all_unknown()) return display(lang, hectares);
   std::string v = format_number(sum, hectares);
   if (lang == Lang::En) v += ' ';
+  // "1 person", not "1 persons" (the English units are plurals: persons, households, closures).
+  if (lang == Lang::En && sum == 1 && unit_en.size() > 2 && unit_en.ends_with('s') && !unit_en.ends_with("ss"))
+    unit_en.remove_suffix(1);
   v += lang == Lang::Ja ? unit_ja : unit_en;
   if (unknown_inputs > 0) v += lang == Lang::Ja ? "(+未確認)" : " (+unknown)";
   return v;

@@ -1,5 +1,6 @@
 #include "sync/bundle.hpp"
 
+#include <algorithm>
 #include <sodium.h>
 
 #include <cerrno>
@@ -98,7 +99,14 @@ Bundle read_bundle(const std::string& path, const AllowList& allow) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw BundleError("cannot open bundle " + path + ": " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (text.rfind(kMagic, 0) != 0) throw BundleError(path + ": not a Honbu bundle (line 1 must be \"HONBU-BUNDLE 1\")");
+  if (text.rfind(kMagic, 0) != 0) {
+    // "HONBU-BUNDLE 2" from a newer Honbu is a bundle all the same: say what to do about it.
+    const std::string first = text.substr(0, std::min(text.find('\n'), std::size_t{40}));
+    if (first.rfind("HONBU-BUNDLE ", 0) == 0 && first != kMagic)
+      throw BundleError(path + ": a bundle of a newer format (\"" + first + "\"; this Honbu reads \"HONBU-BUNDLE 1\"): " +
+                        "update Honbu on this machine, or export it again with this one's version");
+    throw BundleError(path + ": not a Honbu bundle (line 1 must be \"HONBU-BUNDLE 1\")");
+  }
   // Blank lines after the checksum line (an editor's, a mail program's) are not the bundle.
   while (text.size() >= 2 && text.ends_with("\n\n")) text.pop_back();
   const std::string again = " — export it again and copy the new file";

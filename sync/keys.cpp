@@ -137,6 +137,10 @@ std::vector<AllowEntry> entries_from_yaml(const YAML::Node& root, std::string_vi
   std::set<std::string> top_seen;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (key == "format" && it->second.IsScalar() && it->second.Scalar() == kKeyFileFormat)
+      fail_at(source, line_of(it->first),
+              "this is a node's secret key file, not an allow-list entry: give its ID.pub.yaml (made beside it by "
+              "honbu-keys gen), and never hand the secret key file to anyone");
     if (key != "nodes")
       fail_at(source, line_of(it->first), "unknown key \"" + key + "\" at the top level (expected only `nodes:`)");
     if (!top_seen.insert(key).second) fail_at(source, line_of(it->first), "duplicate key `nodes`");

@@ -272,6 +272,23 @@ int main(int argc, char** argv) {
                         : "(the first %zu ops only; there are more: --limit N shows more)\n",
                      printed);
       }
+      if (printed == 0 && !origin_filter.empty()) {
+        // Nothing at all for a mistyped node id is not the same as "no ops": say which exist.
+        std::string known;
+        bool here = false;
+        auto q = s.db().query("SELECT origin FROM origins ORDER BY origin");
+        while (q->step()) {
+          const std::string o = q->column_text(0);
+          here |= o == origin_filter;
+          known += (known.empty() ? "" : ", ") + o;
+        }
+        if (!here) {
+          std::fprintf(stderr, ja ? "%s からの操作はこのデータベースにありません (あるのは: %s)\n"
+                                  : "no ops from %s in this database (origins here: %s)\n",
+                       origin_filter.c_str(), known.empty() ? (ja ? "なし" : "none") : known.c_str());
+          return 1;
+        }
+      }
       return 0;
     }
   } catch (const std::exception& e) {

@@ -208,10 +208,22 @@ VersionVector since_for(Store& s, const std::string& peer, const std::string& si
 }
 
 std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& peer, const std::string& out,
-                          const std::string& since_file) {
+                          const std::string& since_file, const AllowList* allow) {
   if (peer == s.node_id())
     throw Error("a bundle for " + peer + " itself carries nothing: give --for the node that will import it");
   if (!is_valid_node_id(peer)) throw Error("--for \"" + peer + "\" is not a node id (letters, digits, - _ .)");
+  // A mistyped --for (hqq) wrote the whole log for a node that does not exist: with an
+  // allow-list at hand, the node must be on it and not revoked.
+  if (allow) {
+    const AllowEntry* e = allow->by_node(peer);
+    if (!e || e->revoked) {
+      std::string on;
+      for (const AllowEntry& a : allow->entries())
+        if (!a.revoked && a.node_id != s.node_id()) on += (on.empty() ? "" : ", ") + a.node_id;
+      throw Error("--for " + peer + (e ? " is revoked" : " is not on the allow-list") +
+                  ": no bundle was written (nodes it may be for: " + (on.empty() ? "none" : on) + ")");
+    }
+  }
   // A USB stick not mounted, or --out naming a file that is not a bundle (a key, the
   // allow-list): said before anything is written.
   const std::filesystem::path out_path(out);
@@ -460,7 +472,8 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
         const std::string since = w.size() > 3 ? w[3] : "";
         reply = agent.run([&](Store& s) {
           try {
-            return export_bundle(s, keys, w[1], w[2], since);
+            const AllowList allow = AllowList::load(cfg.allowlist_path);  // as it is now
+            return export_bundle(s, keys, w[1], w[2], since, &allow);
           } catch (const std::exception& e) {
             return std::string("error: ") + e.what();
           }
@@ -582,6 +595,8 @@ int main(int argc, char** argv) {
   exp->add_option("--since-vector", since_file,
                   "a file holding the JSON version vector the peer holds, e.g. {\"kita\": 250} (default: what it last told this node)");
   exp->add_option("--dataset", bundle_dataset, "ACTUAL or EXERCISE:<name>")->capture_default_str();
+  exp->add_option("--allowlist", bundle_allowlist,
+                  "allow-list file: --for must name a node on it (a running node checks its own)");
   auto* imp = app.add_subcommand("import", "apply a bundle file (twice or out of order is harmless)");
   imp->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
   imp->add_option("--keys", bundle_keys, "this node's secret key file")->required();
@@ -719,7 +734,9 @@ int main(int argc, char** argv) {
       sign_ops_with(so, keys);
       auto store = Store::open(so);
       if (*exp) {
-        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file) << "\n";
+        const std::optional<AllowList> allow =
+            bundle_allowlist.empty() ? std::nullopt : std::optional(AllowList::load(bundle_allowlist));
+        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file, allow ? &*allow : nullptr) << "\n";
       } else {
         if (bundle_allowlist.empty()) throw Error("import needs --allowlist (to check who signed the ops)");
         std::cout << import_file(*store, AllowList::load(bundle_allowlist), bundle_file) << "\n";

@@ -75,29 +75,30 @@ class Incidents : public Panel {
   void toolbar(Session& s) {
     bool changed = false;
     if (action_button("incident.new", T("incident.new_button"))) start_new(s);
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+    const float em = ImGui::GetFontSize(), gap = ImGui::GetStyle().ItemSpacing.x;
+    same_line_if_fits(em * 12);
+    ImGui::SetNextItemWidth(em * 12);
     if (focus_search_) {
       ImGui::SetKeyboardFocusHere();
       focus_search_ = false;
     }
     if (ImGui::InputTextWithHint("##search", T("incident.search_hint"), &filter_.text)) changed = true;
+    // Each filter is its name and its dropdown, kept together when the toolbar wraps.
     auto filt = [&](const char* id, const char* key, const Enumeration& e, std::vector<std::string>& v) {
-      ImGui::SameLine();
-      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+      same_line_if_fits(ImGui::CalcTextSize(T(key)).x + gap + em * 7);
       ImGui::TextUnformatted(T(key));
       ImGui::SameLine();
-      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+      ImGui::SetNextItemWidth(em * 7);
       if (enum_filter(id, e, v)) changed = true;
     };
     filt("##status", "incident.f_status", enums::incident_status, filter_.statuses);
     filt("##prio", "incident.f_priority", enums::priority, filter_.priorities);
     filt("##cat", "incident.f_category", enums::incident_category, filter_.categories);
     filt("##verif", "incident.f_verification", enums::verification, filter_.verifications);
-    ImGui::SameLine();
+    same_line_if_fits(ImGui::CalcTextSize(T("incident.f_area")).x + gap + em * 10);
     ImGui::TextUnformatted(T("incident.f_area"));
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+    ImGui::SetNextItemWidth(em * 10);
     // Every area the filter holds (a branch opens on all of its own): "北山・上野台・桜ケ丘".
     std::string preview = filter_.areas.empty() ? T("common.all") : std::string();
     for (const std::string& a : filter_.areas) preview += (preview.empty() ? "" : "・") + s.master->area_name(a);
@@ -113,8 +114,9 @@ class Incidents : public Panel {
         }
       ImGui::EndCombo();
     }
-    ImGui::SameLine();
-    ImGui::TextDisabled("%zu / %zu", s.incidents->size(), s.incidents_total);
+    const std::string count = std::to_string(s.incidents->size()) + " / " + std::to_string(s.incidents_total);
+    same_line_if_fits(ImGui::CalcTextSize(count.c_str()).x);
+    ImGui::TextDisabled("%s", count.c_str());
     if (changed) {
       s.reader->set_incident_view(filter_);
       save_filter(s);

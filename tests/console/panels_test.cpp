@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <set>
 
 #include "console/widgets.hpp"
 #include "console_fixture.hpp"
@@ -438,8 +439,8 @@ bool tab_row_drawn() {
 }  // namespace
 
 // A 1024 x 576 laptop screen: six windows in a grid left each table a few characters wide,
-// so a small screen shows one panel at a time, the whole work area, under a row of tabs;
-// Ctrl+digit and Ctrl+PgDn / PgUp move between them.
+// so a small screen (below 1700 x 860) shows one panel at a time, the whole work area, under
+// a row of tabs; Ctrl+digit and Ctrl+PgDn / PgUp move between them.
 TEST(ConsoleLayout, ASmallScreenShowsOnePanelAtATimeUnderTabs) {
   ConsoleNode node;
   Headless h(1024, 576);
@@ -469,7 +470,20 @@ TEST(ConsoleLayout, ASmallScreenShowsOnePanelAtATimeUnderTabs) {
   EXPECT_EQ(after_key(digit), std::vector<std::string>{"map"});
   EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"incidents"});
   EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"dashboard"});
-  EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"sync"}) << "wraps round to the last tab";
+  // HQ's usual panels come first, then the rest in the View menu's order.
+  EXPECT_EQ(after_key(kGlfwPageUp), std::vector<std::string>{"publish"}) << "wraps round to the last tab";
+
+  // Every panel of the role is a tab (tabs cost no room), open as a window or not.
+  std::set<std::string> tabs;
+  std::size_t of_role = 0;
+  for (auto& p : app.panels()) of_role += p->for_role(app.session());
+  for (std::size_t i = 0; i < of_role + 2; ++i) {
+    const std::vector<std::string> drawn = after_key(kGlfwPageDown);
+    ASSERT_EQ(drawn.size(), 1u);
+    tabs.insert(drawn[0]);
+  }
+  EXPECT_EQ(tabs.size(), of_role);
+  EXPECT_TRUE(tabs.count("lifelines") && tabs.count("shelters")) << "not open as windows, still tabs";
 }
 
 TEST(ConsoleLayout, ALargeScreenShowsTheGridAndTheChoiceIsKept) {
@@ -504,10 +518,10 @@ TEST(ConsoleLayout, ALargeScreenShowsTheGridAndTheChoiceIsKept) {
 }
 
 // In a narrow window the lists scroll sideways instead of crushing their columns: クロノロ's
-// 内容 kept one character per line at 1366 px with six windows.
+// 内容 kept one character per line in a grid of six windows on a 1366 px screen.
 TEST(ConsoleLayout, NarrowListsScrollSidewaysAndKeepTheirWordsReadable) {
   ConsoleNode node;
-  Headless h(1366, 768);
+  Headless h(1920, 1080);  // the grid: a third of the width each
   App app(*node.agent, node.options(), nullptr);
   settle(h, app);
   h.frame([&] { app.frame(); });

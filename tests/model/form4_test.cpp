@@ -217,6 +217,11 @@ TEST(Form4TriTotal, WithItsUnit) {
   t.add(Value{});
   EXPECT_EQ(t.display(Lang::Ja, "人", "persons"), "1797人(+未確認)");
   EXPECT_EQ(t.display(Lang::En, "世帯", "households"), "1797 households (+unknown)");
+  TriTotal one;
+  one.add(Value{std::int64_t{1}});
+  EXPECT_EQ(one.display(Lang::En, "人", "persons"), "1 person");
+  EXPECT_EQ(one.display(Lang::Ja, "人", "persons"), "1人");
+  EXPECT_EQ(one.display(Lang::En, "ha", "ha"), "1 ha");
 }
 
 TEST(Form4TriTotal, ZeroIsAKnownValue) {

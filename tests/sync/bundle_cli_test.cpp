@@ -334,8 +334,9 @@ TEST(BundleCli, ExportNeverOverwritesOtherFiles) {
   EXPECT_EQ(run(site.kita_export("hq", bundle)).status, 0);
 }
 
-// A slip in --for still makes a bundle (any node may import any), but the export says it
-// knows no such peer, and the node that imports it hears whom it was meant for.
+// A slip in --for without an allow-list at hand still makes a bundle (any node may import
+// any), but the export says it knows no such peer, and the node that imports it hears whom
+// it was meant for. With the allow-list, a node not on it is refused.
 TEST(BundleCli, ABundleForTheWrongNodeSaysSoAtBothEnds) {
   Site site;
   site.init("hq");
@@ -356,4 +357,13 @@ TEST(BundleCli, ABundleForTheWrongNodeSaysSoAtBothEnds) {
   ASSERT_EQ(run(site.kita_export("hq", right)).status, 0);
   const Outcome in2 = run(site.hq_import(site.data("hq")) + right);
   EXPECT_FALSE(contains(in2.out, "made for")) << in2.out;
+
+  // With the allow-list at hand (always, through a running node) the slip is refused.
+  const std::string checked = site.dir.file("checked.honbu");
+  const Outcome refused = run(site.kita_export("hqq", checked, " --allowlist " + site.allow));
+  EXPECT_EQ(refused.status, 2) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "--for hqq is not on the allow-list: no bundle was written")) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "hq")) << refused.out;
+  EXPECT_FALSE(std::filesystem::exists(checked));
+  EXPECT_EQ(run(site.kita_export("hq", checked, " --allowlist " + site.allow)).status, 0);
 }

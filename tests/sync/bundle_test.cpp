@@ -178,6 +178,12 @@ TEST_F(Bundles, NotABundleSaysSo) {
   spit(dir.file("photo.jpg"), "\xff\xd8\xff\xe0 not a bundle");
   EXPECT_NE(refusal(*hq, dir.file("photo.jpg")).find("not a Honbu bundle"), std::string::npos);
   EXPECT_NE(refusal(*hq, dir.file("missing.honbu")).find("cannot open"), std::string::npos);
+  // From a newer Honbu: a bundle all the same, and the way out is to update.
+  spit(dir.file("newer.honbu"), "HONBU-BUNDLE 9\n{}\n");
+  const std::string newer = refusal(*hq, dir.file("newer.honbu"));
+  EXPECT_NE(newer.find("newer format (\"HONBU-BUNDLE 9\""), std::string::npos) << newer;
+  EXPECT_NE(newer.find("update Honbu"), std::string::npos) << newer;
+  EXPECT_EQ(hq->data_version(), 0);
 }
 
 // kita wrote one shelter outside its areas (a CSV import on the branch, say). That op is

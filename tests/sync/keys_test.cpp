@@ -406,6 +406,11 @@ TEST(HonbuKeys, GenListAllowRevoke) {
   // A third node made elsewhere, added by its public entry.
   const std::string elsewhere = dir.file("minami-keys");
   ASSERT_EQ(run(tool + "gen --node minami --role branch --branch minami --areas minamihama --out " + elsewhere).status, 0);
+  // Its secret key file by mistake: named as such, never read as an entry.
+  Outcome secret = run(tool + "allow --allowlist " + allow + " --entry " + elsewhere + "/minami.key");
+  EXPECT_EQ(secret.status, 2) << secret.out;
+  EXPECT_TRUE(contains(secret.out, "this is a node's secret key file, not an allow-list entry: give its ID.pub.yaml"))
+      << secret.out;
   Outcome add = run(tool + "allow --allowlist " + allow + " --entry " + elsewhere + "/minami.pub.yaml");
   ASSERT_EQ(add.status, 0) << add.out;
 

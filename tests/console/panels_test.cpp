@@ -521,8 +521,13 @@ TEST(ConsoleLayout, ALargeScreenShowsTheGridAndTheChoiceIsKept) {
 // 内容 kept one character per line in a grid of six windows on a 1366 px screen.
 TEST(ConsoleLayout, NarrowListsScrollSidewaysAndKeepTheirWordsReadable) {
   ConsoleNode node;
-  Headless h(1920, 1080);  // the grid: a third of the width each
-  App app(*node.agent, node.options(), nullptr);
+  auto opts = node.options();
+  opts.persist = true;
+  Settings grid;  // a user who chose windows on a 1366 px screen: a third of the width each
+  grid.one_panel = false;
+  grid.save(opts.data_dir + "/console.json");
+  Headless h(1366, 768);
+  App app(*node.agent, opts, nullptr);
   settle(h, app);
   h.frame([&] { app.frame(); });
   ASSERT_FALSE(tab_row_drawn());

@@ -21,7 +21,7 @@ constexpr Form4BlockInfo kBlocks[] = {
 using B = Form4Block;
 #define HOUSING_ROW(key, ja, en, opt)                                          \
   {key "_bldg", B::Housing, ja "(棟)", en " (buildings)", "棟", "bldg", false, opt}, \
-  {key "_hh", B::Housing, ja "(世帯)", en " (households)", "世帯", "hh", false, opt}, \
+  {key "_hh", B::Housing, ja "(世帯)", en " (households)", "世帯", "households", false, opt}, \
   {key "_persons", B::Housing, ja "(人)", en " (persons)", "人", "persons", false, opt}
 
 constexpr Form4Field kFields[] = {
@@ -53,10 +53,10 @@ constexpr Form4Field kFields[] = {
     {"cliff", B::Other, "崖くずれ", "Cliff failures", "箇所", "sites"},
     {"rail", B::Other, "鉄道不通", "Rail lines cut", "箇所", "sites"},
     {"ships", B::Other, "被害船舶", "Damaged vessels", "隻", "vessels"},
-    {"water", B::Other, "水道", "Water supply", "戸", "units"},
+    {"water", B::Other, "水道", "Water supply", "戸", "households"},
     {"phone", B::Other, "電話", "Telephone", "回線", "lines"},
-    {"electricity", B::Other, "電気", "Electricity", "戸", "units"},
-    {"gas", B::Other, "ガス", "Gas", "戸", "units"},
+    {"electricity", B::Other, "電気", "Electricity", "戸", "households"},
+    {"gas", B::Other, "ガス", "Gas", "戸", "households"},
     {"block_wall", B::Other, "ブロック塀等", "Block walls etc.", "箇所", "sites"},
     {"fire_building", B::Fire, "建物", "Building fires", "件", "cases"},
     {"fire_hazmat", B::Fire, "危険物", "Hazardous-material fires", "件", "cases"},
@@ -108,7 +108,7 @@ constexpr std::string_view kDamageTotal[] = {"dmg_subtotal",   "dmg_agriculture"
 
 constexpr Form4Computed kComputed[] = {
     {"human_total", "計", "Total casualties", "人", "persons", B::Human, kHumanTotal},
-    {"risai_hh", "り災世帯数", "Affected households", "世帯", "hh", B::Risai, kRisaiHh},
+    {"risai_hh", "り災世帯数", "Affected households", "世帯", "households", B::Risai, kRisaiHh},
     {"risai_persons", "り災者数", "Affected persons", "人", "persons", B::Risai, kRisaiPersons},
     {"dmg_subtotal", "小計", "Subtotal (public facilities)", "千円", "kJPY", B::DamageAmount,
      kPublicSubtotal},

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "model/time.hpp"
 #include "sync/auth.hpp"
 #include "sync/wire.hpp"
 
@@ -155,7 +156,13 @@ Bundle read_bundle(const std::string& path, const AllowList& allow) {
   if (sodium_hex2bin(reinterpret_cast<unsigned char*>(sig.data()), sig.size(), sig_hex.c_str(), sig_hex.size(),
                      nullptr, &sig_len, nullptr) != 0 ||
       sig_len != 64 || !verify_signature(exporter->keys.sign, trailer["blake2b"].get<std::string>(), sig))
-    throw BundleError(path + ": the exporter's signature does not match: refused");
+    // Said with what the header claims: a bundle of another site (the demo's, a drill's with
+    // keys of its own) is told apart from a tampered one by who, when and which dataset.
+    throw BundleError(path + ": the exporter's signature does not match: refused (it says it was made by " +
+                      b.header.from_node + " for " + b.header.for_node + ", dataset " + b.header.dataset + ", " +
+                      format_iso_jst(b.header.created_at).substr(0, 16) +
+                      "; not by the key the allow-list holds for " + b.header.from_node +
+                      ": another site's bundle, or changed since)");
 
   int n = 2;
   while (std::getline(lines, line)) {

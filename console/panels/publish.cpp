@@ -195,7 +195,8 @@ class Publish : public Panel {
   }
 
   void preview(const Form4Report& r) {
-    const float h = ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing() * 3;
+    // Room below for the buttons and the line saying what was saved.
+    const float h = ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing() * 2;
     if (!ImGui::BeginTable("form4", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY,
                            ImVec2(0, std::max(h, ImGui::GetFontSize() * 8))))
       return;
@@ -206,7 +207,8 @@ class Publish : public Panel {
     ImGui::TableSetupColumn(T("pub.c_changed"));
     ImGui::TableHeadersRow();
     const bool ja = ui_lang() == Lang::Ja;
-    auto row = [&](std::string_view block, std::string_view key, std::string_view label, std::string_view unit, bool hectares) {
+    auto row = [&](std::string_view block, std::string_view key, std::string_view label, std::string_view unit_ja,
+                   std::string_view unit_en, bool hectares) {
       const TriTotal& t = r.total(key);
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
@@ -214,8 +216,8 @@ class Publish : public Panel {
       ImGui::TableNextColumn();
       ImGui::Text("%.*s", static_cast<int>(label.size()), label.data());
       ImGui::TableNextColumn();
-      // No unit on 未確認: 「未確認 人」 reads as a figure.
-      const std::string v = t.display(ui_lang(), hectares) + (t.all_unknown() ? "" : " " + std::string(unit));
+      // As the dashboard writes it (1人(+未確認)); no unit on 未確認: 「未確認 人」 reads as a figure.
+      const std::string v = t.display(ui_lang(), unit_ja, unit_en, hectares);
       if (t.all_unknown() || t.unknown_inputs) ImGui::TextColored(to_vec4(t.all_unknown() ? colors::kRed : colors::kOrange), "%s", v.c_str());
       else ImGui::TextUnformatted(v.c_str());
       ImGui::TableNextColumn();
@@ -224,9 +226,9 @@ class Publish : public Panel {
     for (const Form4BlockInfo& b : form4_blocks()) {
       const std::string_view block = ja ? b.ja : b.en;
       for (const Form4Field& f : form4_fields())
-        if (f.block == b.block) row(block, f.key, ja ? f.ja : f.en, ja ? f.unit_ja : f.unit_en, f.hectares);
+        if (f.block == b.block) row(block, f.key, ja ? f.ja : f.en, f.unit_ja, f.unit_en, f.hectares);
       for (const Form4Computed& c : form4_computed())
-        if (c.block == b.block) row(block, c.key, (std::string(ja ? c.ja : c.en) + T("pub.computed")), ja ? c.unit_ja : c.unit_en, false);
+        if (c.block == b.block) row(block, c.key, (std::string(ja ? c.ja : c.en) + T("pub.computed")), c.unit_ja, c.unit_en, false);
     }
     ImGui::EndTable();
   }

@@ -173,6 +173,32 @@ TEST_F(Bundles, DrillBundleNeverEntersActualData) {
   EXPECT_EQ(hq->data_version(), 0);
 }
 
+// Another site's kita (the demo's, a drill's with keys of its own): the signature is not the
+// key this allow-list holds for kita. Refused, saying what the bundle claims to be, so it is
+// told apart from a tampered file.
+TEST_F(Bundles, ABundleSignedByAnotherSitesKeySaysWhatItClaims) {
+  auto hq = open("hq");
+  StoreOptions o;
+  o.path = dir.file("other-site-kita.db");
+  o.node_id = "kita";
+  o.dataset = "ACTUAL";
+  const NodeKeys other = generate_keys("kita");
+  sign_ops_with(o, other);
+  auto kita = Store::open(o);
+  ASSERT_TRUE(kita->put(EntityKind::Chronology, kita->new_id(),
+                        {{"number", std::int64_t{1}}, {"node_label", std::string("kita")},
+                         {"at", format_iso_jst(kita->now())}, {"content", std::string("別の現場")},
+                         {"state", std::string("pending")}},
+                        "t")
+                  .ok);
+  const std::string path = dir.file("other.honbu");
+  write_bundle(*kita, other, "hq", {}, path);
+  const std::string why = refusal(*hq, path);
+  EXPECT_NE(why.find("signature does not match"), std::string::npos) << why;
+  EXPECT_NE(why.find("made by kita for hq, dataset ACTUAL"), std::string::npos) << why;
+  EXPECT_EQ(hq->data_version(), 0);
+}
+
 TEST_F(Bundles, NotABundleSaysSo) {
   auto hq = open("hq");
   spit(dir.file("photo.jpg"), "\xff\xd8\xff\xe0 not a bundle");

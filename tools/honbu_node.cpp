@@ -243,7 +243,8 @@ std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& pee
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(out, ec);
   return "exported " + std::to_string(h.op_count) + " ops for " + peer + " to " + out + " (" +
-         std::to_string(ec ? 0 : bytes / 1024) + " KiB; dataset " + h.dataset + "; starting after " + how + ")";
+         std::to_string(ec ? 0 : bytes / 1024) + " KiB; dataset " + h.dataset + "; starting after " + how + ")" +
+         (h.op_count == 0 ? "; " + peer + " already holds all this node has: nothing to carry (the file is valid)" : "");
 }
 
 std::string import_file(Store& s, const AllowList& allow, const std::string& file) {

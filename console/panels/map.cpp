@@ -239,6 +239,7 @@ class MapPanel : public Panel {
           const float dx = mouse.x - p.x, dy = mouse.y - p.y;
           if (hovered && dx * dx + dy * dy <= (rad + 2) * (rad + 2)) hovered_incident = r.get();
         }
+      by_area_shown_ = by_area > 0;
       std::string note;
       if (by_area > 0) note = std::to_string(by_area) + " " + T("map.by_area");
       if (unplaced > 0)
@@ -251,7 +252,7 @@ class MapPanel : public Panel {
         dl->AddText(at, IM_COL32(60, 60, 60, 255), note.c_str());
       }
     }
-    legend(dl, origin, size);
+    legend(dl, origin, size, by_area_shown_);
     dl->PopClipRect();
     if (hovered_incident) {
       ImGui::BeginTooltip();
@@ -305,10 +306,11 @@ class MapPanel : public Panel {
  private:
   // What the colours mean, bottom left on the map: the areas' (the worst lifeline status
   // shown) and, when shown, the incident markers' (priority, the same four colours).
-  void legend(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
+  void legend(ImDrawList* dl, ImVec2 origin, ImVec2 size, bool by_area_markers) {
     struct Row {
       ImU32 color;
       std::string text;
+      bool hollow = false;
     };
     std::vector<Row> areas, markers;
     for (const char* status : {"disrupted", "partial", "restoring", "collecting"})
@@ -319,6 +321,7 @@ class MapPanel : public Panel {
     areas.push_back({lifeline_color("unknown"), T("map.legend_unknown")});
     if (show_incidents_)
       for (const char* p : {"life", "high", "medium", "low"}) markers.push_back({priority_color(p), label_s(enums::priority, p)});
+    if (show_incidents_ && by_area_markers) markers.push_back({IM_COL32(200, 200, 200, 255), T("map.legend_by_area"), true});
     const float line = ImGui::GetTextLineHeight(), pad = 6, swatch = line * 0.8f;
     const std::string areas_title = T("map.legend_areas"), markers_title = T("map.legend_incidents");
     float w = ImGui::CalcTextSize(areas_title.c_str()).x;
@@ -335,7 +338,9 @@ class MapPanel : public Panel {
       at.y += line;
       for (const Row& r : rows) {
         const ImVec2 c(at.x + swatch / 2, at.y + line / 2);
-        if (circles)
+        if (circles && r.hollow)
+          dl->AddCircle(c, swatch / 2 - 1, r.color, 0, 2.0f);
+        else if (circles)
           dl->AddCircleFilled(c, swatch / 2, r.color);
         else  // as the areas are filled: translucent
           dl->AddRectFilled(ImVec2(at.x, c.y - swatch / 2), ImVec2(at.x + swatch, c.y + swatch / 2),
@@ -379,7 +384,7 @@ class MapPanel : public Panel {
   std::shared_ptr<AreaMap> map_;
   std::shared_ptr<const LifelineMatrix> lifelines_;
   std::string error_, type_;
-  bool loaded_ = false, fitted_ = false, show_incidents_ = true;
+  bool loaded_ = false, fitted_ = false, show_incidents_ = true, by_area_shown_ = false;
   float legend_w_ = 0;  // the legend's width with its margins, from the last frame
   double scale_ = 1, center_lon_ = 0, center_lat_ = 0;
 };

@@ -63,18 +63,22 @@ class Requests : public Panel {
     });
     if (data_->empty()) ImGui::TextDisabled("%s", T("request.empty"));
     else if (open_only_ && !any_open) ImGui::TextDisabled("%s", T("request.empty_open"));
-    if (begin_list_table("rq", 7,
+    // What is asked, how much and by when are the columns people scan; the link (a shelter,
+    // an incident) is the least. 数量 and 期限 were only in the form.
+    if (begin_list_table("rq", 9,
                          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
-                             ImGuiTableFlags_Resizable,
-                         36)) {
+                             ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp,
+                         44)) {
       ImGui::TableSetupScrollFreeze(0, 1);
-      ImGui::TableSetupColumn(T("incident.c_priority"));
-      ImGui::TableSetupColumn(T("request.c_kind"));
-      ImGui::TableSetupColumn(T("request.c_title"), ImGuiTableColumnFlags_WidthStretch);
-      ImGui::TableSetupColumn(T("request.c_from_to"));
-      ImGui::TableSetupColumn(T("request.c_assignee"));
-      ImGui::TableSetupColumn(T("request.c_status"));
-      ImGui::TableSetupColumn(T("request.c_link"));
+      ImGui::TableSetupColumn(T("incident.c_priority"), ImGuiTableColumnFlags_WidthStretch, 0.6f);
+      ImGui::TableSetupColumn(T("request.c_kind"), ImGuiTableColumnFlags_WidthStretch, 0.6f);
+      ImGui::TableSetupColumn(T("request.c_title"), ImGuiTableColumnFlags_WidthStretch, 2.6f);
+      ImGui::TableSetupColumn(T("request.c_quantity"), ImGuiTableColumnFlags_WidthStretch, 0.7f);
+      ImGui::TableSetupColumn(T("request.c_from_to"), ImGuiTableColumnFlags_WidthStretch, 1.6f);
+      ImGui::TableSetupColumn(T("request.c_assignee"), ImGuiTableColumnFlags_WidthStretch, 0.7f);
+      ImGui::TableSetupColumn(T("request.c_status"), ImGuiTableColumnFlags_WidthStretch, 0.6f);
+      ImGui::TableSetupColumn(T("request.c_due"), ImGuiTableColumnFlags_WidthStretch, 0.8f);
+      ImGui::TableSetupColumn(T("request.c_link"), ImGuiTableColumnFlags_WidthStretch, 0.8f);
       ImGui::TableHeadersRow();
       for (const ResourceRequest& r : *data_) {
         const bool closed = r.status == "done" || r.status == "cancelled";
@@ -93,14 +97,23 @@ class Requests : public Panel {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.title.c_str());
         ImGui::TableNextColumn();
+        if (r.quantity.known())
+          ImGui::Text("%lld%s", static_cast<long long>(r.quantity.value()), r.unit.c_str());
+        else
+          ImGui::TextDisabled("—");  // none asked for (staff, a task): not a count nobody reported
+        ImGui::TableNextColumn();
         ImGui::Text("%s → %s", r.requested_by.c_str(), r.addressed_to.c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.assignee.c_str());
         ImGui::TableNextColumn();
-        if (r.due_at && !closed && r.due_at->ms < s.now)
-          ImGui::TextColored(to_vec4(colors::kRed), "%s %s", label(enums::request_status, r.status), T("request.overdue"));
+        ImGui::TextUnformatted(label(enums::request_status, r.status));
+        ImGui::TableNextColumn();
+        if (!r.due_at)
+          ImGui::TextDisabled("—");
+        else if (!closed && r.due_at->ms < s.now)
+          ImGui::TextColored(to_vec4(colors::kRed), "%s %s", hhmm(r.due_at->ms, s.now).c_str(), T("request.overdue"));
         else
-          ImGui::TextUnformatted(label(enums::request_status, r.status));
+          ImGui::TextUnformatted(hhmm(r.due_at->ms, s.now).c_str());
         ImGui::TableNextColumn();
         if (!r.shelter_id.empty()) ImGui::TextUnformatted(s.master->shelter_name(r.shelter_id).c_str());
         else if (!r.incident_id.empty()) ImGui::TextDisabled("%s", T("request.incident_linked"));

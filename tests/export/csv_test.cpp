@@ -184,6 +184,32 @@ TEST(CsvReader, QuotesLineEndsAndErrorsWithLines) {
   EXPECT_EQ(csv_cell("plain"), "plain");
 }
 
+// At a branch the store refuses shelters outside the branch's areas: every such row is
+// named (4 of 6 were, and only the first was reported), and nothing of the file is written.
+TEST(CsvImport, EveryRowTheStoreRefusesIsNamedAndNothingIsWritten) {
+  TempDir dir;
+  auto s = open_store(dir);
+  fill_demo_master_data(*s, kNow);
+  s->set_write_rules([](const Op& op) -> std::optional<Problem> {
+    if (op.kind != EntityKind::Shelter) return std::nullopt;
+    const auto a = op.fields.find("area_id");
+    if (a != op.fields.end() && as_text(a->second) && *as_text(a->second) == "kitayama") return std::nullopt;
+    return Problem{"area_id", "outside_areas", "北部支所の地区ではありません", "not one of kita's areas"};
+  });
+  const std::string file =
+      "ID,名称,種別,地区\n"
+      "sh-a,中央小学校,指定避難所,chuo\n"
+      "sh-b,北山福祉センター,welfare,kitayama\n"
+      "sh-c,南浜小学校,指定避難所,minamihama\n";
+  const CsvImportResult r = import(*s, EntityKind::Shelter, file);
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.problems.size(), 2u) << describe(r.problems, Lang::En);
+  EXPECT_EQ(r.problems[0].row, 2);
+  EXPECT_EQ(r.problems[1].row, 4);
+  EXPECT_EQ(r.created, 0);
+  EXPECT_FALSE(get<Shelter>(s->db(), "sh-b")) << "the row that was allowed is rolled back with the rest";
+}
+
 TEST(CsvImport, ShelterMasterDataWithJapaneseHeadersBomAndCrlf) {
   TempDir dir;
   auto s = open_store(dir);

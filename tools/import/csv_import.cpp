@@ -209,16 +209,19 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
   // [SECTION] Write: one transaction
   try {
     store.batch([&] {
+      // Every row the store refuses (a branch writing outside its areas) is named, not only
+      // the first; a refused put writes nothing, and any refusal rolls the whole file back.
       for (const Planned& p : plan) {
         LocalResult lr = store.put(kind, p.id, p.fields, o.operator_name);
         if (!lr.ok) {
           for (const Problem& q : lr.problems)
             P.push_back(
                 {p.line, p.row, q.field.empty() ? "" : header_of(q.field), q.code, q.ja, q.en});
-          throw Abort{};
+          continue;
         }
         ++(p.create ? r.created : r.updated);
       }
+      if (!P.empty()) throw Abort{};
     });
   } catch (const Abort&) {
     r.created = r.updated = r.unchanged = 0;

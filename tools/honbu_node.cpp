@@ -646,8 +646,24 @@ int main(int argc, char** argv) {
                          .c_str());
         return 2;
       }
-      std::filesystem::create_directories(cfg.data_dir);
-      return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms, test_writes || !actual);
+      // A run refused at start (a wrong role, a key that does not match) left the folders it
+      // had made: take away those it made, as long as nothing was written in them.
+      namespace fs = std::filesystem;
+      fs::path made = fs::absolute(cfg.data_dir);
+      while (made.has_parent_path() && made.parent_path() != made && !fs::exists(made.parent_path()))
+        made = made.parent_path();
+      const bool existed = fs::exists(made);
+      fs::create_directories(cfg.data_dir);
+      try {
+        return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms, test_writes || !actual);
+      } catch (...) {
+        std::error_code ec;
+        bool empty = true;
+        for (auto it = fs::recursive_directory_iterator(made, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
+          if (!it->is_directory()) empty = false;
+        if (!existed && empty && !ec) fs::remove_all(made, ec);
+        throw;
+      }
     }
     if (*status) {
       std::ifstream f(data_dir + "/status.json");

@@ -621,6 +621,20 @@ TEST_F(HonbuNode, MadeUpDataNeverGoesIntoRealData) {
   EXPECT_EQ(trickle.status, 2) << trickle.out;
   EXPECT_NE(trickle.out.find("--test-writes"), std::string::npos) << trickle.out;
   EXPECT_FALSE(fs::exists(dir + "/actual.db")) << "a refused start made a database";
+  // A start refused by the node itself (the allow-list gives hq another role) takes away the
+  // folders it made for it; one that was there stays.
+  const std::string nested = tmp_.file("new/site/hq");
+  const Outcome role = run({kNodeTool, "run", "--data-dir", nested, "--role", "branch", "--keys", keys_.at("hq"),
+                            "--allowlist", allow_});
+  EXPECT_NE(role.status, 0) << role.out;
+  EXPECT_NE(role.out.find("role"), std::string::npos) << role.out;
+  EXPECT_FALSE(fs::exists(tmp_.file("new"))) << "a refused start left empty folders";
+  fs::create_directories(tmp_.file("kept"));
+  EXPECT_NE(run({kNodeTool, "run", "--data-dir", tmp_.file("kept"), "--role", "branch", "--keys", keys_.at("hq"),
+                 "--allowlist", allow_})
+                .status,
+            0);
+  EXPECT_TRUE(fs::is_directory(tmp_.file("kept")));
 
   Node& hq = add_node("hq", "hq", {});
   hq.test_writes = false;

@@ -290,7 +290,7 @@ void App::panel_window(Panel& p, int index, int count, bool full) {
     ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, y), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, bottom - y), ImGuiCond_Always);
     if (options_.only_panel.empty()) {
-      // The tab names it and closes it. Not saved: the .ini keeps the grid for a larger screen.
+      // The tab names it. Not saved: the .ini keeps the grid for a larger screen.
       flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
               ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
       close = nullptr;

@@ -33,6 +33,19 @@ std::unique_ptr<Store> open_store(const std::string& path, const std::string& no
   return Store::open(o);
 }
 
+// An op as HQ's node would send it now: seq `seq` of origin hq, ACTUAL data.
+Op from_hq(std::uint64_t seq, EntityKind kind, const std::string& id, Fields fields) {
+  Op op;
+  op.origin = "hq";
+  op.seq = seq;
+  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
+  op.dataset = "ACTUAL";
+  op.kind = kind;
+  op.entity_id = id;
+  op.fields = std::move(fields);
+  return op;
+}
+
 Fields incident(const std::string& title) {
   return {{"title", title},
           {"category", "building"},
@@ -365,14 +378,8 @@ TEST(StoreRemote, ReusedSeqWithOtherContentIsRefusedAndReported) {
 TEST(StoreRemote, InvalidOpIsKeptInTheLogButNeverApplied) {
   TempDir dir;
   auto b = open_store(dir.file("b.db"), "kita");
-  Op op;
-  op.origin = "hq";
-  op.seq = 1;
-  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
-  op.dataset = "ACTUAL";
-  op.kind = EntityKind::Incident;
-  op.entity_id = "01JINVALID0000000000000001";
-  op.fields = {{"priority", "whenever"}, {"dead", std::int64_t{-4}}};
+  const Op op = from_hq(1, EntityKind::Incident, "01JINVALID0000000000000001",
+                        {{"priority", "whenever"}, {"dead", std::int64_t{-4}}});
   auto r = b->apply_remote(std::vector<Op>{op});
   EXPECT_EQ(r.invalid, 1u);
   EXPECT_EQ(b->version_vector(), (VersionVector{{"hq", 1}}));  // the log stays contiguous
@@ -384,15 +391,9 @@ TEST(StoreRemote, InvalidOpIsKeptInTheLogButNeverApplied) {
 TEST(StoreRemote, NonNormalisedTextFromAPeerIsInvalid) {
   TempDir dir;
   auto b = open_store(dir.file("b.db"), "kita");
-  Op op;
-  op.origin = "hq";
-  op.seq = 1;
-  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
-  op.dataset = "ACTUAL";
-  op.kind = EntityKind::Chronology;
-  op.entity_id = "c1";
-  op.fields = {{"number", std::int64_t{1}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
-               {"content", "ＡＢＣ１２３"}, {"state", "pending"}};
+  const Op op = from_hq(1, EntityKind::Chronology, "c1",
+                        {{"number", std::int64_t{1}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
+                         {"content", "ＡＢＣ１２３"}, {"state", "pending"}});
   EXPECT_EQ(b->apply_remote(std::vector<Op>{op}).invalid, 1u);
 }
 
@@ -402,14 +403,8 @@ TEST(StoreRemote, NonNormalisedTextFromAPeerIsInvalid) {
 TEST(StoreRemote, AGrowOnlyRecordMadeWithoutItsRequiredFieldsIsInvalid) {
   TempDir dir;
   auto b = open_store(dir.file("b.db"), "kita");
-  Op op;
-  op.origin = "hq";
-  op.seq = 1;
-  op.hlc = Hlc::make(static_cast<std::uint64_t>(wall_now_ms()), 0);
-  op.dataset = "ACTUAL";
-  op.kind = EntityKind::Chronology;
-  op.entity_id = "c1";
-  op.fields = {{"number", std::int64_t{1}}, {"node_label", "hq"}, {"state", "pending"}};
+  const Op op = from_hq(1, EntityKind::Chronology, "c1",
+                        {{"number", std::int64_t{1}}, {"node_label", "hq"}, {"state", "pending"}});
   auto r = b->apply_remote(std::vector<Op>{op});
   EXPECT_EQ(r.invalid, 1u);
   ASSERT_EQ(r.messages.size(), 1u);
@@ -417,16 +412,10 @@ TEST(StoreRemote, AGrowOnlyRecordMadeWithoutItsRequiredFieldsIsInvalid) {
   EXPECT_NE(r.messages[0].find("content: \"Content\" is required"), std::string::npos) << r.messages[0];
   EXPECT_FALSE(b->load(EntityKind::Chronology, "c1"));
 
-  Op state = op;
-  state.seq = 2;
-  state.entity_id = "c2";
-  state.fields = {{"state", "done"}};
-  EXPECT_EQ(b->apply_remote(std::vector<Op>{state}).applied, 1u);
-  Op whole = op;
-  whole.seq = 3;
-  whole.entity_id = "c2";
-  whole.fields = {{"number", std::int64_t{2}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
-                  {"content", "北山地区 停電"}, {"state", "pending"}};
+  EXPECT_EQ(b->apply_remote(std::vector<Op>{from_hq(2, EntityKind::Chronology, "c2", {{"state", "done"}})}).applied, 1u);
+  const Op whole = from_hq(3, EntityKind::Chronology, "c2",
+                           {{"number", std::int64_t{2}}, {"node_label", "hq"}, {"at", "2026-11-22T04:00:00+09:00"},
+                            {"content", "北山地区 停電"}, {"state", "pending"}});
   EXPECT_EQ(b->apply_remote(std::vector<Op>{whole}).applied, 1u);
   EXPECT_EQ(b->version_vector(), (VersionVector{{"hq", 3}}));
 }

@@ -141,7 +141,7 @@ class Chronology : public Panel {
     if (!begin_list_table("chrono", 8,
                           ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY |
                               ImGuiTableFlags_Resizable,
-                          40))
+                          34))
       return;
     ImGui::TableSetupScrollFreeze(1, 1);  // the number stays in view when it scrolls sideways
     // The words of the entry get the room (内容 most, then 対応・指示); number, time, state and

@@ -163,7 +163,7 @@ class Incidents : public Panel {
                                           filter_.verifications.empty() && filter_.text.empty()
                                       ? "incident.empty"
                                       : "incident.empty_filtered"));
-    if (!begin_list_table("incidents", 8, flags, 38)) return;
+    if (!begin_list_table("incidents", 8, flags, 32)) return;
     ImGui::TableSetupScrollFreeze(1, 1);
     using Sort = IncidentFilter::Sort;
     // Stretch weights: the title gets the room (equal columns cut it to "市道をふさ" at 1280).

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
-#include <set>
 
 #include "model/errors.hpp"
 #include "model/migrations.hpp"
@@ -482,20 +481,21 @@ ApplyReport Store::apply_remote(std::span<const Op> ops) {
     // Where an origin's ops in this span join what is held (the op before is not in the
     // span), the chain link must match ours; else they are another history of that origin,
     // refused with everything after them in the span. One lookup per origin and span.
-    std::map<std::string_view, std::uint64_t> last_seq;
-    std::set<std::string_view> second;
+    struct Run {
+      std::uint64_t last_seq = 0;  // 0: none of this origin yet in the span
+      bool other_history = false;
+    };
+    std::map<std::string_view, Run> runs;
     for (const Op& op : ops) {
-      std::string message;
-      ApplyStatus status;
-      auto [last, first_of_origin] = last_seq.try_emplace(op.origin, 0);
+      Run& run = runs[op.origin];
       std::string why;
-      if (second.count(op.origin))
+      if (run.other_history)
         why = "follows an op refused as another history of " + op.origin;
-      else if (digest_ && (first_of_origin || last->second + 1 != op.seq) && !(why = second_history(op)).empty())
-        second.insert(op.origin);
-      last->second = op.seq;
-      status = why.empty() ? apply_one(op, false, &message, &report.conflicts) : refuse_op(op, why, &message);
-      switch (status) {
+      else if (digest_ && (run.last_seq == 0 || run.last_seq + 1 != op.seq))
+        run.other_history = !(why = second_history(op)).empty();
+      run.last_seq = op.seq;
+      std::string message;
+      switch (why.empty() ? apply_one(op, false, &message, &report.conflicts) : refuse_op(op, why, &message)) {
         case ApplyStatus::Applied: ++report.applied; break;
         case ApplyStatus::Duplicate: ++report.duplicates; break;
         case ApplyStatus::Quarantined: ++report.quarantined; break;

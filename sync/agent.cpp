@@ -481,12 +481,14 @@ class Agent::Impl {
   // Two nodes holding the same seq of an origin with different digests hold two histories
   // of it: its key is in use on two machines. Sync cannot merge that (each seq means two
   // ops); the ops that would join the other history are refused as they come (Store), and
-  // the operators are told here, at every session start, until one machine is stopped.
+  // the operators are told here, once per peer and origin: two machines taking turns with
+  // one key restart sessions every few seconds, and each notice would pop up again.
   void compare_heads(const Channel& ch, const Hello& h) {
     for (const auto& [origin, theirs] : h.heads) {
       const std::uint64_t seq = h.vector.at(origin);
       const std::string ours = store_->op_digest(origin, seq);
       if (ours.empty() || ours == theirs) continue;
+      if (!histories_reported_.insert(ch.peer + "/" + origin).second) continue;
       emit(Event::Kind::Error, ch.peer,
            "two histories of " + origin + ": " + ch.peer + " holds another op " + origin + "#" + std::to_string(seq) +
                " than this node. Is the key of " + origin +
@@ -1492,7 +1494,8 @@ class Agent::Impl {
   std::size_t pump_start_ = 0;
   RelayCache relay_cache_{cfg_.relay_cache_bytes};
   bool woken_ = false;  // read_ahead() took a wake meant for the loop
-  bool more_to_send_ = false;  // the relay budget left work for the next turn: do not sleep  // every peer ever heard, as last persisted
+  bool more_to_send_ = false;  // the relay budget left work for the next turn: do not sleep
+  std::set<std::string> histories_reported_;  // "peer/origin" told of two histories (compare_heads)
   std::uint64_t ops_received_ = 0, ops_sent_ = 0, refused_ = 0, malformed_ = 0, read_ahead_count_ = 0;
   int next_monitor_ = 0;
   const bool trace_ = std::getenv("HONBU_SYNC_TRACE") != nullptr;

@@ -207,9 +207,10 @@ ImportResult import_bundle(Store& store, const AllowList& allow, const std::stri
   return r;
 }
 
-std::string ImportResult::refused_text() const {
+std::string ImportResult::refused_text(Lang lang) const {
   if (refused.empty()) return {};
-  std::string out = "; " + std::to_string(refused.size()) + " refused by the role rules (not applied):";
+  std::string out = lang == Lang::Ja ? "。役割の規則により " + std::to_string(refused.size()) + " 件を拒否 (適用せず):"
+                                     : "; " + std::to_string(refused.size()) + " refused by the role rules (not applied):";
   for (const std::string& r : refused) out += "\n  " + r;
   return out;
 }

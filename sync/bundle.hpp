@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "model/labels.hpp"
 #include "model/store.hpp"
 #include "sync/keys.hpp"
 
@@ -53,8 +54,9 @@ struct ImportResult {
   BundleHeader header;
   ApplyReport report;
   std::vector<std::string> refused;  // by the role rules, not applied (Bundle::refused)
-  // "; 1 refused by the role rules: line 5: op kita#11 refused: ..." or "".
-  std::string refused_text() const;
+  // "; 1 refused by the role rules: line 5: op kita#11 refused: ..." or "" (the lines
+  // themselves stay as the store wrote them).
+  std::string refused_text(Lang lang = Lang::En) const;
 };
 
 // read_bundle(), then the dataset check, then one transaction. Nothing is applied on error.

@@ -140,8 +140,7 @@ int main(int argc, char** argv) {
   schema->add_option("kind", schema_kind, "just this kind (incident, lifeline, branch_report, ...)");
 
   if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
-  const Lang lang = lang_name.empty() ? lang_from_environment()
-                                      : (lang_name == "ja" ? Lang::Ja : Lang::En);
+  const Lang lang = message_lang(lang_name);
   const bool ja = lang == Lang::Ja;
 
   try {

@@ -89,8 +89,7 @@ int main(int argc, char** argv) {
   list->add_option("--allowlist", allow_path, "allow-list file")->required();
 
   if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
-  const Lang lang = lang_name.empty() ? lang_from_environment()
-                                      : (lang_name == "ja" ? Lang::Ja : Lang::En);
+  const Lang lang = message_lang(lang_name);
   const bool ja = lang == Lang::Ja;
 
   try {

@@ -178,40 +178,50 @@ void demo_trickle(Agent& agent, const std::string& node_id, const std::string& b
 
 // [SECTION] Bundles (sneakernet), shared by the CLI and the control socket.
 
+// Picks the words of a message in the reader's language.
+std::string say(Lang lang, const std::string& ja, const std::string& en) { return lang == Lang::Ja ? ja : en; }
+
 // The vector the bundle starts after: the file given, else what this node last heard from
-// the peer, else nothing (the whole log).
-VersionVector since_for(Store& s, const std::string& peer, const std::string& since_file, std::string* how) {
+// the peer, else nothing (the whole log). *how says which, for the summary line.
+VersionVector since_for(Store& s, const std::string& peer, const std::string& since_file, Lang lang, std::string* how) {
   if (!since_file.empty()) {
     std::ifstream f(since_file);
-    if (!f) throw Error("cannot read --since-vector file " + since_file);
+    if (!f) throw Error(say(lang, "--since-vector のファイル " + since_file + " を読めません", "cannot read --since-vector file " + since_file));
     std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     try {
       VersionVector v = decode_vector(text);
-      *how = "the vector in " + since_file;
+      *how = say(lang, since_file + " のベクトル", "the vector in " + since_file);
       return v;
     } catch (const Error& e) {
-      throw Error(since_file + " is not a version vector ({\"node\": seq, ...}): " + e.what());
+      throw Error(say(lang, since_file + " はバージョンベクトル ({\"ノード\": seq, ...}) ではありません: ",
+                      since_file + " is not a version vector ({\"node\": seq, ...}): ") + e.what());
     }
   }
   if (auto rec = s.peer(peer)) {
-    *how = "what " + peer + " last told this node" +
-           (rec->last_heard ? " (" + format_iso_jst(*rec->last_heard).substr(0, 16) + ")" : "");
+    const std::string when = rec->last_heard ? " (" + format_iso_jst(*rec->last_heard).substr(0, 16) + ")" : "";
+    *how = say(lang, peer + " が最後にこのノードへ伝えた状態" + when, "what " + peer + " last told this node" + when);
     return rec->vector;
   }
   // A typo in --for is harmless (any node may import any bundle) but carries the whole log:
   // name the peers this node does know, so the user can tell a new peer from a slip.
   std::string known;
   for (const auto& p : s.peers()) known += (known.empty() ? "" : ", ") + p.node_id;
-  *how = "nothing known of " + peer + ": the whole log; this node has never heard from " + peer +
-         (known.empty() ? "" : " (peers it knows: " + known + ")");
+  *how = say(lang,
+             peer + " について何も知らないため記録全体。このノードは " + peer + " から一度も受信していません" +
+                 (known.empty() ? "" : " (知っているノード: " + known + ")"),
+             "nothing known of " + peer + ": the whole log; this node has never heard from " + peer +
+                 (known.empty() ? "" : " (peers it knows: " + known + ")"));
   return {};
 }
 
 std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& peer, const std::string& out,
-                          const std::string& since_file, const AllowList* allow) {
+                          const std::string& since_file, const AllowList* allow, Lang lang) {
   if (peer == s.node_id())
-    throw Error("a bundle for " + peer + " itself carries nothing: give --for the node that will import it");
-  if (!is_valid_node_id(peer)) throw Error("--for \"" + peer + "\" is not a node id (letters, digits, - _ .)");
+    throw Error(say(lang, peer + " 自身宛てのバンドルには何も入りません: --for には取り込むノードを指定してください",
+                    "a bundle for " + peer + " itself carries nothing: give --for the node that will import it"));
+  if (!is_valid_node_id(peer))
+    throw Error(say(lang, "--for \"" + peer + "\" はノードIDではありません (英数字と - _ . のみ)",
+                    "--for \"" + peer + "\" is not a node id (letters, digits, - _ .)"));
   // A mistyped --for (hqq) wrote the whole log for a node that does not exist: with an
   // allow-list at hand, the node must be on it and not revoked.
   if (allow) {
@@ -220,8 +230,11 @@ std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& pee
       std::string on;
       for (const AllowEntry& a : allow->entries())
         if (!a.revoked && a.node_id != s.node_id()) on += (on.empty() ? "" : ", ") + a.node_id;
-      throw Error("--for " + peer + (e ? " is revoked" : " is not on the allow-list") +
-                  ": no bundle was written (nodes it may be for: " + (on.empty() ? "none" : on) + ")");
+      throw Error(say(lang,
+                      "--for " + peer + (e ? " は失効しています" : " は許可リストにありません") +
+                          "。バンドルは書いていません (宛先にできるノード: " + (on.empty() ? "なし" : on) + ")",
+                      "--for " + peer + (e ? " is revoked" : " is not on the allow-list") +
+                          ": no bundle was written (nodes it may be for: " + (on.empty() ? "none" : on) + ")"));
     }
   }
   // A USB stick not mounted, or --out naming a file that is not a bundle (a key, the
@@ -229,37 +242,53 @@ std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& pee
   const std::filesystem::path out_path(out);
   const std::filesystem::path folder = out_path.has_parent_path() ? out_path.parent_path() : ".";
   if (!std::filesystem::is_directory(folder))
-    throw Error("the folder " + folder.string() + " does not exist (is the USB stick mounted?): no bundle was written");
+    throw Error(say(lang, "フォルダ " + folder.string() + " がありません (USBメモリは接続されていますか?)。バンドルは書いていません",
+                    "the folder " + folder.string() + " does not exist (is the USB stick mounted?): no bundle was written"));
   if (std::filesystem::exists(out_path)) {
     std::ifstream f(out, std::ios::binary);
     std::string head(14, '\0');
     f.read(head.data(), 14);
     if (head != "HONBU-BUNDLE 1")
-      throw Error(out + " exists and is not a Honbu bundle: not overwritten (choose another --out)");
+      throw Error(say(lang, out + " は既にあり、Honbu のバンドルではありません。上書きしていません (別の --out を指定してください)",
+                      out + " exists and is not a Honbu bundle: not overwritten (choose another --out)"));
   }
   std::string how;
-  const VersionVector since = since_for(s, peer, since_file, &how);
+  const VersionVector since = since_for(s, peer, since_file, lang, &how);
   const BundleHeader h = write_bundle(s, keys, peer, since, out);
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(out, ec);
-  return "exported " + std::to_string(h.op_count) + " ops for " + peer + " to " + out + " (" +
-         std::to_string(ec ? 0 : bytes / 1024) + " KiB; dataset " + h.dataset + "; starting after " + how + ")" +
+  const std::string kib = ec ? "?" : std::to_string(bytes / 1024);
+  const std::string n = std::to_string(h.op_count);
+  if (lang == Lang::Ja)
+    return peer + " 宛てに " + n + " 件の操作を " + out + " に書き出しました (" + kib + " KiB、データセット " + h.dataset +
+           "、起点: " + how + ")" +
+           (h.op_count == 0 ? "。" + peer + " はこのノードの記録をすべて持っています: 運ぶものはありません (ファイルは有効です)" : "");
+  return "exported " + n + " ops for " + peer + " to " + out + " (" + kib + " KiB; dataset " + h.dataset +
+         "; starting after " + how + ")" +
          (h.op_count == 0 ? "; " + peer + " already holds all this node has: nothing to carry (the file is valid)" : "");
 }
 
-std::string import_file(Store& s, const AllowList& allow, const std::string& file) {
+std::string import_file(Store& s, const AllowList& allow, const std::string& file, Lang lang) {
   const ImportResult r = import_bundle(s, allow, file);
+  const ApplyReport& a = r.report;
+  auto n = [](std::size_t k) { return std::to_string(k); };
   // A bundle made for another node still applies (ops are the same everywhere), but the
   // node it was meant for still lacks them: say so.
-  const std::string meant_for =
-      r.header.for_node == s.node_id()
-          ? ""
-          : "; note: this bundle was made for " + r.header.for_node + ", not " + s.node_id() +
-                ": its ops were applied here, and " + r.header.for_node + " still needs a bundle of its own";
-  return "imported " + file + " from " + r.header.from_node + ": " + std::to_string(r.report.applied) + " applied, " +
-         std::to_string(r.report.duplicates) + " already here, " + std::to_string(r.report.quarantined) +
-         " held back (clock ahead), " + std::to_string(r.report.invalid) + " invalid, " +
-         std::to_string(r.report.refused) + " refused" + r.refused_text() + meant_for;
+  const bool elsewhere = r.header.for_node != s.node_id();
+  const std::string& meant = r.header.for_node;
+  if (lang == Lang::Ja)
+    return file + " (" + r.header.from_node + " から) を取り込みました: 適用 " + n(a.applied) + " 件、既に保持 " +
+           n(a.duplicates) + " 件、保留 (時計が先行) " + n(a.quarantined) + " 件、不正 " + n(a.invalid) + " 件、拒否 " +
+           n(a.refused) + " 件" + r.refused_text(lang) +
+           (elsewhere ? "。注意: このバンドルは " + s.node_id() + " ではなく " + meant + " 宛てです。ここでは適用しましたが、" + meant +
+                            " には別にバンドルが必要です"
+                      : "");
+  return "imported " + file + " from " + r.header.from_node + ": " + n(a.applied) + " applied, " + n(a.duplicates) +
+         " already here, " + n(a.quarantined) + " held back (clock ahead), " + n(a.invalid) + " invalid, " +
+         n(a.refused) + " refused" + r.refused_text(lang) +
+         (elsewhere ? "; note: this bundle was made for " + meant + ", not " + s.node_id() + ": its ops were applied here, and " +
+                          meant + " still needs a bundle of its own"
+                    : "");
 }
 
 // Words of a control request: a JSON array of strings (paths may hold spaces), or plain words.
@@ -299,6 +328,10 @@ std::optional<std::string> ask_running_node(const std::string& data_dir, const s
   return ask(words, timeout_ms);
 }
 
+std::string no_node_answers(const std::string& data_dir, Lang lang) {
+  return say(lang, data_dir + " で応答するノードがありません (動いていますか?)", "no running node answers in " + data_dir);
+}
+
 // The status file of the node answering in data_dir (node, dataset, pid...), or nullopt if
 // none answers; {} if one answers but its status file cannot be read yet.
 std::optional<json> running_node_status(const std::string& data_dir) {
@@ -329,25 +362,178 @@ bool is_whole_seconds(const std::string& w) {
   return n >= 1 && n <= 86400;
 }
 
-// The peers a node knows (configured, or heard from): what `ctl partition|heal` may name.
+// Whether a node knows the peer (configured, or heard from).
 bool knows_peer(const Agent& agent, const std::string& peer) {
   for (const auto& p : agent.status().peers)
     if (p.node_id == peer) return true;
   return false;
 }
-std::string peer_list(const Agent& agent) {
-  std::string out;
-  for (const auto& p : agent.status().peers) out += (out.empty() ? "" : ", ") + p.node_id;
-  return out.empty() ? "none yet" : out;
-}
+
+// What `honbu-node ctl` (and export/import through a running node) asks of it, answered in
+// the asker's language when the request starts with "lang=ja|en", else the node's.
+struct ControlRequests {
+  Agent& agent;
+  const NodeConfig& cfg;
+  const NodeHandle& node;
+  const std::string& demo_branch;
+  bool test_writes;
+  Lang node_lang;
+  std::uint64_t demo_steps = 0;
+
+  std::string answer(std::vector<std::string> w) {
+    Lang lang = node_lang;
+    if (!w.empty() && (w[0] == "lang=ja" || w[0] == "lang=en")) {
+      lang = w[0] == "lang=ja" ? Lang::Ja : Lang::En;
+      w.erase(w.begin());
+    }
+    auto T = [lang](const std::string& ja, const std::string& en) { return say(lang, ja, en); };
+    const std::string verb = w.empty() ? "" : w[0], peer = w.size() > 1 ? w[1] : "";
+    const bool digits = !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit);
+    if (verb == "ping") return "ok";
+    if (verb == "status") {
+      json j = status_json(agent.status(), node.db_path);
+      j["state_hash"] = agent.run([](Store& s) { return state_hash(s.db()); }).get();
+      return j.dump(2);
+    }
+    if ((verb == "partition" || verb == "heal") && peer.empty())
+      return verb == "heal" ? T("error: heal には再接続する相手が必要です: heal 相手; このノードの相手: ",
+                                "error: heal needs the peer to reconnect: heal PEER; this node's peers: ") + peer_list(lang)
+                            : T("error: partition には切断する相手が必要です: partition 相手 [秒]; このノードの相手: ",
+                                "error: partition needs the peer to cut: partition PEER [SECONDS]; this node's peers: ") +
+                                  peer_list(lang);
+    // atoi would make "0.5" or "abc" a cut with no end.
+    if (verb == "partition" && w.size() > 2 && !is_whole_seconds(w[2]))
+      return T("error: 秒数は 1 から 86400 までの整数で指定してください (\"" + w[2] + "\" は不可)。切断していません",
+               "error: SECONDS must be a whole number from 1 to 86400, not \"" + w[2] + "\"; no cut was made");
+    if (verb == "partition" || verb == "heal") {
+      if (verb == "heal")
+        agent.heal(peer);
+      else if (const int seconds = w.size() > 2 ? std::stoi(w[2]) : 0; seconds > 0)
+        agent.partition(peer, std::chrono::milliseconds(seconds * 1000));
+      else
+        agent.partition(peer, std::nullopt);
+      // A cut for a node not heard of yet holds once it connects; a typo should not pass unseen.
+      if (!knows_peer(agent, peer))
+        return T("ok (" + peer + " はまだ相手ではありません。このノードの相手: ",
+                 "ok (" + peer + " is not a peer yet; this node's peers: ") + peer_list(lang) + ")";
+      return "ok";
+    }
+    if (verb == "write-demo" && !demo_branch.empty()) {
+      demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
+      return "ok";
+    }
+    if (verb == "write-demo")
+      return T("error: write-demo は --demo-branch 支所 で起動したノードでだけ使えます (訓練データセット: --dataset EXERCISE:demo)",
+               "error: write-demo needs the node started with --demo-branch BRANCH (on a drill dataset: "
+               "--dataset EXERCISE:demo)");
+    if (verb == "write" && digits && !test_writes)
+      return T("error: write N は試験記録を書き込みます。このノードは実データ (" + cfg.dataset +
+                   ") を持っています: 訓練データセット (--dataset EXERCISE:<名前>) か --test-writes 付きの試験ノードで使ってください",
+               "error: write N makes test records (試験記録), and this node holds real data (" + cfg.dataset +
+                   "): run a test node on a drill dataset (--dataset EXERCISE:<name>), or with --test-writes");
+    if (verb == "write" && digits) return write_test_records(std::stoi(peer));
+    if (verb == "write")
+      return T("error: write には書き込む件数 (1 以上の整数) を指定してください (\"" + peer + "\" は不可)",
+               "error: write takes how many entries to write (a whole number, 1 or more), not \"" + peer + "\"");
+    if ((verb == "inject" || verb == "publish") && w.size() >= 2) return write_inject(verb, w[1], lang);
+    if (verb == "wait" && w.size() >= 4) return wait_for(w[1], std::strtoull(w[2].c_str(), nullptr, 10), std::atoi(w[3].c_str()));
+    if (verb == "export" && w.size() >= 3) {
+      const NodeKeys keys = load_secret_keys(cfg.keys_path);
+      const std::string since = w.size() > 3 ? w[3] : "";
+      return agent.run([&](Store& s) {
+        try {
+          const AllowList allow = AllowList::load(cfg.allowlist_path);  // as it is now
+          return export_bundle(s, keys, w[1], w[2], since, &allow, lang);
+        } catch (const std::exception& e) {
+          return std::string("error: ") + e.what();
+        }
+      }).get();
+    }
+    if (verb == "import" && w.size() >= 2)
+      return agent.run([&](Store& s) {
+        try {
+          return import_file(s, AllowList::load(cfg.allowlist_path), w[1], lang);
+        } catch (const std::exception& e) {
+          return std::string("error: ") + e.what();
+        }
+      }).get();
+    std::string said;  // the words, not the JSON they came in
+    for (const std::string& word : w) said += (said.empty() ? "" : " ") + word;
+    return T("error: 不明なコマンド \"", "error: unknown command \"") + said +
+           "\" (partition PEER [SECONDS] | heal PEER | status | write N | write-demo | export PEER FILE [SINCE] | "
+           "import FILE | inject JSON | wait ORIGIN SEQ MS)";
+  }
+
+  // The peers a node knows (configured, or heard from): what `partition|heal` may name.
+  std::string peer_list(Lang lang) const {
+    std::string out;
+    for (const auto& p : agent.status().peers) out += (out.empty() ? "" : ", ") + p.node_id;
+    return out.empty() ? say(lang, "まだなし", "none yet") : out;
+  }
+
+  // `write N`: N クロノロ entries in one transaction (tests, demos, load). The reply starts
+  // "ok SEQ" (this node's last seq, what tests record as acknowledged).
+  std::string write_test_records(int n) {
+    return agent.run([n](Store& s) {
+      std::uint64_t last = 0;
+      s.batch([&] {
+        for (int i = 0; i < n; ++i) {
+          auto r = s.put(EntityKind::Chronology, s.new_id(),
+                         {{"number", s.next_chronology_number()}, {"node_label", s.node_id()},
+                          {"at", format_iso_jst(s.now())}, {"content", "試験記録 " + std::to_string(i + 1)},
+                          {"category", "info"}, {"state", "pending"}},
+                         "honbu-node ctl");
+          last = r.op.seq;
+        }
+      });
+      return "ok " + std::to_string(last) + " (wrote " + std::to_string(n) + " クロノロ entries; " +
+             std::to_string(last) + " is " + s.node_id() + "'s last op seq)";
+    }).get();
+  }
+
+  // A drill's inject, or the record of a publication (honbu-report --issue): written here, as
+  // a person at this node would (one writer per database: this process).
+  std::string write_inject(const std::string& verb, const std::string& body, Lang lang) {
+    return agent.run([&](Store& s) {
+      try {
+        std::string who;
+        const drill::InjectWrite iw = drill::inject_write_from_json(body, &who);
+        if (verb == "publish" && iw.kind != EntityKind::Publication) return std::string("error: publish takes a publication");
+        if (verb == "publish" && get<Publication>(s.db(), iw.id)) return "error: " + iw.id + " was already issued";
+        const LocalResult r = drill::write_inject(s, iw, who);
+        if (!r.ok) return "error: " + describe(r.problems, lang);
+        return "ok " + r.op.origin + " " + std::to_string(r.op.seq);
+      } catch (const std::exception& e) {
+        return std::string("error: ") + e.what();
+      }
+    }).get();
+  }
+
+  // `wait ORIGIN SEQ MS`: "ok" once this node holds ORIGIN's op SEQ, or "timeout".
+  std::string wait_for(const std::string& origin, std::uint64_t seq, int ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    do {
+      const bool held = agent.run([&](Store& s) {
+        const VersionVector v = s.version_vector();
+        auto it = v.find(origin);
+        return it != v.end() && it->second >= seq;
+      }).get();
+      if (held) return "ok";
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return "timeout";
+  }
+};
 
 int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, int demo_every_ms, int trickle_ms,
-             bool test_writes) {
+             bool test_writes, Lang lang) {
   NodeHandle node = start_node(cfg);
   Agent& agent = *node.agent;
-  std::printf("%s honbu-node %s started: dataset %s, db %s%s\n", now_text().c_str(), node.node_id.c_str(),
-              cfg.dataset.c_str(), node.db_path.c_str(),
-              agent.listen_endpoint().empty() ? "" : (", listening on " + agent.listen_endpoint()).c_str());
+  const std::string& listen = agent.listen_endpoint();
+  std::printf("%s honbu-node %s %s\n", now_text().c_str(), node.node_id.c_str(),
+              say(lang, "起動: データセット " + cfg.dataset + "、DB " + node.db_path + (listen.empty() ? "" : "、待受 " + listen),
+                  "started: dataset " + cfg.dataset + ", db " + node.db_path + (listen.empty() ? "" : ", listening on " + listen))
+                  .c_str());
   std::fflush(stdout);
 
   if (!demo_branch.empty()) {
@@ -375,7 +561,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
   // The first entry at a random point of the period, so that many nodes do not write in step.
   auto next_entry = last_trickle + std::chrono::milliseconds(trickle_ms > 0 ? static_cast<int>(rng() % trickle_ms) : 0);
   int entries = 0;
-  std::uint64_t demo_steps = 0;
+  ControlRequests ctl_requests{agent, cfg, node, demo_branch, test_writes, lang};
   while (!g_stop) {
     zmq::pollitem_t item{ctl.handle(), 0, ZMQ_POLLIN, 0};
     try {
@@ -387,118 +573,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
     if (item.revents & ZMQ_POLLIN) {
       zmq::message_t req;
       (void)ctl.recv(req);
-      const std::vector<std::string> w = request_words(req.to_string());
-      const std::string verb = w.empty() ? "" : w[0], peer = w.size() > 1 ? w[1] : "";
-      std::string reply = "ok";
-      if (verb == "ping") {
-        reply = "ok";
-      } else if (verb == "status") {
-        json j = status_json(agent.status(), node.db_path);
-        j["state_hash"] = agent.run([](Store& s) { return state_hash(s.db()); }).get();
-        reply = j.dump(2);
-      } else if ((verb == "partition" || verb == "heal") && peer.empty()) {
-        reply = "error: " + verb + " needs the peer to " + (verb == "heal" ? "reconnect: heal PEER" : "cut: partition PEER [SECONDS]") +
-                "; this node's peers: " + peer_list(agent);
-      } else if (verb == "partition" && w.size() > 2 && !is_whole_seconds(w[2])) {
-        // atoi would make "0.5" or "abc" a cut with no end.
-        reply = "error: SECONDS must be a whole number from 1 to 86400, not \"" + w[2] + "\"; no cut was made";
-      } else if (verb == "partition") {
-        const int seconds = w.size() > 2 ? std::stoi(w[2]) : 0;
-        agent.partition(peer, seconds > 0 ? std::optional(std::chrono::milliseconds(seconds * 1000)) : std::nullopt);
-        // A cut for a node not heard of yet holds once it connects; a typo should not pass unseen.
-        if (!knows_peer(agent, peer)) reply = "ok (" + peer + " is not a peer yet; this node's peers: " + peer_list(agent) + ")";
-      } else if (verb == "heal") {
-        agent.heal(peer);
-        if (!knows_peer(agent, peer)) reply = "ok (" + peer + " is not a peer yet; this node's peers: " + peer_list(agent) + ")";
-      } else if (verb == "write-demo" && !demo_branch.empty()) {
-        demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
-      } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit) && !test_writes) {
-        reply = "error: write N makes test records (試験記録), and this node holds real data (" + cfg.dataset +
-                "): run a test node on a drill dataset (--dataset EXERCISE:<name>), or with --test-writes";
-      } else if (verb == "write" && !peer.empty() && std::all_of(peer.begin(), peer.end(), ::isdigit)) {
-        // `write N`: N クロノロ entries in one transaction (tests, demos, load). The reply
-        // starts "ok SEQ" (this node's last seq, what tests record as acknowledged).
-        const int n = std::stoi(peer);
-        reply = agent.run([n](Store& s) {
-          std::uint64_t last = 0;
-          s.batch([&] {
-            for (int i = 0; i < n; ++i) {
-              auto r = s.put(EntityKind::Chronology, s.new_id(),
-                             {{"number", s.next_chronology_number()}, {"node_label", s.node_id()},
-                              {"at", format_iso_jst(s.now())}, {"content", "試験記録 " + std::to_string(i + 1)},
-                              {"category", "info"}, {"state", "pending"}},
-                             "honbu-node ctl");
-              last = r.op.seq;
-            }
-          });
-          return "ok " + std::to_string(last) + " (wrote " + std::to_string(n) + " クロノロ entries; " +
-                 std::to_string(last) + " is " + s.node_id() + "'s last op seq)";
-        }).get();
-      } else if ((verb == "inject" || verb == "publish") && w.size() >= 2) {
-        // A drill's inject, or the record of a publication (honbu-report --issue): written here,
-        // as a person at this node would (one writer per database: this process).
-        reply = agent.run([&](Store& s) {
-          try {
-            std::string who;
-            const drill::InjectWrite iw = drill::inject_write_from_json(w[1], &who);
-            if (verb == "publish" && iw.kind != EntityKind::Publication) return std::string("error: publish takes a publication");
-            if (verb == "publish" && get<Publication>(s.db(), iw.id)) return "error: " + iw.id + " was already issued";
-            const LocalResult r = drill::write_inject(s, iw, who);
-            if (!r.ok) return "error: " + describe(r.problems, lang_from_environment());  // the node's locale
-            return "ok " + r.op.origin + " " + std::to_string(r.op.seq);
-          } catch (const std::exception& e) {
-            return std::string("error: ") + e.what();
-          }
-        }).get();
-      } else if (verb == "wait" && w.size() >= 4) {
-        // `wait ORIGIN SEQ MS`: reply once this node holds ORIGIN's op SEQ (or "timeout").
-        const std::string origin = w[1];
-        const std::uint64_t seq = std::strtoull(w[2].c_str(), nullptr, 10);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::atoi(w[3].c_str()));
-        reply = "timeout";
-        do {
-          const bool held = agent.run([&](Store& s) {
-            const VersionVector v = s.version_vector();
-            auto it = v.find(origin);
-            return it != v.end() && it->second >= seq;
-          }).get();
-          if (held) {
-            reply = "ok";
-            break;
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        } while (std::chrono::steady_clock::now() < deadline);
-      } else if (verb == "export" && w.size() >= 3) {
-        const NodeKeys keys = load_secret_keys(cfg.keys_path);
-        const std::string since = w.size() > 3 ? w[3] : "";
-        reply = agent.run([&](Store& s) {
-          try {
-            const AllowList allow = AllowList::load(cfg.allowlist_path);  // as it is now
-            return export_bundle(s, keys, w[1], w[2], since, &allow);
-          } catch (const std::exception& e) {
-            return std::string("error: ") + e.what();
-          }
-        }).get();
-      } else if (verb == "import" && w.size() >= 2) {
-        reply = agent.run([&](Store& s) {
-          try {
-            return import_file(s, AllowList::load(cfg.allowlist_path), w[1]);
-          } catch (const std::exception& e) {
-            return std::string("error: ") + e.what();
-          }
-        }).get();
-      } else if (verb == "write-demo") {
-        reply = "error: write-demo needs the node started with --demo-branch BRANCH (on a drill dataset: "
-                "--dataset EXERCISE:demo)";
-      } else if (verb == "write") {
-        reply = "error: write takes how many entries to write (a whole number, 1 or more), not \"" + peer + "\"";
-      } else {
-        std::string said;  // the words, not the JSON they came in
-        for (const std::string& word : w) said += (said.empty() ? "" : " ") + word;
-        reply = "error: unknown command \"" + said +
-                "\" (partition PEER [SECONDS] | heal PEER | status | write N | write-demo | export PEER FILE [SINCE] | "
-                "import FILE | inject JSON | wait ORIGIN SEQ MS)";
-      }
+      const std::string reply = ctl_requests.answer(request_words(req.to_string()));
       ctl.send(zmq::buffer(reply));
     }
     for (const Event& e : agent.take_events()) {
@@ -517,7 +592,7 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
     }
     if (!demo_branch.empty() && now - last_trickle >= std::chrono::milliseconds(demo_every_ms)) {
       last_trickle = now;
-      demo_trickle(agent, node.node_id, demo_branch, ++demo_steps);
+      demo_trickle(agent, node.node_id, demo_branch, ++ctl_requests.demo_steps);
     }
     if (trickle_ms > 0 && now >= next_entry) {
       next_entry += std::chrono::milliseconds(trickle_ms);
@@ -525,14 +600,15 @@ int run_node(NodeConfig cfg, int status_every, const std::string& demo_branch, i
     }
     std::fflush(stdout);
   }
-  std::printf("%s honbu-node %s stopping\n", now_text().c_str(), node.node_id.c_str());
+  std::printf("%s honbu-node %s %s\n", now_text().c_str(), node.node_id.c_str(), say(lang, "停止中", "stopping").c_str());
   json last = status_json(agent.status(), node.db_path);
   agent.stop();
   std::filesystem::remove(ctl_path);
   // `status` then says the node stopped, and when, instead of passing for a live one.
   last["stopped_at"] = wall_now_ms();
   write_atomically(cfg.data_dir + "/status.json", last.dump(2));
-  std::printf("%s honbu-node %s stopped cleanly\n", now_text().c_str(), node.node_id.c_str());
+  std::printf("%s honbu-node %s %s\n", now_text().c_str(), node.node_id.c_str(),
+              say(lang, "正常に停止しました", "stopped cleanly").c_str());
   return 0;
 }
 
@@ -543,6 +619,8 @@ int main(int argc, char** argv) {
   CLI::App app{"honbu-node: a Honbu node without a screen"};
   app.require_subcommand(1);
   app.set_config("--config", "", "read options from a file (TOML/INI: key = value)");
+  std::string lang_name;
+  app.add_option("--lang", lang_name, "ja or en, for messages (default: from the locale)")->check(CLI::IsMember({"ja", "en"}));
 
   NodeConfig cfg;
   cfg.data_dir = default_data_dir();
@@ -563,9 +641,6 @@ int main(int argc, char** argv) {
   run->add_option("--demo-every-ms", demo_every_ms, "with --demo-branch: one realistic update every N ms")
       ->capture_default_str();
   run->add_option("--trickle-ms", trickle_ms, "write one クロノロ entry every N ms (load for tests and benchmarks)");
-  std::string run_lang;
-  run->add_option("--lang", run_lang, "ja or en, for this node's messages (default: from the locale)")
-      ->check(CLI::IsMember({"ja", "en"}));
   bool test_writes = false;
   run->add_flag("--test-writes", test_writes,
                 "allow --trickle-ms and `ctl write N` (test records) on ACTUAL data: tests and benchmarks only");
@@ -574,9 +649,7 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "print what a running node last reported");
   status->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
   bool status_as_json = false;
-  std::string lang_name;
   status->add_flag("--json", status_as_json, "print the status file as it is (JSON), for scripts");
-  status->add_option("--lang", lang_name, "ja or en (default: from the locale)")->check(CLI::IsMember({"ja", "en"}));
 
   std::vector<std::string> words;
   auto* ctl = app.add_subcommand("ctl", "send a command to a running node");
@@ -606,6 +679,9 @@ int main(int argc, char** argv) {
   imp->add_option("file", bundle_file, "bundle file")->required();
 
   if (auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
+  const Lang lang = message_lang(lang_name);
+  const bool ja = lang == Lang::Ja;
+  auto T = [lang](const std::string& j, const std::string& e) { return say(lang, j, e); };
   try {
     if (*run) {
       struct sigaction sa {};
@@ -614,7 +690,6 @@ int main(int argc, char** argv) {
       sigaction(SIGTERM, &sa, nullptr);
       // The demo city and test records are made up: never in real data by accident.
       const bool actual = cfg.dataset == "ACTUAL";
-      const bool ja = (run_lang.empty() ? lang_from_environment() : (run_lang == "ja" ? Lang::Ja : Lang::En)) == Lang::Ja;
       if (actual && !demo_branch.empty()) {
         std::fprintf(stderr, "honbu-node: %s\n",
                      ja ? "--demo-branch は架空のデモ市を書き込むため、訓練データセットにだけ使えます"
@@ -655,7 +730,7 @@ int main(int argc, char** argv) {
       const bool existed = fs::exists(made);
       fs::create_directories(cfg.data_dir);
       try {
-        return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms, test_writes || !actual);
+        return run_node(cfg, status_every, demo_branch, demo_every_ms, trickle_ms, test_writes || !actual, lang);
       } catch (...) {
         std::error_code ec;
         bool empty = true;
@@ -668,14 +743,14 @@ int main(int argc, char** argv) {
     if (*status) {
       std::ifstream f(data_dir + "/status.json");
       if (!f) {
-        std::fprintf(stderr, "honbu-node: no status in %s (is a node running there?)\n", data_dir.c_str());
+        std::fprintf(stderr, "honbu-node: %s\n",
+                     T(data_dir + " に状態ファイルがありません (ノードは動いていますか?)",
+                       "no status in " + data_dir + " (is a node running there?)").c_str());
         return 2;
       }
       json j = json::parse(f);
       const TimeMs now = wall_now_ms();
       const long long age = now - j.value("written_at", 0LL);
-      const Lang lang = lang_name.empty() ? lang_from_environment() : (lang_name == "ja" ? Lang::Ja : Lang::En);
-      const bool ja = lang == Lang::Ja;
       // Stopped cleanly (it said so), or gone (killed, power lost): its pid is not alive.
       const bool stopped = j.contains("stopped_at");
       const int pid = j.value("pid", 0);
@@ -704,9 +779,11 @@ int main(int argc, char** argv) {
     }
     if (*ctl) {
       const bool slow = !words.empty() && (words[0] == "write" || words[0] == "export" || words[0] == "import");
-      const auto reply = ask_running_node(data_dir, words, slow ? 300'000 : 5'000);
+      std::vector<std::string> asked = words;
+      if (!lang_name.empty()) asked.insert(asked.begin(), "lang=" + lang_name);  // else the node's own
+      const auto reply = ask_running_node(data_dir, asked, slow ? 300'000 : 5'000);
       if (!reply) {
-        std::fprintf(stderr, "honbu-node: no running node answers in %s\n", data_dir.c_str());
+        std::fprintf(stderr, "honbu-node: %s\n", no_node_answers(data_dir, lang).c_str());
         return 2;
       }
       std::cout << *reply << "\n";
@@ -724,21 +801,26 @@ int main(int argc, char** argv) {
         // The node uses its own keys, allow-list and dataset: options that say otherwise are
         // a mistake to name, not to ignore.
         if ((*exp ? exp : imp)->count("--dataset") && !running_dataset.empty() && bundle_dataset != running_dataset)
-          throw Error("the node running in " + data_dir + " holds " + running_dataset + ", not " + bundle_dataset +
-                      ": nothing was done");
+          throw Error(T(data_dir + " で動いているノードは " + bundle_dataset + " ではなく " + running_dataset +
+                            " を持っています。何もしていません",
+                        "the node running in " + data_dir + " holds " + running_dataset + ", not " + bundle_dataset +
+                            ": nothing was done"));
         const std::string key_node = load_secret_keys(bundle_keys).node_id;
         if (!running.empty() && key_node != running)
-          throw Error("--keys " + bundle_keys + " is " + key_node + "'s, but the node running in " + data_dir +
-                      " is " + running + ": nothing was done");
-        std::vector<std::string> words2;
-        if (*exp) words2 = {"export", bundle_peer, bundle_out, since_file};
-        else words2 = {"import", bundle_file};
+          throw Error(T("--keys " + bundle_keys + " は " + key_node + " の鍵ですが、" + data_dir + " で動いているのは " +
+                            running + " です。何もしていません",
+                        "--keys " + bundle_keys + " is " + key_node + "'s, but the node running in " + data_dir +
+                            " is " + running + ": nothing was done"));
+        std::vector<std::string> words2{ja ? "lang=ja" : "lang=en"};  // the reply in this reader's language
+        if (*exp) words2.insert(words2.end(), {"export", bundle_peer, bundle_out, since_file});
+        else words2.insert(words2.end(), {"import", bundle_file});
         if (auto reply = ask_running_node(data_dir, words2, 300'000)) {
           std::cout << *reply << "\n";
           const bool failed = reply->rfind("error", 0) == 0;
           // Only about the ops it checked: not after "cannot open" or "not a bundle".
           if (*imp && !bundle_allowlist.empty() && !failed)
-            std::cout << "(through the running node " << running << ": checked with the allow-list it runs with)\n";
+            std::cout << T("(動いているノード " + running + " 経由: そのノードの許可リストで確認しました)\n",
+                           "(through the running node " + running + ": checked with the allow-list it runs with)\n");
           return failed ? 2 : 0;
         }
       }
@@ -755,10 +837,13 @@ int main(int argc, char** argv) {
       if (*exp) {
         const std::optional<AllowList> allow =
             bundle_allowlist.empty() ? std::nullopt : std::optional(AllowList::load(bundle_allowlist));
-        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file, allow ? &*allow : nullptr) << "\n";
+        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file, allow ? &*allow : nullptr, lang)
+                  << "\n";
       } else {
-        if (bundle_allowlist.empty()) throw Error("import needs --allowlist (to check who signed the ops)");
-        std::cout << import_file(*store, AllowList::load(bundle_allowlist), bundle_file) << "\n";
+        if (bundle_allowlist.empty())
+          throw Error(T("import には --allowlist が必要です (操作の署名者を確かめるため)",
+                        "import needs --allowlist (to check who signed the ops)"));
+        std::cout << import_file(*store, AllowList::load(bundle_allowlist), bundle_file, lang) << "\n";
       }
       return 0;
     }

@@ -661,7 +661,8 @@ void DrillEngine::network(const Inject& inj, SimMinutes at) {
           return "exported " + std::to_string(sync::write_bundle(s, keys, for_node, since, file).op_count) + " ops";
         }).get();
       } else {
-        detail = sync::node_ctl(from.dir, {"export", for_node, file}, 60000).value_or("export: no answer");
+        // The drill log is data, in one language whatever the nodes' locale.
+        detail = sync::node_ctl(from.dir, {"lang=en", "export", for_node, file}, 60000).value_or("export: no answer");
       }
       if (to.embedded) {
         detail += "; " + embedded_->run([&](Store& s) {
@@ -672,7 +673,7 @@ void DrillEngine::network(const Inject& inj, SimMinutes at) {
           }
         }).get();
       } else {
-        detail += "; " + sync::node_ctl(to.dir, {"import", file}, 60000).value_or("import: no answer");
+        detail += "; " + sync::node_ctl(to.dir, {"lang=en", "import", file}, 60000).value_or("import: no answer");
       }
       e.detail = detail;
       e.nodes = {inj.from_node, inj.to_node};

@@ -292,6 +292,16 @@ TEST(BundleCli, ImportGoesThroughTheRunningNode) {
   }
   EXPECT_TRUE(contains(st.out, "\"kita\": 60")) << st.out;
 
+  // The running node answers in the asker's language, whatever its own locale.
+  Outcome again_ja = run("LANG=ja_JP.UTF-8 " + site.hq_import(site.data("hq")) + file);
+  EXPECT_EQ(again_ja.status, 0) << again_ja.out;
+  EXPECT_TRUE(contains(again_ja.out, "を取り込みました: 適用 0 件、既に保持 60 件")) << again_ja.out;
+  Outcome cut_ja = run(kNode + " ctl --lang ja --data-dir " + site.data("hq") + " partition kita 0.5");
+  EXPECT_EQ(cut_ja.status, 2) << cut_ja.out;
+  EXPECT_TRUE(contains(cut_ja.out, "1 から 86400 までの整数")) << cut_ja.out;
+  Outcome cut_en = run(kNode + " ctl --lang en --data-dir " + site.data("hq") + " partition kita 0.5");
+  EXPECT_TRUE(contains(cut_en.out, "SECONDS must be a whole number")) << cut_en.out;
+
   // Relative paths are the user's, not the node's (it runs in another directory): the
   // file named is the one imported, and a garbage file of that name is refused.
   const std::string here = site.dir.file("elsewhere");
@@ -328,6 +338,11 @@ TEST(BundleCli, ExportNeverOverwritesOtherFiles) {
   Outcome nodir = run(site.kita_export("hq", site.dir.file("usb/x.honbu")));
   EXPECT_EQ(nodir.status, 2) << nodir.out;
   EXPECT_TRUE(contains(nodir.out, "the folder " + site.dir.file("usb") + " does not exist")) << nodir.out;
+  // In Japanese, --lang after the subcommand as a user types it.
+  Outcome nodir_ja = run(site.kita_export("hq", site.dir.file("usb/x.honbu"), " --lang ja"));
+  EXPECT_EQ(nodir_ja.status, 2) << nodir_ja.out;
+  EXPECT_TRUE(contains(nodir_ja.out, "フォルダ " + site.dir.file("usb") + " がありません (USBメモリは接続されていますか?)"))
+      << nodir_ja.out;
   // An older bundle is replaced.
   const std::string bundle = site.dir.file("b.honbu");
   ASSERT_EQ(run(site.kita_export("hq", bundle)).status, 0);

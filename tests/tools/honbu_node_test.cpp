@@ -457,8 +457,9 @@ class HonbuNode : public ::testing::Test {
   // on its control socket as the process we started.
   void start(Node& n) {
     std::vector<std::string> args = n.prefix;
-    args.insert(args.end(), {kNodeTool, "run", "--data-dir", n.dir, "--role", n.role, "--keys", n.keys,
-                             "--allowlist", allow_});
+    // The node answers `ctl` in its own language: English, which these tests read.
+    args.insert(args.end(), {kNodeTool, "run", "--lang", "en", "--data-dir", n.dir, "--role", n.role, "--keys",
+                             n.keys, "--allowlist", allow_});
     if (n.test_writes) args.push_back("--test-writes");
     if (n.lost_after_ms > 0) args.insert(args.end(), {"--lost-after-ms", std::to_string(n.lost_after_ms)});
     args.insert(args.end(), n.extra.begin(), n.extra.end());

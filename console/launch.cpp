@@ -333,6 +333,11 @@ int launch(LaunchOptions& o) {
         },
         [&] { return app.busy() || g_stop; });
     return 0;
+  } catch (const drill::ScenarioError& e) {
+    // The window has not opened: the trainer reads this in the terminal, in their language.
+    const Lang lang = o.lang.empty() ? lang_from_environment() : (o.lang == "en" ? Lang::En : Lang::Ja);
+    std::fprintf(stderr, "honbu: %s\n", e.text(lang).c_str());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu: %s\n", e.what());
     return 2;

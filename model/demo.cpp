@@ -1,6 +1,7 @@
 #include "model/demo.hpp"
 
 #include <random>
+#include <tuple>
 
 #include "model/entities.hpp"
 #include "model/errors.hpp"
@@ -79,6 +80,29 @@ std::vector<MasterRecord> demo_master_records(bool with_hq_state, TimeMs quake) 
                     {"established_at", iso(quake + 8 * kMin)}, {"disaster_name", "みなと湾北部地震"},
                     {"occurred_at", iso(quake)}, {"prefecture", kDemoPrefecture}, {"municipality", kDemoMunicipality},
                     {"municipality_code", kDemoMunicipalityCode}, {"note", "震度6強(中央町)。全職員参集(第3配備)。"}}});
+  return out;
+}
+
+std::vector<MasterRecord> demo_city_shelters() {
+  std::vector<MasterRecord> out;
+  for (const DemoArea& a : kAreas)
+    for (const auto& [suffix, school, capacity, dlat] :
+         {std::tuple{"sho", "小学校", 500, 0.002}, std::tuple{"chu", "中学校", 400, -0.002}})
+      out.push_back({EntityKind::Shelter, "sh-" + std::string(a.id) + "-" + suffix,
+                     {{"name", std::string(a.name) + school}, {"shelter_type", std::string("designated")},
+                      {"area_id", std::string(a.id)}, {"lat", a.lat + dlat}, {"lon", a.lon + 0.002},
+                      {"capacity", std::int64_t{capacity}}, {"open_state", std::string("not_opened")}}});
+  struct Other {
+    const char *id, *name, *type, *area, *address;
+    double lat, lon;
+    std::int64_t capacity;
+  };
+  for (const Other& o : {Other{"fukushi-center", "みなと市総合福祉センター", "welfare", "chuo", "中央町3-10", 35.3345, 139.6190, 40},
+                         Other{"sh-oonodai", "大野台公民館", "designated", "oono", "大野台1-2", 35.3125, 139.6030, 150}})
+    out.push_back({EntityKind::Shelter, o.id,
+                   {{"name", std::string(o.name)}, {"shelter_type", std::string(o.type)}, {"area_id", std::string(o.area)},
+                    {"address", std::string(o.address)}, {"lat", o.lat}, {"lon", o.lon}, {"capacity", o.capacity},
+                    {"open_state", std::string("not_opened")}}});
   return out;
 }
 

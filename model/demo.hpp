@@ -37,6 +37,10 @@ struct MasterRecord {
   Fields fields;
 };
 std::vector<MasterRecord> demo_master_records(bool with_hq_state, TimeMs quake);
+// The city's designated shelters (指定避難所: each area's 小学校 sh-<area>-sho and 中学校
+// sh-<area>-chu), its welfare shelter (fukushi-center) and 大野台公民館 (sh-oonodai), none opened: a drill's players
+// open them, and its expected actions name them.
+std::vector<MasterRecord> demo_city_shelters();
 // What one node records during the first hours after the quake (incidents, lifelines,
 // reports, shelters, chronology, requests). `now` is the current time; the quake struck
 // about three hours earlier.

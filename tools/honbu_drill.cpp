@@ -103,10 +103,10 @@ int cmd_validate(const std::vector<std::string>& files) {
       for (const Inject& i : s.injects) expect += static_cast<int>(i.expect.size());
       std::printf("%s: ok — %s, %zu %s, %zu %s, %d %s, %s %s\n", f.c_str(), s.name.c_str(), s.nodes.size(),
                   T("ノード", "nodes").c_str(), s.injects.size(), T("件の付与", "injects").c_str(), expect,
-                  T("件の期待行動", "expected actions").c_str(), format_offset(s.duration).c_str(),
-                  T("", "long").c_str());
+                  T("件の期待行動", "expected actions").c_str(), T("所要", "duration").c_str(),
+                  format_offset(s.duration).c_str());
     } catch (const ScenarioError& e) {
-      std::fprintf(stderr, "%s\n", e.what());
+      std::fprintf(stderr, "%s\n", e.text(g_lang).c_str());
       ++bad;
     }
   }
@@ -311,6 +311,9 @@ int main(int argc, char** argv) {
     if (*status) return cmd_ctl(dir, {"status"});
     if (*report) return cmd_report(dir, lang, strengths, improve);
     if (*replay) return cmd_replay(dir, at);
+  } catch (const ScenarioError& e) {
+    std::fprintf(stderr, "honbu-drill: %s\n", e.text(g_lang).c_str());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "honbu-drill: %s\n", e.what());
     return 1;

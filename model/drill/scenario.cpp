@@ -126,7 +126,11 @@ void rename_branch(Fields& branch, const DrillNode& node) {
 // the English name where there is one ("North branch"), else the name with the id
 // ("北部支所 (kita)"). An unknown id is shown as it is.
 const std::vector<MasterRecord>& city_records() {
-  static const std::vector<MasterRecord> city = demo_master_records(false, 0);
+  static const std::vector<MasterRecord> city = [] {
+    std::vector<MasterRecord> v = demo_master_records(false, 0);
+    for (MasterRecord& r : demo_city_shelters()) v.push_back(std::move(r));
+    return v;
+  }();
   return city;
 }
 
@@ -134,6 +138,16 @@ bool city_has(EntityKind kind, std::string_view id) {
   for (const MasterRecord& r : city_records())
     if (r.kind == kind && r.id == id) return true;
   return false;
+}
+
+// The city's ids of one kind, sorted, for "(known: ...)".
+std::string city_ids(EntityKind kind) {
+  std::set<std::string> ids;
+  for (const MasterRecord& r : city_records())
+    if (r.kind == kind) ids.insert(r.id);
+  std::string list;
+  for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
+  return list;
 }
 
 std::string place_label(const Scenario& s, EntityKind kind, const std::string& id, Lang lang) {
@@ -474,6 +488,7 @@ std::optional<InjectWrite> inject_write_raw(const Scenario& s, const Inject& i, 
 
 std::vector<MasterRecord> master_records(const Scenario& s) {
   std::vector<MasterRecord> out = demo_master_records(false, s.start);
+  for (MasterRecord& r : demo_city_shelters()) out.push_back(std::move(r));
   auto find = [&](EntityKind k, const std::string& id) -> MasterRecord* {
     for (MasterRecord& r : out)
       if (r.kind == k && r.id == id) return &r;
@@ -498,118 +513,182 @@ std::vector<MasterRecord> master_records(const Scenario& s) {
 
 std::vector<ScenarioProblem> check_setup(const Scenario& s) {
   std::vector<ScenarioProblem> out;
-  auto bad = [&](int line, std::string msg) { out.push_back({line, std::move(msg), ""}); };
-  if (!is_valid_node_id(s.name)) bad(0, "name \"" + s.name + "\" must be 1-64 letters, digits, '-', '_' or '.' (it names the drill's dataset)");
-  if (s.duration <= 0) bad(0, "duration must be more than 0 (e.g. \"3:00\")");
-  if (s.start == 0) bad(0, "start (the simulated time of the disaster) is missing");
+  auto bad = [&](int line, std::string en, std::string ja) { out.push_back({line, std::move(en), "", std::move(ja)}); };
+  if (!is_valid_node_id(s.name))
+    bad(0, "name \"" + s.name + "\" must be 1-64 letters, digits, '-', '_' or '.' (it names the drill's dataset)",
+        "name \"" + s.name + "\" は 1〜64 文字の英数字と '-'、'_'、'.' で書きます (訓練のデータセット名になります)");
+  if (s.duration <= 0) bad(0, "duration must be more than 0 (e.g. \"3:00\")", "duration は 0 より長くします (例 \"3:00\")");
+  if (s.start == 0)
+    bad(0, "start (the simulated time of the disaster) is missing", "start (想定する災害の日時) がありません");
   int hq = 0;
   std::set<std::string> ids;
   for (const DrillNode& n : s.nodes) {
-    if (!is_valid_node_id(n.id)) bad(n.line, "node id \"" + n.id + "\" must be 1-64 letters, digits, '-', '_' or '.'");
-    if (!ids.insert(n.id).second) bad(n.line, "node " + n.id + " is listed twice");
+    if (!is_valid_node_id(n.id))
+      bad(n.line, "node id \"" + n.id + "\" must be 1-64 letters, digits, '-', '_' or '.'",
+          "ノードID \"" + n.id + "\" は 1〜64 文字の英数字と '-'、'_'、'.' で書きます");
+    if (!ids.insert(n.id).second) bad(n.line, "node " + n.id + " is listed twice", "ノード " + n.id + " が 2 回書かれています");
     if (n.role == "hq") ++hq;
-    else if (n.role != "branch" && n.role != "relay") bad(n.line, "node " + n.id + ": role must be hq, branch or relay, not " + n.role);
-    if (n.role == "branch" && n.branch.empty()) bad(n.line, "branch node " + n.id + " needs `branch:` (the office it reports for)");
+    else if (n.role != "branch" && n.role != "relay")
+      bad(n.line, "node " + n.id + ": role must be hq, branch or relay, not " + n.role,
+          "ノード " + n.id + ": role は hq、branch、relay のいずれかです (" + n.role + " は不可)");
+    if (n.role == "branch" && n.branch.empty())
+      bad(n.line, "branch node " + n.id + " needs `branch:` (the office it reports for)",
+          "支所のノード " + n.id + " には `branch:` (報告する支所) が必要です");
   }
   {  // the areas are the demo city's (its map and master data)
-    std::set<std::string> areas;
-    for (const MasterRecord& r : demo_master_records(false, 0))
-      if (r.kind == EntityKind::Area) areas.insert(r.id);
-    std::string list;
-    for (const std::string& a : areas) list += (list.empty() ? "" : ", ") + a;
+    const std::string list = city_ids(EntityKind::Area);
     for (const DrillNode& n : s.nodes)
       for (const std::string& a : n.areas)
-        if (!areas.count(a)) bad(n.line, "node " + n.id + ": area " + a + " is not an area of the demo city (" + list + ")");
+        if (!city_has(EntityKind::Area, a))
+          bad(n.line, "node " + n.id + ": area " + a + " is not an area of the demo city (" + list + ")",
+              "ノード " + n.id + ": 地区 " + a + " はデモ市にありません (" + list + ")");
   }
   for (const DrillNode& n : s.nodes)
     for (const std::string& p : n.peers)
-      if (!s.node(p)) bad(n.line, "node " + n.id + ": peer " + p + " is not in `nodes`");
-  if (hq != 1) bad(0, "a scenario needs exactly one node with role hq (found " + std::to_string(hq) + ")");
+      if (!s.node(p))
+        bad(n.line, "node " + n.id + ": peer " + p + " is not in `nodes`",
+            "ノード " + n.id + ": peer " + p + " は `nodes` にありません");
+  if (hq != 1)
+    bad(0, "a scenario needs exactly one node with role hq (found " + std::to_string(hq) + ")",
+        "role hq のノードはちょうど 1 つ必要です (" + std::to_string(hq) + " 個あります)");
   return out;
 }
 
 std::vector<ScenarioProblem> check(const Scenario& s) {
   std::vector<ScenarioProblem> out = check_setup(s);
   // An inject's or expectation's problem names its own file (the scenario, or its MSEL CSV).
-  auto bad_at = [&](const auto& item, std::string msg) { out.push_back({item.line, std::move(msg), item.source}); };
-  auto known_node = [&](const auto& item, const std::string& id, const std::string& what) {
-    if (!id.empty() && !s.node(id)) bad_at(item, what + ": no node " + id + " in `nodes`");
+  auto bad_at = [&](const auto& item, std::string en, std::string ja) {
+    out.push_back({item.line, std::move(en), item.source, std::move(ja)});
+  };
+  auto known_node = [&](const auto& item, const std::string& id, const std::string& what, const std::string& what_ja) {
+    if (!id.empty() && !s.node(id))
+      bad_at(item, what + ": no node " + id + " in `nodes`", what_ja + ": ノード " + id + " は `nodes` にありません");
+  };
+  // A value the players' data is compared with must be one the data can hold: a typo would
+  // score every right action as missed.
+  auto known_code = [&](const Expectation& e, const std::string& field, const std::string& value, const Enumeration& en) {
+    if (value.empty() || en.find(value)) return;
+    std::string list;
+    for (const Label& l : en.values) list += (list.empty() ? "" : ", ") + std::string(l.code);
+    bad_at(e, "expected action " + e.id + ": " + field + " \"" + value + "\" is not one of " + list,
+           "期待行動 " + e.id + ": " + field + " \"" + value + "\" はありません (使えるもの: " + list + ")");
   };
   std::set<std::string> cards, exp_ids;
   auto check_expect = [&](const Expectation& e, const Inject* inj) {
-    if (!exp_ids.insert(e.id).second) bad_at(e, "expected action " + e.id + " is listed twice");
-    known_node(e, e.by, "expected action " + e.id);
-    if (!e.within && !e.deadline) bad_at(e, "expected action " + e.id + " needs `within` (minutes) or `deadline` (+h:mm)");
+    const std::string what = "expected action " + e.id, ja = "期待行動 " + e.id;
+    if (!exp_ids.insert(e.id).second) bad_at(e, what + " is listed twice", ja + " が 2 回書かれています");
+    known_node(e, e.by, what, ja);
+    if (!e.within && !e.deadline)
+      bad_at(e, what + " needs `within` (minutes) or `deadline` (+h:mm)", ja + " には `within` (分) か `deadline` (+h:mm) が必要です");
     if (inject_bound(e.action) && e.card.empty())
-      bad_at(e, "expected action " + e.id + " (" + std::string(action_kind_name(e.action)) + ") needs the inject it is about (`card`)");
-    if (!e.card.empty() && !s.inject(e.card)) bad_at(e, "expected action " + e.id + ": no inject with card " + e.card);
+      bad_at(e, what + " (" + std::string(action_kind_name(e.action)) + ") needs the inject it is about (`card`)",
+             ja + " (" + std::string(action_kind_name(e.action)) + ") には対象の付与 (`card`) が必要です");
+    if (!e.card.empty() && !s.inject(e.card))
+      bad_at(e, what + ": no inject with card " + e.card, ja + ": 番号 " + e.card + " の付与はありません");
     if (e.within && !inj && e.card.empty())
-      bad_at(e, "expected action " + e.id + ": `within` counts from an inject; give `card` or use `deadline`");
-    if (e.action == ActionKind::Evacuation && e.area.empty()) bad_at(e, "expected action " + e.id + " needs `area`");
-    if (e.action == ActionKind::BranchReport && e.branch.empty()) bad_at(e, "expected action " + e.id + " needs `branch`");
-    if (e.action == ActionKind::ChronologyEntry && e.contains.empty()) bad_at(e, "expected action " + e.id + " needs `contains`");
-    if (e.action == ActionKind::ShelterOpen && e.shelter.empty()) bad_at(e, "expected action " + e.id + " needs `shelter`");
-    if (e.action == ActionKind::HqStateSet && e.state.empty()) bad_at(e, "expected action " + e.id + " needs `state`");
-    if (e.action == ActionKind::IncidentStatus && e.status.empty()) bad_at(e, "expected action " + e.id + " needs `status`");
+      bad_at(e, what + ": `within` counts from an inject; give `card` or use `deadline`",
+             ja + ": `within` は付与からの時間です。`card` を書くか `deadline` を使ってください");
+    auto needs = [&](bool missing, const char* field) {
+      if (missing) bad_at(e, what + " needs `" + field + "`", ja + " には `" + field + "` が必要です");
+    };
+    needs(e.action == ActionKind::Evacuation && e.area.empty(), "area");
+    needs(e.action == ActionKind::LifelineUpdated && e.area.empty(), "area");
+    needs(e.action == ActionKind::LifelineUpdated && e.lifeline_type.empty(), "lifeline_type");
+    needs(e.action == ActionKind::BranchReport && e.branch.empty(), "branch");
+    needs(e.action == ActionKind::ChronologyEntry && e.contains.empty(), "contains");
+    needs(e.action == ActionKind::ShelterOpen && e.shelter.empty(), "shelter");
+    needs(e.action == ActionKind::HqStateSet && e.state.empty(), "state");
+    needs(e.action == ActionKind::IncidentStatus && e.status.empty(), "status");
+    known_code(e, "status", e.status, enums::incident_status);
+    known_code(e, "state", e.state, enums::hq_state);
+    known_code(e, "request_kind", e.request_kind, enums::request_kind);
+    known_code(e, "lifeline_type", e.lifeline_type, enums::lifeline_type);
+    if (!e.area.empty() && !city_has(EntityKind::Area, e.area))
+      bad_at(e, what + ": area " + e.area + " is not an area of the demo city (" + city_ids(EntityKind::Area) + ")",
+             ja + ": 地区 " + e.area + " はデモ市にありません (" + city_ids(EntityKind::Area) + ")");
+    if (!e.branch.empty() && !city_has(EntityKind::Branch, e.branch) &&
+        std::none_of(s.nodes.begin(), s.nodes.end(), [&](const DrillNode& n) { return n.branch == e.branch; }))
+      bad_at(e, what + ": branch " + e.branch + " is no office of the city or of `nodes` (" + city_ids(EntityKind::Branch) + ")",
+             ja + ": 支所 " + e.branch + " は市にも `nodes` にもありません (" + city_ids(EntityKind::Branch) + ")");
+    if (!e.shelter.empty() && !city_has(EntityKind::Shelter, e.shelter) &&
+        std::none_of(s.injects.begin(), s.injects.end(), [&](const Inject& i) {
+          return i.kind == InjectKind::Shelter && (i.ref == e.shelter || inject_entity_id(i.card) == e.shelter);
+        }))
+      bad_at(e, what + ": shelter " + e.shelter + " is no shelter of the city nor opened by a shelter inject",
+             ja + ": 避難所 " + e.shelter + " は市の避難所にも、避難所の付与で開くものにもありません");
+    if (e.action == ActionKind::Evacuation && (e.level < 3 || e.level > 5))
+      bad_at(e, what + ": level " + std::to_string(e.level) + " is not an evacuation level (3, 4 or 5)",
+             ja + ": level " + std::to_string(e.level) + " は警戒レベルではありません (3、4、5)");
+    if (e.points < 0) bad_at(e, what + ": points must not be negative", ja + ": points は負にできません");
   };
   for (const Inject& i : s.injects) {
-    const std::string what = "inject " + i.card;
-    if (i.card.empty()) bad_at(i, "an inject needs `card` (its card number)");
-    else if (!cards.insert(i.card).second) bad_at(i, what + ": card number used twice");
-    if (i.at < 0 || i.at > s.duration) bad_at(i, what + ": at " + format_offset(i.at) + " is outside the drill (0 to " + format_offset(s.duration) + ")");
-    known_node(i, i.target, what + " target");
-    known_node(i, i.origin, what + " origin");
-    for (const std::string& n : i.nodes) known_node(i, n, what);
-    for (const std::string& n : i.with) known_node(i, n, what + " with");
+    const std::string what = "inject " + i.card, ja = "付与 " + i.card;
+    auto bad = [&](const std::string& en, const std::string& j) { bad_at(i, what + en, ja + j); };
+    if (i.card.empty()) bad_at(i, "an inject needs `card` (its card number)", "付与には `card` (付与票の番号) が必要です");
+    else if (!cards.insert(i.card).second) bad(": card number used twice", ": 付与票の番号が 2 回使われています");
+    if (i.at < 0 || i.at > s.duration)
+      bad(": at " + format_offset(i.at) + " is outside the drill (0 to " + format_offset(s.duration) + ")",
+          ": at " + format_offset(i.at) + " は訓練の時間外です (0〜" + format_offset(s.duration) + ")");
+    known_node(i, i.target, what + " target", ja + " の target");
+    known_node(i, i.origin, what + " origin", ja + " の origin");
+    for (const std::string& n : i.nodes) known_node(i, n, what, ja);
+    for (const std::string& n : i.with) known_node(i, n, what + " with", ja + " の with");
     if (!i.with.empty() && i.kind != InjectKind::Partition && i.kind != InjectKind::Heal)
-      bad_at(i, what + ": `with` is for partition and heal");
+      bad(": `with` is for partition and heal", ": `with` は partition と heal に使います");
     switch (i.kind) {
       case InjectKind::Partition:
       case InjectKind::Outage:
       case InjectKind::Degrade:
-        if (i.nodes.empty()) bad_at(i, what + ": `nodes` (which nodes) is missing");
-        if (!i.for_minutes && i.kind != InjectKind::Partition) bad_at(i, what + ": `for` (minutes) is missing");
+        if (i.nodes.empty()) bad(": `nodes` (which nodes) is missing", ": `nodes` (どのノードか) がありません");
+        if (!i.for_minutes && i.kind != InjectKind::Partition) bad(": `for` (minutes) is missing", ": `for` (分) がありません");
         for (const std::string& n : i.nodes)
           if (i.kind == InjectKind::Outage && s.node(n) && s.node(n)->role == "hq")
-            bad_at(i, what + ": an outage of HQ is not supported (the trainer's console runs there)");
+            bad(": an outage of HQ is not supported (the trainer's console runs there)",
+                ": 本部の停止はできません (訓練統制の画面が本部で動いています)");
         break;
       case InjectKind::Heal:
-        if (i.nodes.empty()) bad_at(i, what + ": `nodes` (which partition ends) is missing");
+        if (i.nodes.empty()) bad(": `nodes` (which partition ends) is missing", ": `nodes` (どの切断を戻すか) がありません");
         break;
       case InjectKind::Bundle:
-        known_node(i, i.from_node, what + " from");
-        known_node(i, i.to_node, what + " to");
-        if (i.from_node.empty() || i.to_node.empty()) bad_at(i, what + ": a bundle needs `from_node` and `to_node`");
+        known_node(i, i.from_node, what + " from", ja + " の from");
+        known_node(i, i.to_node, what + " to", ja + " の to");
+        if (i.from_node.empty() || i.to_node.empty())
+          bad(": a bundle needs `from_node` and `to_node`", ": バンドルには `from_node` と `to_node` が必要です");
         break;
       case InjectKind::Message:
-        if (i.text.empty()) bad_at(i, what + ": a message needs `text` (what the card says)");
-        if (i.target.empty()) bad_at(i, what + ": a message needs `target` (who receives the card)");
+        if (i.text.empty()) bad(": a message needs `text` (what the card says)", ": 付与票には `text` (票の内容) が必要です");
+        if (i.target.empty()) bad(": a message needs `target` (who receives the card)", ": 付与票には `target` (受け取る人) が必要です");
         break;
       case InjectKind::IncidentUpdate:
         if (i.ref.empty() || !s.inject(i.ref) || s.inject(i.ref)->kind != InjectKind::Incident)
-          bad_at(i, what + ": `ref` must name an earlier incident inject's card");
+          bad(": `ref` must name an earlier incident inject's card", ": `ref` には先にある事案の付与の番号を書きます");
         break;
       case InjectKind::Lifeline:
         if (!i.data.count("area_id") || !i.data.count("lifeline_type"))
-          bad_at(i, what + ": a lifeline inject needs data.area_id and data.lifeline_type");
+          bad(": a lifeline inject needs data.area_id and data.lifeline_type",
+              ": ライフラインの付与には data.area_id と data.lifeline_type が必要です");
         break;
       case InjectKind::BranchReport:
-        if (!i.data.count("branch_id")) bad_at(i, what + ": a branch report needs data.branch_id");
+        if (!i.data.count("branch_id")) bad(": a branch report needs data.branch_id", ": 支所報告には data.branch_id が必要です");
         break;
       case InjectKind::Shelter:
         if (i.ref.empty() && !i.data.count("name")) {
-          bad_at(i, what + ": a shelter inject needs `ref` (an existing shelter id) or data.name");
+          bad(": a shelter inject needs `ref` (an existing shelter id) or data.name",
+              ": 避難所の付与には `ref` (既にある避難所のID) か data.name が必要です");
         } else if (const Inject* opened = i.ref.empty() ? nullptr : s.inject(i.ref)) {
-          if (opened->kind != InjectKind::Shelter) bad_at(i, what + ": `ref` " + i.ref + " is not a shelter card");
+          if (opened->kind != InjectKind::Shelter)
+            bad(": `ref` " + i.ref + " is not a shelter card", ": `ref` " + i.ref + " は避難所の付与ではありません");
         } else if (!i.ref.empty() && !i.data.count("name")) {
           // Not a card: a new shelter of that id, which needs what opening one needs.
-          bad_at(i, what + ": `ref` " + i.ref + " is no card of this scenario; name the card that opened the shelter, "
-                           "or give data.name (and its type and state) to open a new one");
+          bad(": `ref` " + i.ref + " is no card of this scenario; name the card that opened the shelter, "
+                                   "or give data.name (and its type and state) to open a new one",
+              ": `ref` " + i.ref + " はこのシナリオの付与にありません。避難所を開いた付与の番号を書くか、"
+                                   "新しく開くなら data.name (と種別、開設状況) を書いてください");
         }
         break;
       case InjectKind::Evacuation:
         if (!i.data.count("area_id") || !i.data.count("level"))
-          bad_at(i, what + ": an evacuation inject needs data.area_id and data.level");
+          bad(": an evacuation inject needs data.area_id and data.level", ": 避難情報の付与には data.area_id と data.level が必要です");
         break;
       default:
         break;
@@ -618,7 +697,7 @@ std::vector<ScenarioProblem> check(const Scenario& s) {
     // office's area).
     if (auto it = i.data.find("area_id"); it != i.data.end())
       if (const std::string* area = as_text(it->second); area && !city_has(EntityKind::Area, *area))
-        bad_at(i, what + ": data.area_id: the city has no area " + *area);
+        bad(": data.area_id: the city has no area " + *area, ": data.area_id: 市に地区 " + *area + " はありません");
     for (const Expectation& e : i.expect) check_expect(e, &i);
   }
   for (const Expectation& e : s.expected) check_expect(e, nullptr);

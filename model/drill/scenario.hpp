@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +92,7 @@ struct Inject {
   InjectKind kind = InjectKind::Message;
   std::string target, origin, from_role, medium, text, ref;
   Fields data;                     // fields of data injects (codes or labels: normalised as input)
+  std::map<std::string, int> data_lines;  // the line of each field of `data`, for problems
   std::vector<std::string> nodes;  // partition / outage / degrade / heal
   std::vector<std::string> with;   // partition / heal: only the links to these (default: all)
   std::optional<SimMinutes> for_minutes;
@@ -120,12 +122,16 @@ struct Scenario {
 };
 
 // One problem in a scenario, as a trainer reads it: "scenarios/x.yaml:42: inject 1101: ...".
+// `message` is English (and what follow-on problems are matched on); `ja` its Japanese.
 struct ScenarioProblem {
   ScenarioProblem() = default;
-  ScenarioProblem(int l, std::string m, std::string f = {}) : line(l), message(std::move(m)), file(std::move(f)) {}
+  ScenarioProblem(int l, std::string m, std::string f = {}, std::string j = {})
+      : line(l), message(std::move(m)), file(std::move(f)), ja(std::move(j)) {}
   int line = 0;
   std::string message;
   std::string file;  // when not the scenario file itself (its MSEL CSV)
+  std::string ja;
+  const std::string& text(Lang lang) const { return lang == Lang::Ja && !ja.empty() ? ja : message; }
 };
 
 // Checks what the file format cannot: references (targets, refs, areas of branches), times

@@ -20,41 +20,79 @@ using Problems = std::vector<ScenarioProblem>;
 
 int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
 
+// What a problem is about ("inject 1101 expect" / "付与 1101 の expect"), in both languages.
+struct What {
+  std::string en, ja;
+  What operator+(const What& more) const { return {en + more.en, ja + more.ja}; }
+};
+
+void add(Problems& out, int line, const std::string& en, const std::string& ja) { out.push_back({line, en, {}, ja}); }
+void add(Problems& out, int line, const What& what, const std::string& en, const std::string& ja) {
+  add(out, line, what.en + en, what.ja + ja);
+}
+
 // Reads one item (a node, an inject...) so that a list or a map where one value belongs is a
 // problem at its line, and the items after it are still read.
 template <class F>
-void guarded(Problems& out, const std::string& what, F&& read) {
+void guarded(Problems& out, const What& what, F&& read) {
   try {
     read();
   } catch (const YAML::Exception& e) {
-    out.push_back({e.mark.line + 1, what + ": expected one value (text or a number) here, not a list or a map"});
+    add(out, e.mark.line + 1, what, ": expected one value (text or a number) here, not a list or a map",
+        ": ここには値を 1 つ (文字か数) 書きます。リストやマップは書けません");
   }
 }
 
 std::string str(const YAML::Node& n) { return n && n.IsScalar() ? n.as<std::string>() : std::string(); }
 
 // Every key of a map must be one we know.
-void known_keys(const YAML::Node& n, std::initializer_list<std::string_view> keys, const std::string& what, Problems& out) {
+void known_keys(const YAML::Node& n, std::initializer_list<std::string_view> keys, const What& what, Problems& out) {
   if (!n.IsMap()) return;
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string k = str(it->first);
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
       std::string list;
       for (std::string_view x : keys) list += (list.empty() ? "" : ", ") + std::string(x);
-      out.push_back({line_of(it->first), what + ": unknown field \"" + k + "\" (known: " + list + ")"});
+      add(out, line_of(it->first), what, ": unknown field \"" + k + "\" (known: " + list + ")",
+          ": 項目 \"" + k + "\" はありません (使える項目: " + list + ")");
     }
   }
 }
 
-std::optional<SimMinutes> minutes_of(const YAML::Node& n, const std::string& what, Problems& out) {
+std::optional<SimMinutes> minutes_of(const YAML::Node& n, const What& what, Problems& out) {
   if (!n) return std::nullopt;
   if (!n.IsScalar()) {
-    out.push_back({line_of(n), what + ": expected a time like \"+0:30\" or minutes"});
+    add(out, line_of(n), what, ": expected a time like \"+0:30\" or minutes", ": \"+0:30\" のような時刻か分数を書きます");
     return std::nullopt;
   }
-  auto m = parse_offset(n.as<std::string>());
-  if (!m) out.push_back({line_of(n), what + ": \"" + n.as<std::string>() + "\" is not a time like \"+0:30\", \"1:05\" or \"90\" (minutes)"});
+  const std::string t = n.as<std::string>();
+  auto m = parse_offset(t);
+  if (!m)
+    add(out, line_of(n), what, ": \"" + t + "\" is not a time like \"+0:30\", \"1:05\" or \"90\" (minutes)",
+        ": \"" + t + "\" は時刻ではありません (\"+0:30\"、\"1:05\"、\"90\" (分) のように書きます)");
   return m;
+}
+
+// A whole number (level, report_no) or a number (points); nullopt and a problem otherwise.
+std::optional<double> number_of(const YAML::Node& n, const What& what, bool whole, Problems& out) {
+  if (!n) return std::nullopt;
+  const std::string t = str(n);
+  try {
+    size_t pos = 0;
+    const double v = std::stod(t, &pos);
+    if (pos == t.size() && (!whole || v == static_cast<double>(static_cast<long long>(v)))) return v;
+  } catch (const std::exception&) {
+  }
+  add(out, line_of(n), what, ": \"" + t + "\" is not " + (whole ? "a whole number" : "a number"),
+      ": \"" + t + "\" は" + (whole ? "整数" : "数") + "ではありません");
+  return std::nullopt;
+}
+
+// A code of `e`, given as its code or either label; the value given when it is none (the
+// checks name it).
+std::string code_of(const Enumeration& e, const std::string& given) {
+  const std::string_view c = e.code_for(given);
+  return c.empty() ? given : std::string(c);
 }
 
 Value value_of(const YAML::Node& n) {
@@ -93,7 +131,7 @@ std::string medium_code(const std::string& m) {
 Expectation read_expectation(const YAML::Node& n, const std::string& card, int index, Problems& out) {
   Expectation e;
   e.line = line_of(n);
-  const std::string what = card.empty() ? "expected action" : "inject " + card + " expect";
+  const What what = card.empty() ? What{"expected action", "期待行動"} : What{"inject " + card + " expect", "付与 " + card + " の expect"};
   known_keys(n,
              {"id", "action", "by", "card", "area", "branch", "status", "contains", "shelter", "request_kind", "state",
               "lifeline_type", "level", "report_no", "within", "deadline", "points", "description"},
@@ -103,9 +141,11 @@ Expectation read_expectation(const YAML::Node& n, const std::string& card, int i
   const std::string action = str(n["action"]);
   auto a = action_kind_from_name(action);
   if (!a) {
-    out.push_back({e.line, what + ": action \"" + action + "\" is not one of incident_verified, incident_status, "
-                   "incident_assigned, evacuation_order, branch_report, chronology, shelter_open, request, "
-                   "message_answered, hq_state, lifeline_updated"});
+    const std::string list =
+        "incident_verified, incident_status, incident_assigned, evacuation_order, branch_report, chronology, "
+        "shelter_open, request, message_answered, hq_state, lifeline_updated";
+    add(out, e.line, what, ": action \"" + action + "\" is not one of " + list,
+        ": action \"" + action + "\" はありません (使えるもの: " + list + ")");
   } else {
     e.action = *a;
   }
@@ -113,25 +153,19 @@ Expectation read_expectation(const YAML::Node& n, const std::string& card, int i
   e.card = n["card"] ? str(n["card"]) : card;
   e.area = str(n["area"]);
   e.branch = str(n["branch"]);
-  e.status = str(n["status"]);
-  if (!e.status.empty()) {
-    const std::string_view c = enums::incident_status.code_for(e.status);
-    if (!c.empty()) e.status = std::string(c);
-  }
+  // Codes or labels (状況 "対応完了" as well as "done"); check() names a value that is neither.
+  e.status = code_of(enums::incident_status, str(n["status"]));
   e.contains = str(n["contains"]);
   e.shelter = str(n["shelter"]);
-  e.request_kind = str(n["request_kind"]);
-  e.state = str(n["state"]);
-  if (!e.state.empty()) {
-    const std::string_view c = enums::hq_state.code_for(e.state);
-    if (!c.empty()) e.state = std::string(c);
-  }
-  e.lifeline_type = str(n["lifeline_type"]);
-  if (n["level"]) e.level = std::atoi(str(n["level"]).c_str());
-  if (n["report_no"]) e.report_no = std::atoll(str(n["report_no"]).c_str());
-  e.within = minutes_of(n["within"], what + " within", out);
-  e.deadline = minutes_of(n["deadline"], what + " deadline", out);
-  if (n["points"]) e.points = std::atof(str(n["points"]).c_str());
+  e.request_kind = code_of(enums::request_kind, str(n["request_kind"]));
+  e.state = code_of(enums::hq_state, str(n["state"]));
+  e.lifeline_type = code_of(enums::lifeline_type, str(n["lifeline_type"]));
+  if (auto v = number_of(n["level"], what + What{" level", " の level"}, true, out)) e.level = static_cast<int>(*v);
+  if (auto v = number_of(n["report_no"], what + What{" report_no", " の report_no"}, true, out))
+    e.report_no = static_cast<std::int64_t>(*v);
+  e.within = minutes_of(n["within"], what + What{" within", " の within"}, out);
+  e.deadline = minutes_of(n["deadline"], what + What{" deadline", " の deadline"}, out);
+  if (auto v = number_of(n["points"], what + What{" points", " の points"}, false, out)) e.points = *v;
   e.description = str(n["description"]);
   return e;
 }
@@ -140,24 +174,28 @@ Inject read_inject(const YAML::Node& n, Problems& out) {
   Inject i;
   i.line = line_of(n);
   if (!n.IsMap()) {
-    out.push_back({i.line, "an inject must be a map of fields"});
+    add(out, i.line, "an inject must be a map of fields", "付与は 項目: 値 のマップで書きます");
     return i;
   }
   i.card = str(n["card"]);
-  const std::string what = "inject " + (i.card.empty() ? "(no card)" : i.card);
+  const What what{"inject " + (i.card.empty() ? "(no card)" : i.card), "付与 " + (i.card.empty() ? "(番号なし)" : i.card)};
   known_keys(n,
              {"card", "at", "jitter", "target", "origin", "from", "medium", "kind", "data", "text", "ref", "nodes", "with", "for",
               "from_node", "to_node", "expect"},
              what, out);
-  if (auto m = minutes_of(n["at"], what + " at", out)) i.at = *m;
-  else if (!n["at"]) out.push_back({i.line, what + ": `at` (when, e.g. \"+0:30\") is missing"});
-  if (auto j = minutes_of(n["jitter"], what + " jitter", out)) i.jitter_minutes = *j;
+  if (auto m = minutes_of(n["at"], what + What{" at", " の at"}, out)) i.at = *m;
+  else if (!n["at"]) add(out, i.line, what, ": `at` (when, e.g. \"+0:30\") is missing", ": `at` (いつ。例 \"+0:30\") がありません");
+  if (auto j = minutes_of(n["jitter"], what + What{" jitter", " の jitter"}, out)) i.jitter_minutes = *j;
   const std::string kind = str(n["kind"]);
-  if (auto k = inject_kind_from_name(kind)) i.kind = *k;
-  else
-    out.push_back({n["kind"] ? line_of(n["kind"]) : i.line,
-                   what + ": kind \"" + kind + "\" is not one of incident, incident_update, lifeline, branch_report, "
-                   "shelter, request, evacuation, hq_state, message, chronology, partition, heal, outage, degrade, bundle"});
+  if (auto k = inject_kind_from_name(kind)) {
+    i.kind = *k;
+  } else {
+    const std::string list =
+        "incident, incident_update, lifeline, branch_report, shelter, request, evacuation, hq_state, message, "
+        "chronology, partition, heal, outage, degrade, bundle";
+    add(out, n["kind"] ? line_of(n["kind"]) : i.line, what, ": kind \"" + kind + "\" is not one of " + list,
+        ": kind \"" + kind + "\" はありません (使えるもの: " + list + ")");
+  }
   i.target = str(n["target"]);
   i.origin = str(n["origin"]);
   i.from_role = str(n["from"]);
@@ -166,16 +204,22 @@ Inject read_inject(const YAML::Node& n, Problems& out) {
   i.ref = str(n["ref"]);
   i.nodes = strings_of(n["nodes"]);
   i.with = strings_of(n["with"]);
-  i.for_minutes = minutes_of(n["for"], what + " for", out);
+  i.for_minutes = minutes_of(n["for"], what + What{" for", " の for"}, out);
   i.from_node = str(n["from_node"]);
   i.to_node = str(n["to_node"]);
   if (const YAML::Node d = n["data"]) {
-    if (!d.IsMap()) out.push_back({line_of(d), what + ": `data` must be a map of field: value"});
-    else
-      for (auto it = d.begin(); it != d.end(); ++it) i.data[it->first.as<std::string>()] = value_of(it->second);
+    if (!d.IsMap()) {
+      add(out, line_of(d), what, ": `data` must be a map of field: value", ": `data` は 項目: 値 のマップで書きます");
+    } else {
+      for (auto it = d.begin(); it != d.end(); ++it) {
+        const std::string field = it->first.as<std::string>();
+        i.data[field] = value_of(it->second);
+        i.data_lines[field] = line_of(it->first);
+      }
+    }
   }
   if (const YAML::Node ex = n["expect"]) {
-    if (!ex.IsSequence()) out.push_back({line_of(ex), what + ": `expect` must be a list"});
+    if (!ex.IsSequence()) add(out, line_of(ex), what, ": `expect` must be a list", ": `expect` はリストで書きます");
     else
       for (size_t k = 0; k < ex.size(); ++k) i.expect.push_back(read_expectation(ex[k], i.card, static_cast<int>(k), out));
   }
@@ -202,8 +246,13 @@ void dry_run(const Scenario& s, Problems& out) {
     // Updates (an earlier incident, an existing shelter, the HQ state) may name only what changes.
     vo.creating = i.kind != InjectKind::IncidentUpdate && !(i.kind == InjectKind::Shelter && !i.ref.empty()) &&
                   i.kind != InjectKind::HqState;
-    for (const Problem& p : normalize_and_validate(spec(w->kind), w->id, f, vo))
-      out.push_back({i.line, "inject " + i.card + ": " + (p.field.empty() ? "" : "data." + p.field + ": ") + p.en, i.source});
+    for (const Problem& p : normalize_and_validate(spec(w->kind), w->id, f, vo)) {
+      // At the field's own line when the scenario gave it (not one the inject derived).
+      const auto at = i.data_lines.find(p.field);
+      const std::string field = p.field.empty() ? "" : "data." + p.field + ": ";
+      out.push_back({at == i.data_lines.end() ? i.line : at->second, "inject " + i.card + ": " + field + p.en, i.source,
+                     "付与 " + i.card + ": " + field + p.ja});
+    }
     const std::string origin = inject_origin(s, i);
     const sync::AllowEntry* e = allow.by_node(origin);
     if (!e) continue;  // reported by check()
@@ -213,7 +262,9 @@ void dry_run(const Scenario& s, Problems& out) {
     op.entity_id = w->id;
     op.fields = f;
     const sync::AuthDecision d = sync::may_write(*e, op);
-    if (!d.ok) out.push_back({i.line, "inject " + i.card + ": node " + origin + " may not write this: " + d.reason, i.source});
+    if (!d.ok)
+      out.push_back({i.line, "inject " + i.card + ": node " + origin + " may not write this: " + d.reason, i.source,
+                     "付与 " + i.card + ": ノード " + origin + " はこれを書けません: " + d.reason});
   }
 }
 
@@ -260,13 +311,15 @@ std::vector<std::pair<int, std::vector<std::string>>> csv_rows(std::string_view 
 }  // namespace
 
 ScenarioError::ScenarioError(std::vector<ScenarioProblem> problems, const std::string& source)
-    : Error([&] {
-        std::string m = source + ": " + std::to_string(problems.size()) + " problem(s):";
-        for (const auto& p : problems)
-          m += "\n  " + (p.file.empty() ? source : p.file) + (p.line ? ":" + std::to_string(p.line) : "") + ": " + p.message;
-        return m;
-      }()),
-      problems_(std::move(problems)) {}
+    : Error(listing(problems, source, Lang::En)), problems_(std::move(problems)), source_(source) {}
+
+std::string ScenarioError::listing(const std::vector<ScenarioProblem>& problems, const std::string& source, Lang lang) {
+  const std::string n = std::to_string(problems.size());
+  std::string m = source + (lang == Lang::Ja ? ": 問題が " + n + " 件あります:" : ": " + n + " problem(s):");
+  for (const auto& p : problems)
+    m += "\n  " + (p.file.empty() ? source : p.file) + (p.line ? ":" + std::to_string(p.line) : "") + ": " + p.text(lang);
+  return m;
+}
 
 void read_msel_csv(std::string_view text, const std::string& source, Scenario& s, Problems& out) {
   // Header names, English or Japanese, to our field names.
@@ -283,13 +336,14 @@ void read_msel_csv(std::string_view text, const std::string& source, Scenario& s
       {"担当", "by"},           {"expect_by", "by"}};
   const auto rows = csv_rows(text);
   if (rows.empty()) {
-    out.push_back({0, source + ": empty MSEL"});
+    add(out, 0, source + ": empty MSEL", source + ": MSEL が空です");
     return;
   }
   std::vector<std::string> cols;
   for (const std::string& h : rows[0].second) {
     auto it = kHeaders.find(h);
-    if (it == kHeaders.end()) out.push_back({rows[0].first, source + ": unknown column \"" + h + "\""});
+    if (it == kHeaders.end())
+      add(out, rows[0].first, source + ": unknown column \"" + h + "\"", source + ": 列 \"" + h + "\" はありません");
     cols.push_back(it == kHeaders.end() ? "" : it->second);
   }
   for (size_t r = 1; r < rows.size(); ++r) {
@@ -301,9 +355,10 @@ void read_msel_csv(std::string_view text, const std::string& source, Scenario& s
     i.line = line;
     i.source = source;
     i.card = v["card"];
-    const std::string what = source + " row " + std::to_string(r) + " (card " + i.card + ")";
+    const What what{source + " row " + std::to_string(r) + " (card " + i.card + ")",
+                    source + " の " + std::to_string(r) + " 行目 (番号 " + i.card + ")"};
     if (auto m = parse_offset(v["at"])) i.at = *m;
-    else out.push_back({line, what + ": time \"" + v["at"] + "\" is not like +0:30"});
+    else add(out, line, what, ": time \"" + v["at"] + "\" is not like +0:30", ": 時刻 \"" + v["at"] + "\" は +0:30 のように書きます");
     const std::string kind = v["kind"].empty() ? "message" : v["kind"];
     static const std::map<std::string, std::string> kKindsJa = {
         {"事案", "incident"}, {"通報", "incident"}, {"ライフライン", "lifeline"}, {"支所報告", "branch_report"},
@@ -311,7 +366,7 @@ void read_msel_csv(std::string_view text, const std::string& source, Scenario& s
         {"避難情報", "evacuation"}, {"通信途絶", "partition"}, {"回復", "heal"}};
     const std::string k = kKindsJa.count(kind) ? kKindsJa.at(kind) : kind;
     if (auto ik = inject_kind_from_name(k)) i.kind = *ik;
-    else out.push_back({line, what + ": kind \"" + kind + "\" is not known"});
+    else add(out, line, what, ": kind \"" + kind + "\" is not known", ": 種別 \"" + kind + "\" はありません");
     i.target = v["target"];
     i.origin = v["origin"];
     i.from_role = v["from"];
@@ -331,7 +386,9 @@ void read_msel_csv(std::string_view text, const std::string& source, Scenario& s
       e.id = i.card + "-1";
       e.card = i.card;
       if (auto a = action_kind_from_name(v["expect"])) e.action = *a;
-      else out.push_back({line, what + ": expected action \"" + v["expect"] + "\" is not known"});
+      else
+        add(out, line, what, ": expected action \"" + v["expect"] + "\" is not known",
+            ": 期待行動 \"" + v["expect"] + "\" はありません");
       if (auto w = parse_offset(v["within"])) e.within = *w;
       e.by = v["by"].empty() ? i.target : v["by"];
       i.expect.push_back(e);
@@ -348,15 +405,19 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    throw ScenarioError({{e.mark.line + 1, "not valid YAML: " + e.msg}}, source);
+    throw ScenarioError({{e.mark.line + 1, "not valid YAML: " + e.msg, {}, "YAML として読めません: " + e.msg}}, source);
   }
-  if (!root.IsMap()) throw ScenarioError({{1, "a scenario is a YAML map (name:, start:, nodes:, injects: ...)"}}, source);
+  if (!root.IsMap())
+    throw ScenarioError({{1, "a scenario is a YAML map (name:, start:, nodes:, injects: ...)", {},
+                          "シナリオは YAML のマップです (name:, start:, nodes:, injects: ...)"}},
+                        source);
   known_keys(root,
              {"honbu_scenario", "name", "title", "hazard", "description", "start", "duration", "map", "seed", "speed",
               "nodes", "injects", "expected", "msel"},
-             "scenario", out);
+             What{"scenario", "シナリオ"}, out);
   if (root["honbu_scenario"] && str(root["honbu_scenario"]) != "1")
-    out.push_back({line_of(root["honbu_scenario"]), "honbu_scenario: this Honbu reads format 1, not " + str(root["honbu_scenario"])});
+    add(out, line_of(root["honbu_scenario"]), "honbu_scenario: this Honbu reads format 1, not " + str(root["honbu_scenario"]),
+        "honbu_scenario: この Honbu が読めるのは形式 1 です (" + str(root["honbu_scenario"]) + " は読めません。Honbu を更新してください)");
   s.name = str(root["name"]);
   s.title = str(root["title"]);
   s.hazard = str(root["hazard"]);
@@ -364,24 +425,28 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
   s.map = str(root["map"]);
   if (const auto sp = root["speed"]) {
     s.speed = std::atof(str(sp).c_str());
-    if (s.speed < 1 || s.speed > 60) out.push_back({line_of(sp), "speed: " + str(sp) + " is not 1..60 (×1 to ×60)"});
+    if (s.speed < 1 || s.speed > 60)
+      add(out, line_of(sp), "speed: " + str(sp) + " is not 1..60 (×1 to ×60)", "speed: " + str(sp) + " は 1〜60 (×1〜×60) ではありません");
   }
   if (root["seed"]) s.seed = std::strtoull(str(root["seed"]).c_str(), nullptr, 10);
   if (const auto st = root["start"]) {
     if (auto t = parse_iso(str(st))) s.start = *t;
-    else out.push_back({line_of(st), "start: \"" + str(st) + "\" is not a date-time like 2026-12-01T09:00:00+09:00"});
+    else
+      add(out, line_of(st), "start: \"" + str(st) + "\" is not a date-time like 2026-12-01T09:00:00+09:00",
+          "start: \"" + str(st) + "\" は日時ではありません (2026-12-01T09:00:00+09:00 のように書きます)");
   }
-  if (auto d = minutes_of(root["duration"], "duration", out)) s.duration = *d;
+  if (auto d = minutes_of(root["duration"], What{"duration", "duration"}, out)) s.duration = *d;
   if (const auto nodes = root["nodes"]; nodes && nodes.IsSequence()) {
     for (const auto& n : nodes)
-      guarded(out, "node", [&] {
+      guarded(out, What{"node", "ノード"}, [&] {
         if (!n.IsMap()) {
-          out.push_back({line_of(n), "a node is a map like {id: kita, role: branch, branch: kita, areas: [...]}"});
+          add(out, line_of(n), "a node is a map like {id: kita, role: branch, branch: kita, areas: [...]}",
+              "ノードは {id: kita, role: branch, branch: kita, areas: [...]} のようなマップです");
           return;
         }
         DrillNode d;
         d.line = line_of(n);
-        known_keys(n, {"id", "role", "name", "branch", "areas", "peers"}, "node " + str(n["id"]), out);
+        known_keys(n, {"id", "role", "name", "branch", "areas", "peers"}, What{"node " + str(n["id"]), "ノード " + str(n["id"])}, out);
         d.id = str(n["id"]);
         if (n["role"]) d.role = str(n["role"]);
         d.name = str(n["name"]);
@@ -391,32 +456,34 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
         s.nodes.push_back(std::move(d));
       });
   } else {
-    out.push_back({root["nodes"] ? line_of(root["nodes"]) : 1, "`nodes` (a list of the drill's nodes) is missing"});
+    add(out, root["nodes"] ? line_of(root["nodes"]) : 1, "`nodes` (a list of the drill's nodes) is missing",
+        "`nodes` (訓練のノードのリスト) がありません");
   }
   if (const auto inj = root["injects"]) {
-    if (!inj.IsSequence()) out.push_back({line_of(inj), "`injects` must be a list"});
+    if (!inj.IsSequence()) add(out, line_of(inj), "`injects` must be a list", "`injects` はリストで書きます");
     else
-      for (const auto& n : inj) guarded(out, "inject", [&] { s.injects.push_back(read_inject(n, out)); });
+      for (const auto& n : inj) guarded(out, What{"inject", "付与"}, [&] { s.injects.push_back(read_inject(n, out)); });
   }
   if (const auto m = root["msel"]) {
     s.msel = str(m);
     if (s.msel.find('/') != std::string::npos || s.msel.starts_with("."))
-      out.push_back({line_of(m), "msel: give the file name of a CSV beside the scenario (no directories)"});
+      add(out, line_of(m), "msel: give the file name of a CSV beside the scenario (no directories)",
+          "msel: シナリオと同じフォルダの CSV のファイル名を書きます (フォルダは書けません)");
     const std::string path = (std::filesystem::path(base_dir) / s.msel).string();
     std::ifstream f(path);
-    if (!f) out.push_back({line_of(m), "msel: cannot read " + path});
+    if (!f) add(out, line_of(m), "msel: cannot read " + path, "msel: " + path + " を読めません");
     else {
       const std::string csv((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
       Problems msel;
       read_msel_csv(csv, path, s, msel);
-      for (auto& p : msel) out.push_back({p.line, p.message, path});
+      for (auto& p : msel) out.push_back({p.line, p.message, path, p.ja});
     }
   }
   if (const auto ex = root["expected"]) {
-    if (!ex.IsSequence()) out.push_back({line_of(ex), "`expected` must be a list"});
+    if (!ex.IsSequence()) add(out, line_of(ex), "`expected` must be a list", "`expected` はリストで書きます");
     else
       for (size_t k = 0; k < ex.size(); ++k)
-        guarded(out, "expected", [&] { s.expected.push_back(read_expectation(ex[k], "", static_cast<int>(k), out)); });
+        guarded(out, What{"expected", "期待行動"}, [&] { s.expected.push_back(read_expectation(ex[k], "", static_cast<int>(k), out)); });
   }
   // Every check runs on what could be read, so one validate lists everything to fix (it used
   // to stop at the first stage: a trainer fixed the file three times to see all six). What
@@ -469,12 +536,17 @@ Scenario parse_scenario_yaml(std::string_view text, const std::string& source, c
 
 Scenario load_scenario(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw ScenarioError({{0, "cannot open the scenario file"}}, path);
+  if (!f) throw ScenarioError({{0, "cannot open the scenario file", {}, "シナリオのファイルを開けません"}}, path);
   const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const std::string base = std::filesystem::path(path).parent_path().string();
   if (path.ends_with(".csv")) {
-    throw ScenarioError({{0, "a MSEL CSV needs a scenario YAML around it (nodes, start, duration): "
-                             "write one with `msel: " + std::filesystem::path(path).filename().string() + "`"}},
+    const std::string name = std::filesystem::path(path).filename().string();
+    throw ScenarioError({{0,
+                          "a MSEL CSV needs a scenario YAML around it (nodes, start, duration): write one with `msel: " +
+                              name + "`",
+                          {},
+                          "MSEL の CSV は、それを含むシナリオ YAML (nodes, start, duration) から読みます: `msel: " + name +
+                              "` と書いた YAML を作ってください"}},
                         path);
   }
   return parse_scenario_yaml(text, path, base.empty() ? "." : base);

@@ -17,9 +17,13 @@ class ScenarioError : public Error {
  public:
   explicit ScenarioError(std::vector<ScenarioProblem> problems, const std::string& source);
   const std::vector<ScenarioProblem>& problems() const { return problems_; }
+  // "file: N problem(s):" and one line per problem, in `lang` (what() is the English).
+  std::string text(Lang lang) const { return listing(problems_, source_, lang); }
 
  private:
+  static std::string listing(const std::vector<ScenarioProblem>& problems, const std::string& source, Lang lang);
   std::vector<ScenarioProblem> problems_;
+  std::string source_;
 };
 
 // Throws ScenarioError listing every problem found (not just the first).

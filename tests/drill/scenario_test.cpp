@@ -458,3 +458,73 @@ TEST(DrillScenario, TheDrillFolderIsNamedInJst) {
   const TimeMs at = *parse_iso("2026-12-04T01:58:37+09:00");
   EXPECT_EQ(default_drill_dir("/data", s, at), "/data/drills/unit-20261204-015837");
 }
+
+// A value an expected action is compared with must be one the players' data can hold: with
+// "countermesures" the players who set 対策本部 on time were scored as having missed it.
+TEST(DrillScenario, ExpectedValuesAreOnesTheDataCanHold) {
+  const std::string text = kHead + R"(injects:
+  - card: "001"
+    at: "+0:05"
+    kind: incident
+    target: hq
+    origin: kita
+    data: {title: 倒壊, category: rescue, area_id: kitayama}
+    expect:
+      - {action: incident_status, status: finnished, within: 30}
+      - {action: incident_status, status: 対応済, within: 30}
+expected:
+  - {action: hq_state, state: countermesures, deadline: "+0:30"}
+  - {action: hq_state, state: 対策本部, deadline: "+0:30"}
+  - {action: evacuation_order, area: oonoo, level: 9, deadline: "+0:30"}
+  - {action: branch_report, branch: nishi, deadline: "+0:30"}
+  - {action: request, request_kind: food, deadline: "+0:30"}
+  - {action: lifeline_updated, card: "001", area: kitayama, lifeline_type: electricity, within: 10}
+  - {action: shelter_open, shelter: no-such-shelter, deadline: "+0:30"}
+  - {action: chronology, contains: 開設, deadline: "+0:30", points: many}
+  - {action: shelter_open, shelter: sh-uenodai-sho, deadline: "+0:30"}
+)";
+  const auto v = problems_of(text);
+  const std::string all = listing(v);
+  EXPECT_NE(at_line(v, 18).find("status \"finnished\" is not one of received, in_progress, done, cancelled"),
+            std::string::npos) << all;
+  EXPECT_EQ(at_line(v, 19), "") << "a label is as good as the code: " << all;
+  EXPECT_NE(at_line(v, 21).find("state \"countermesures\" is not one of"), std::string::npos) << all;
+  EXPECT_EQ(at_line(v, 22), "") << all;
+  EXPECT_NE(at_line(v, 23).find("area oonoo is not an area of the demo city"), std::string::npos) << all;
+  EXPECT_NE(all.find("23: expected action e-3: level 9 is not an evacuation level"), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 24).find("branch nishi is no office"), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 25).find("request_kind \"food\" is not one of"), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 26).find("lifeline_type \"electricity\" is not one of"), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 27).find("shelter no-such-shelter is no shelter"), std::string::npos) << all;
+  EXPECT_NE(at_line(v, 28).find("points: \"many\" is not a number"), std::string::npos) << all;
+  EXPECT_EQ(at_line(v, 29), "") << "the city's designated shelters are in the drill's master data: " << all;
+}
+
+// Every problem also reads in Japanese, and a field of `data` is named at its own line.
+TEST(DrillScenario, ProblemsReadInJapaneseAtTheFieldsLine) {
+  const std::string text = kHead + R"(injects:
+  - card: "001"
+    at: "+0:10"
+    kind: incident
+    target: hq
+    data:
+      title: 倒壊
+      category: rescue
+      area_id: kitayama
+      trapped: many
+  - {card: "002", at: "+0:10", kind: branch_reprot, target: hq}
+  - {card: "003", at: "+0:75", kind: message, target: hq, text: x}
+)";
+  try {
+    parse_scenario_yaml(text, "unit.yaml");
+    FAIL() << "accepted";
+  } catch (const ScenarioError& e) {
+    const std::string ja = e.text(Lang::Ja), en = e.text(Lang::En);
+    EXPECT_EQ(en, e.what());
+    EXPECT_NE(ja.find("unit.yaml: 問題が 3 件あります:"), std::string::npos) << ja;
+    EXPECT_NE(ja.find("unit.yaml:19: 付与 001: data.trapped:"), std::string::npos) << ja;
+    EXPECT_NE(ja.find("unit.yaml:20: 付与 002: kind \"branch_reprot\" はありません"), std::string::npos) << ja;
+    EXPECT_NE(ja.find("unit.yaml:21: 付与 003 の at: \"+0:75\" は時刻ではありません"), std::string::npos) << ja;
+    for (const ScenarioProblem& p : e.problems()) EXPECT_FALSE(p.ja.empty()) << p.message;
+  }
+}

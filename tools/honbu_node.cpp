@@ -215,20 +215,20 @@ VersionVector since_for(Store& s, const std::string& peer, const std::string& si
 }
 
 std::string export_bundle(Store& s, const NodeKeys& keys, const std::string& peer, const std::string& out,
-                          const std::string& since_file, const AllowList* allow, Lang lang) {
+                          const std::string& since_file, const AllowList& allow, Lang lang) {
   if (peer == s.node_id())
     throw Error(say(lang, peer + " 自身宛てのバンドルには何も入りません: --for には取り込むノードを指定してください",
                     "a bundle for " + peer + " itself carries nothing: give --for the node that will import it"));
   if (!is_valid_node_id(peer))
     throw Error(say(lang, "--for \"" + peer + "\" はノードIDではありません (英数字と - _ . のみ)",
                     "--for \"" + peer + "\" is not a node id (letters, digits, - _ .)"));
-  // A mistyped --for (hqq) wrote the whole log for a node that does not exist: with an
-  // allow-list at hand, the node must be on it and not revoked.
-  if (allow) {
-    const AllowEntry* e = allow->by_node(peer);
+  // A mistyped --for (hqq) wrote the whole log, names and injuries, for a node that does
+  // not exist: it must be on the allow-list and not revoked.
+  {
+    const AllowEntry* e = allow.by_node(peer);
     if (!e || e->revoked) {
       std::string on;
-      for (const AllowEntry& a : allow->entries())
+      for (const AllowEntry& a : allow.entries())
         if (!a.revoked && a.node_id != s.node_id()) on += (on.empty() ? "" : ", ") + a.node_id;
       throw Error(say(lang,
                       "--for " + peer + (e ? " は失効しています" : " は許可リストにありません") +
@@ -443,7 +443,7 @@ struct ControlRequests {
       return agent.run([&](Store& s) {
         try {
           const AllowList allow = AllowList::load(cfg.allowlist_path);  // as it is now
-          return export_bundle(s, keys, w[1], w[2], since, &allow, lang);
+          return export_bundle(s, keys, w[1], w[2], since, allow, lang);
         } catch (const std::exception& e) {
           return std::string("error: ") + e.what();
         }
@@ -670,7 +670,8 @@ int main(int argc, char** argv) {
                   "a file holding the JSON version vector the peer holds, e.g. {\"kita\": 250} (default: what it last told this node)");
   exp->add_option("--dataset", bundle_dataset, "ACTUAL or EXERCISE:<name>")->capture_default_str();
   exp->add_option("--allowlist", bundle_allowlist,
-                  "allow-list file: --for must name a node on it (a running node checks its own)");
+                  "allow-list file: --keys must be this node's key on it and --for a node on it (a running node uses "
+                  "its own; needed otherwise)");
   auto* imp = app.add_subcommand("import", "apply a bundle file (twice or out of order is harmless)");
   imp->add_option("--data-dir", data_dir, "node data directory")->capture_default_str();
   imp->add_option("--keys", bundle_keys, "this node's secret key file")->required();
@@ -825,6 +826,23 @@ int main(int argc, char** argv) {
         }
       }
       const NodeKeys keys = load_secret_keys(bundle_keys);
+      // The store signs this node's unsigned ops (those honbu-report wrote) as it opens: with
+      // a key that is not the one the allow-list has for the node, every later bundle from
+      // here would be refused for them. So the allow-list is needed, and checked first.
+      if (bundle_allowlist.empty())
+        throw Error(T(std::string(*exp ? "export" : "import") +
+                          " には --allowlist が必要です (--keys がこのノードの鍵か、宛先がこの拠点のノードかを確かめるため)。何もしていません",
+                      std::string(*exp ? "export" : "import") +
+                          " needs --allowlist (to check that --keys is this node's key and whom the bundle is for); "
+                          "nothing was done"));
+      const AllowList allow = AllowList::load(bundle_allowlist);
+      if (const AllowEntry* me = allow.by_node(keys.node_id); !me || me->revoked || me->keys != keys.public_keys())
+        throw Error(T("--keys " + bundle_keys + " は許可リスト " + bundle_allowlist + " にある " + keys.node_id + " の鍵" +
+                          (!me ? "ではありません (" + keys.node_id + " が載っていません)" : me->revoked ? "ですが失効しています" : "と違います") +
+                          "。何も署名・書き込みしていません",
+                      "--keys " + bundle_keys + " is not " + keys.node_id + "'s key on the allow-list " + bundle_allowlist +
+                          (!me ? " (" + keys.node_id + " is not on it)" : me->revoked ? " (it is revoked)" : " (another key)") +
+                          ": nothing was signed or written"));
       StoreOptions so;
       so.path = database_path(data_dir, bundle_dataset);
       so.node_id = keys.node_id;
@@ -834,17 +852,10 @@ int main(int argc, char** argv) {
       so.create_if_missing = false;
       sign_ops_with(so, keys);
       auto store = Store::open(so);
-      if (*exp) {
-        const std::optional<AllowList> allow =
-            bundle_allowlist.empty() ? std::nullopt : std::optional(AllowList::load(bundle_allowlist));
-        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file, allow ? &*allow : nullptr, lang)
-                  << "\n";
-      } else {
-        if (bundle_allowlist.empty())
-          throw Error(T("import には --allowlist が必要です (操作の署名者を確かめるため)",
-                        "import needs --allowlist (to check who signed the ops)"));
-        std::cout << import_file(*store, AllowList::load(bundle_allowlist), bundle_file, lang) << "\n";
-      }
+      if (*exp)
+        std::cout << export_bundle(*store, keys, bundle_peer, bundle_out, since_file, allow, lang) << "\n";
+      else
+        std::cout << import_file(*store, allow, bundle_file, lang) << "\n";
       return 0;
     }
   } catch (const std::exception& e) {

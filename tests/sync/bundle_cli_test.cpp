@@ -75,8 +75,12 @@ struct Site {
                         .ok);
     });
   }
-  // `honbu-node export` of kita's database for `peer` into `out` (more options after).
+  // `honbu-node export` of kita's database for `peer` into `out`, checked with the site's
+  // allow-list (more options after).
   std::string kita_export(const std::string& peer, const std::string& out, const std::string& more = "") const {
+    return kita_export_unchecked(peer, out, " --allowlist " + allow + more);
+  }
+  std::string kita_export_unchecked(const std::string& peer, const std::string& out, const std::string& more = "") const {
     return kNode + " export --data-dir " + data("kita") + " --keys " + key("kita") + " --for " + peer + " --out " + out +
            more;
   }
@@ -349,22 +353,37 @@ TEST(BundleCli, ExportNeverOverwritesOtherFiles) {
   EXPECT_EQ(run(site.kita_export("hq", bundle)).status, 0);
 }
 
-// A slip in --for without an allow-list at hand still makes a bundle (any node may import
-// any), but the export says it knows no such peer, and the node that imports it hears whom
-// it was meant for. With the allow-list, a node not on it is refused.
+// A slip in --for (hqq) is refused: the bundle would carry the whole log, names and injuries,
+// for no one. A bundle made for another node of the site still applies anywhere, and the
+// node that imports it hears whom it was meant for.
 TEST(BundleCli, ABundleForTheWrongNodeSaysSoAtBothEnds) {
   Site site;
+  ASSERT_EQ(run(kKeys + " --lang en gen --node minami --role branch --branch minami --areas minamihama --out " +
+                site.keys + " --allowlist " + site.allow)
+                .status,
+            0);
   site.init("hq");
   site.kita_writes(3);
-  const std::string file = site.dir.file("typo.honbu");
-  const Outcome ex = run(site.kita_export("hqq", file));
-  ASSERT_EQ(ex.status, 0) << ex.out;
-  EXPECT_TRUE(contains(ex.out, "never heard from hqq")) << ex.out;
+  const std::string checked = site.dir.file("checked.honbu");
+  const Outcome refused = run(site.kita_export("hqq", checked));
+  EXPECT_EQ(refused.status, 2) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "--for hqq is not on the allow-list: no bundle was written")) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "(nodes it may be for: hq, minami)")) << refused.out;
+  EXPECT_FALSE(std::filesystem::exists(checked));
+  // Without an allow-list there is nothing to check it with: refused, not guessed.
+  const Outcome unchecked = run(site.kita_export_unchecked("hqq", checked));
+  EXPECT_EQ(unchecked.status, 2) << unchecked.out;
+  EXPECT_TRUE(contains(unchecked.out, "export needs --allowlist")) << unchecked.out;
+  EXPECT_FALSE(std::filesystem::exists(checked));
 
+  const std::string file = site.dir.file("for-minami.honbu");
+  const Outcome ex = run(site.kita_export("minami", file));
+  ASSERT_EQ(ex.status, 0) << ex.out;
+  EXPECT_TRUE(contains(ex.out, "never heard from minami")) << ex.out;
   const Outcome in = run(site.hq_import(site.data("hq")) + file);
   ASSERT_EQ(in.status, 0) << in.out;
   EXPECT_TRUE(contains(in.out, "3 applied")) << in.out;
-  EXPECT_TRUE(contains(in.out, "made for hqq, not hq")) << in.out;
+  EXPECT_TRUE(contains(in.out, "made for minami, not hq")) << in.out;
   EXPECT_EQ(site.vector_of("hq").at("kita"), 3u);
 
   // Made for hq itself: no such note.
@@ -372,13 +391,28 @@ TEST(BundleCli, ABundleForTheWrongNodeSaysSoAtBothEnds) {
   ASSERT_EQ(run(site.kita_export("hq", right)).status, 0);
   const Outcome in2 = run(site.hq_import(site.data("hq")) + right);
   EXPECT_FALSE(contains(in2.out, "made for")) << in2.out;
+}
 
-  // With the allow-list at hand (always, through a running node) the slip is refused.
-  const std::string checked = site.dir.file("checked.honbu");
-  const Outcome refused = run(site.kita_export("hqq", checked, " --allowlist " + site.allow));
-  EXPECT_EQ(refused.status, 2) << refused.out;
-  EXPECT_TRUE(contains(refused.out, "--for hqq is not on the allow-list: no bundle was written")) << refused.out;
-  EXPECT_TRUE(contains(refused.out, "hq")) << refused.out;
-  EXPECT_FALSE(std::filesystem::exists(checked));
-  EXPECT_EQ(run(site.kita_export("hq", checked, " --allowlist " + site.allow)).status, 0);
+// A key file of the node's id that is not the key on the allow-list (an old laptop's, a test
+// key) signs nothing: the ops honbu-report wrote unsigned would have carried its signature
+// for good, and every later bundle from this node been refused for them.
+TEST(BundleCli, AnotherKeyOfTheSameNodeSignsNothing) {
+  Site site;
+  site.init("hq");
+  site.kita_writes(2, "ACTUAL", /*by_tool=*/true);  // unsigned, as honbu-report writes
+  const std::string rogue = site.dir.file("rogue");
+  ASSERT_EQ(run(kKeys + " --lang en gen --node kita --role branch --branch kita --areas kitayama --out " + rogue).status, 0);
+  const std::string file = site.dir.file("k.honbu");
+  const Outcome wrong = run(kNode + " export --data-dir " + site.data("kita") + " --keys " + rogue + "/kita.key --for hq --out " +
+                            file + " --allowlist " + site.allow);
+  EXPECT_EQ(wrong.status, 2) << wrong.out;
+  EXPECT_TRUE(contains(wrong.out, "is not kita's key on the allow-list " + site.allow + " (another key): nothing was signed"))
+      << wrong.out;
+  EXPECT_FALSE(std::filesystem::exists(file));
+  // Still unsigned, so the right key signs them and the bundle is taken whole.
+  const Outcome ok = run(site.kita_export("hq", file));
+  ASSERT_EQ(ok.status, 0) << ok.out;
+  const Outcome in = run(site.hq_import(site.data("hq")) + file);
+  EXPECT_EQ(in.status, 0) << in.out;
+  EXPECT_TRUE(contains(in.out, "2 applied")) << in.out;
 }

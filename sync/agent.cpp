@@ -175,14 +175,30 @@ std::string_view event_kind_name(Event::Kind k) {
   return "?";
 }
 
+std::optional<std::string> endpoint_problem(std::string_view ep, bool listening) {
+  if (ep.starts_with("ipc://") || ep.starts_with("inproc://"))
+    return ep.size() > ep.find("//") + 2 ? std::nullopt : std::optional<std::string>("the path is missing");
+  if (!ep.starts_with("tcp://")) return "it must start with tcp:// (or ipc://)";
+  const std::string_view rest = ep.substr(6);
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return "it needs a host and a port, like tcp://192.0.2.10:5701";
+  const std::string_view port = rest.substr(colon + 1);
+  // libzmq reads "99999" as 34463 and "27abc" as 27: a typo would listen or connect elsewhere.
+  if (listening && port == "*") return std::nullopt;  // any free port (tests)
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
+    return "the port \"" + std::string(port) + "\" is not a number from 1 to 65535";
+  return std::nullopt;
+}
+
 PeerConfig parse_peer(std::string_view spec) {
   const size_t at = spec.find('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == spec.size())
     throw KeyError("peer \"" + std::string(spec) + "\": expected NODE@ENDPOINT, e.g. hq@tcp://10.0.0.1:5701");
   PeerConfig p{std::string(spec.substr(0, at)), std::string(spec.substr(at + 1))};
   if (!is_valid_node_id(p.node_id)) throw KeyError("peer \"" + std::string(spec) + "\": \"" + p.node_id + "\" is not a node id");
-  if (p.endpoint.rfind("tcp://", 0) != 0 && p.endpoint.rfind("ipc://", 0) != 0)
-    throw KeyError("peer \"" + std::string(spec) + "\": endpoint must start with tcp:// or ipc://");
+  if (auto why = endpoint_problem(p.endpoint, false)) throw KeyError("peer \"" + std::string(spec) + "\": " + *why);
   return p;
 }
 
@@ -351,6 +367,7 @@ class Agent::Impl {
     zmq_setsockopt(router_->handle(), kZapEnforceDomain, &enforce, sizeof enforce);
     // Rebinding after a revocation reuses the port we got the first time.
     const std::string where = listen_endpoint_.empty() ? cfg_.listen : listen_endpoint_;
+    if (auto why = endpoint_problem(where, true)) throw Error("cannot listen on " + where + ": " + *why);
     try {
       router_->bind(where);
     } catch (const zmq::error_t& e) {

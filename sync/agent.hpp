@@ -34,6 +34,9 @@ struct PeerConfig {
   std::string node_id;
   std::string endpoint;
 };
+// Why a ZeroMQ endpoint will not do ("the port \"99999\" is not a number from 1 to 65535"),
+// or nullopt. `listening`: tcp://HOST:* (any free port) is allowed.
+std::optional<std::string> endpoint_problem(std::string_view endpoint, bool listening);
 PeerConfig parse_peer(std::string_view spec);  // throws KeyError with the reason
 
 struct AgentConfig {

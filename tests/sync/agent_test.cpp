@@ -392,3 +392,26 @@ TEST(SyncAgent, LastHeardOfACutPeerDoesNotGoBack) {
   EXPECT_GE(*k->last_heard, cut_at - 1'500) << "last heard " << (cut_at - *k->last_heard) << " ms before the cut";
   EXPECT_LE(*k->last_heard, wall_now_ms());
 }
+
+// libzmq reads port "99999" as 34463 and "27abc" as 27: a typo would listen or connect where
+// nobody looks, and look healthy. Such endpoints are refused, naming the port.
+TEST(SyncAgent, EndpointsWithAPortOutOfRangeAreRefused) {
+  EXPECT_EQ(sync::endpoint_problem("tcp://127.0.0.1:5701", false), std::nullopt);
+  EXPECT_EQ(sync::endpoint_problem("tcp://*:5701", true), std::nullopt);
+  EXPECT_EQ(sync::endpoint_problem("tcp://127.0.0.1:*", true), std::nullopt);
+  EXPECT_EQ(sync::endpoint_problem("ipc:///tmp/x.sock", false), std::nullopt);
+  EXPECT_EQ(sync::endpoint_problem("tcp://127.0.0.1:99999", true).value_or(""),
+            "the port \"99999\" is not a number from 1 to 65535");
+  EXPECT_EQ(sync::endpoint_problem("tcp://127.0.0.1:27abc", false).value_or(""),
+            "the port \"27abc\" is not a number from 1 to 65535");
+  EXPECT_EQ(sync::endpoint_problem("tcp://127.0.0.1:0", false).value_or(""), "the port \"0\" is not a number from 1 to 65535");
+  EXPECT_NE(sync::endpoint_problem("tcp://127.0.0.1:*", false), std::nullopt) << "a peer needs its real port";
+  EXPECT_NE(sync::endpoint_problem("tcp://127.0.0.1", true), std::nullopt);
+  EXPECT_NE(sync::endpoint_problem("udp://127.0.0.1:5701", true), std::nullopt);
+  try {
+    sync::parse_peer("hq@tcp://127.0.0.1:91237");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "peer \"hq@tcp://127.0.0.1:91237\": the port \"91237\" is not a number from 1 to 65535");
+  }
+}

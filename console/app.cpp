@@ -173,6 +173,7 @@ bool App::busy() const { return commands_->in_flight() > 0 || reader_->busy(); }
 void App::frame() {
   session_.wall = wall_now_ms();
   session_.now = options_.clock ? options_.clock() : session_.wall;
+  session_.note_clock();
   session_.clock_line = clock_line();
   session_.status = agent_.status();
   session_.wareki = settings_.wareki;

@@ -7,6 +7,27 @@
 
 namespace honbu::console {
 
+void Session::note_clock() {
+  if (now == wall) return;  // the wall clock itself: nothing to map
+  if (!clock_samples.empty() && wall - clock_samples.back().first < 500) return;
+  clock_samples.emplace_back(wall, now);
+  while (clock_samples.size() > 7200) clock_samples.pop_front();
+}
+
+TimeMs Session::situation_at(TimeMs wall_ms) const {
+  if (clock_samples.empty()) return now - (wall - wall_ms);
+  if (wall_ms >= clock_samples.back().first) return now;  // within the last half second
+  const auto& first = clock_samples.front();
+  if (wall_ms <= first.first) return first.second - (first.first - wall_ms);
+  // The two samples around it, and the drill's time between them in proportion.
+  auto after = std::lower_bound(clock_samples.begin(), clock_samples.end(), wall_ms,
+                                [](const auto& sample, TimeMs w) { return sample.first < w; });
+  const auto& b = *after;
+  const auto& a = *(after - 1);
+  const double f = static_cast<double>(wall_ms - a.first) / static_cast<double>(std::max<TimeMs>(1, b.first - a.first));
+  return a.second + static_cast<TimeMs>(f * static_cast<double>(b.second - a.second));
+}
+
 std::string MasterData::area_name(std::string_view id) const {
   for (const Area& a : areas)
     if (a.id == id) return a.name.empty() ? a.id : a.name;

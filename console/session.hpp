@@ -4,6 +4,7 @@
 // Thread-safety: UI thread only.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <future>
@@ -108,6 +109,14 @@ struct Session {
   std::string clock_line;               // under the EXERCISE banner: the drill's clock
   bool hq() const { return role == sync::Role::Hq; }
   bool in_my_areas(const std::string& area) const;
+
+  // The situation's time when the wall clock read `wall_ms`: the same outside a drill. A
+  // drill's clock runs at its own speed and pauses, so a link silent for 11 s at ×60 has
+  // been silent 11 minutes of the drill, as the reports beside it count. From the samples
+  // note_clock() keeps (the last hour of frames).
+  TimeMs situation_at(TimeMs wall_ms) const;
+  void note_clock();  // once a frame, after `now` and `wall` are set
+  std::deque<std::pair<TimeMs, TimeMs>> clock_samples;  // (wall, now), oldest first
 };
 
 }  // namespace honbu::console

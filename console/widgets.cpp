@@ -209,6 +209,8 @@ void lifeline_table(
   ImGui::EndTable();
 }
 
+bool lifeline_is_stale(const LifelineStatus& c, TimeMs now) { return !c.as_of || now - c.as_of->ms > 180 * 60'000; }
+
 void lifeline_tooltip(const Area& a, const std::string& type, const LifelineStatus& c) {
   ImGui::BeginTooltip();
   ImGui::Text("%s / %s", a.name.c_str(), label(enums::lifeline_type, type));
@@ -236,11 +238,15 @@ ImU32 priority_color(std::string_view p) {
 void banner(ImU32 color, const std::string& text) {
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const float w = ImGui::GetContentRegionAvail().x;
-  const float h = ImGui::GetTextLineHeightWithSpacing() + 4;
+  // Wrapped, never cut: the names at the end of an outage banner are what HQ needs to read.
+  const float wrap = std::max(1.0f, w - 16);
+  const float h = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap).y + ImGui::GetStyle().ItemSpacing.y + 4;
   ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + w, p.y + h), color, 3.0f);
   ImGui::SetCursorScreenPos(ImVec2(p.x + 8, p.y + 2));
   ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
+  ImGui::PushTextWrapPos(p.x + 8 + wrap - ImGui::GetWindowPos().x + ImGui::GetScrollX());  // window-local
   ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
   ImGui::PopStyleColor();
   ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + h + 2));
   ImGui::Dummy(ImVec2(0, 0));
@@ -257,7 +263,9 @@ void session_banners(const Session& s) {
   for (const auto& p : s.status.peers)
     if (p.state == sync::PeerState::Lost || p.partitioned)
       lost += (lost.empty() ? "" : ", ") + s.master->node_name(p.node_id);  // "北部支所 (kita)"
-  if (!lost.empty()) banner(colors::kRed, std::string(T("banner.partition")) + ": " + lost);
+  // The names first, where the eye lands; what to do after them.
+  if (!lost.empty())
+    banner(colors::kRed, std::string(T("banner.partition")) + ": " + lost + "  (" + T("banner.partition_note") + ")");
 }
 
 namespace {
@@ -313,7 +321,8 @@ bool ctrl_pressed(int key) {
 
 void same_line_if_fits(float width) {
   const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
-  if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+  // GetContentRegionMax() is the table cell's inside a table, the window's otherwise.
+  if (right <= ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x) ImGui::SameLine();
 }
 
 bool begin_list_table(const char* id, int columns, ImGuiTableFlags flags, float min_width_em) {

@@ -96,6 +96,9 @@ void help_marker(const char* text);
 bool ctrl_pressed(int key);
 bool enter_pressed();
 
+// A lifeline figure more than 3 hours old (or of no time) is flagged ⚠: it may have moved on.
+bool lifeline_is_stale(const LifelineStatus& c, TimeMs now);
+
 // A toolbar that wraps: the next item (`width` px) goes on this line when it fits, else on
 // the next (an English toolbar at 1024 px ran its last filter off the window).
 void same_line_if_fits(float width);

@@ -200,8 +200,8 @@ class Dashboard : public Panel {
         ImGui::TextDisabled("%s", T("dash.no_node"));
       else if (f.branch.node_id == s.node_id)
         ImGui::TextDisabled("%s", T("dash.this_node"));
-      else
-        age_text(heard, s.wall, 5);
+      else  // in the drill's minutes, as the report ages beside it
+        age_text(heard ? std::optional(s.situation_at(*heard)) : std::nullopt, s.now, 5);
     }
     ImGui::EndTable();
   }
@@ -261,17 +261,24 @@ class Dashboard : public Panel {
         "lifelines", s, m,
         ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_ScrollY,
         ImVec2(0, ImGui::GetContentRegionAvail().y),
-        [](const Area& a, const std::string& t, const LifelineStatus* c) {
+        [&s](const Area& a, const std::string& t, const LifelineStatus* c) {
           if (!c) {
             ImGui::TextDisabled("%s", T("common.unknown"));
             return;
           }
-          ImGui::TextUnformatted(label(enums::lifeline_status, c->status));
+          const bool stale = lifeline_is_stale(*c, s.now);
+          if (stale) ImGui::PushStyleColor(ImGuiCol_Text, colors::kOrange);
+          ImGui::Text("%s%s", stale ? "⚠ " : "", label(enums::lifeline_status, c->status));
+          bool hovered = ImGui::IsItemHovered();
           if (c->affected.known()) {
-            ImGui::SameLine();
-            ImGui::TextUnformatted(lifeline_affected_text(t, c->affected.value(), ui_lang()).c_str());
+            // On the next line when the cell is too narrow ("Disrupted 1200 hous" was cut).
+            const std::string n = lifeline_affected_text(t, c->affected.value(), ui_lang());
+            same_line_if_fits(ImGui::CalcTextSize(n.c_str()).x);
+            ImGui::TextUnformatted(n.c_str());
+            hovered |= ImGui::IsItemHovered();
           }
-          if (ImGui::IsItemHovered()) lifeline_tooltip(a, t, *c);
+          if (stale) ImGui::PopStyleColor();
+          if (hovered) lifeline_tooltip(a, t, *c);
         });
   }
 

@@ -14,7 +14,6 @@ namespace honbu::console {
 
 namespace {
 
-constexpr std::int64_t kStaleAfterMin = 180;  // a lifeline figure older than this is flagged
 
 class Lifelines : public Panel {
  public:
@@ -65,7 +64,7 @@ class Lifelines : public Panel {
           ImGui::PushID((a.id + "/" + t).c_str());
           std::string text;
           // A figure hours old is flagged (⚠, orange): the status may have moved on since.
-          const bool stale = c && (!c->as_of || s.now - c->as_of->ms > kStaleAfterMin * 60'000);
+          const bool stale = c && lifeline_is_stale(*c, s.now);
           if (c) {
             text = label_s(enums::lifeline_status, c->status);
             if (c->affected.known()) text += " " + lifeline_affected_text(t, c->affected.value(), ui_lang());

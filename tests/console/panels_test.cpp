@@ -561,3 +561,26 @@ TEST(Widgets, ClockTimesOfAnotherDayCarryTheirDate) {
   EXPECT_EQ(hhmm(*parse_iso("2026-11-28T08:05:00+09:00"), now), "11/28 08:05");
   EXPECT_EQ(hhmm(std::nullopt, now), "--:--");
 }
+
+// In a drill at ×60 a branch silent for 11 real seconds has been silent 11 minutes of the
+// drill, as its report ages beside it count; a pause stops that count.
+TEST(Widgets, ALastHeardTimeIsAgedInTheDrillsMinutes) {
+  Session s;
+  const TimeMs wall0 = *parse_iso("2026-12-04T10:00:00+09:00"), sim0 = *parse_iso("2026-09-18T15:00:00+09:00");
+  auto frame = [&](TimeMs wall, TimeMs sim) {
+    s.wall = wall;
+    s.now = sim;
+    s.note_clock();
+  };
+  for (int sec = 0; sec <= 20; ++sec) frame(wall0 + sec * 1000, sim0 + sec * 60'000);  // ×60
+  for (int sec = 21; sec <= 30; ++sec) frame(wall0 + sec * 1000, sim0 + 20 * 60'000);  // paused
+  EXPECT_EQ(s.situation_at(wall0 + 9'000), sim0 + 9 * 60'000);
+  EXPECT_EQ(s.situation_at(wall0 + 9'500), sim0 + 9 * 60'000 + 30'000) << "between two frames";
+  EXPECT_EQ(s.now - s.situation_at(wall0 + 9'000), 11 * 60'000) << "heard at +0:09, now +0:20 (paused since)";
+  EXPECT_EQ(s.situation_at(wall0 + 25'000), sim0 + 20 * 60'000) << "during the pause";
+  // Outside a drill the wall clock is the situation's.
+  Session live;
+  live.wall = live.now = wall0;
+  live.note_clock();
+  EXPECT_EQ(live.situation_at(wall0 - 5'000), wall0 - 5'000);
+}

@@ -351,6 +351,14 @@ TEST(CapImport, AnActualAlertWhoseTextSaysDrillStaysOutOfRealData) {
   ASSERT_TRUE(find_code(r2.problems, "drill_text_in_actual")) << describe(r2.problems, Lang::En);
   EXPECT_EQ(find_code(r2.problems, "drill_text_in_actual")->where, "/alert/info/description");
   EXPECT_EQ(real->data_version(), version);
+  // One of our own drill's alerts, its status edited to Actual and its 【訓練】 taken out:
+  // its identifier still names the drill.
+  AlertSpec edited;
+  edited.identifier = "149993.exercise-mytyphoon.20260918T1510.hq-12";
+  const CapImportResult r3 = import_cap(*real, alert_xml(edited), opts());
+  ASSERT_TRUE(find_code(r3.problems, "drill_text_in_actual")) << describe(r3.problems, Lang::En);
+  EXPECT_EQ(find_code(r3.problems, "drill_text_in_actual")->where, "/alert/identifier");
+  EXPECT_EQ(real->data_version(), version);
   AlertSpec mentions;
   mentions.identifier = "KANAGAWA-2026-0003";
   mentions.description = "大雨のため、本日予定の防災訓練は中止します。";

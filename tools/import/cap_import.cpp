@@ -168,7 +168,7 @@ struct InfoIn {
 
 struct AlertIn {
   Located identifier, sender, sent, status, msg_type, references, note;
-  Located drill_marked;  // the first headline, description or note that says it is a drill
+  Located drill_marked;  // the first note, headline or description that says it is a drill, or a drill's identifier
   std::vector<InfoIn> infos;
   int line = 0;
 };
@@ -226,6 +226,10 @@ AlertIn read_alert(const xmlNode* root) {
     if (a.drill_marked.path.empty() && says_drill(l.text)) a.drill_marked = l;
   };
   mark(a.note);
+  // Honbu names a drill's alerts <city>.exercise-<drill>.… (model/export/cap): one edited to
+  // status Actual, its 【訓練】 marks taken out, still says where it came from.
+  if (a.drill_marked.path.empty() && a.identifier.text.find(".exercise-") != std::string::npos)
+    a.drill_marked = a.identifier;
   for (const xmlNode* in : children(root, "info")) {
     InfoIn i;
     i.language = child(in, "language").text;
@@ -549,9 +553,9 @@ CapImportResult import_cap(Store& store, std::string_view xml, const CapImportOp
             "an Exercise alert cannot enter ACTUAL data");
   else if (a.status.text == "Actual" && !exercise_store && !a.drill_marked.path.empty())
     problem(r.problems, a.drill_marked, "drill_text_in_actual",
-            "status は Actual（実際）ですが、本文に訓練とあります。実災害（ACTUAL）のデータには取り込みません。"
+            "status は Actual（実際）ですが、本文か識別子に訓練とあります。実災害（ACTUAL）のデータには取り込みません。"
             "発信元に確認し、正しい status の電文を求めてください",
-            "status says Actual but the text says it is a drill: not imported into ACTUAL data. Check with "
+            "status says Actual but its text or identifier says it is a drill: not imported into ACTUAL data. Check with "
             "the sender and ask for the alert with the right status");
   else if (a.status.text == "Actual" && exercise_store)
     problem(r.problems, a.status, "actual_into_exercise",

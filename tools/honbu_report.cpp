@@ -11,7 +11,7 @@
 //   honbu-report csv          --db F --out DIR [--table NAME|all] [--lang ja|en]
 //                             [--field-names] [--labels] [--bom] [--publish ...]
 //   honbu-report import-cap   --db F FILE... [--operator NAME] [--schema XSD]
-//   honbu-report import-csv   --db F [--table areas|shelters] FILE [--operator NAME]
+//   honbu-report import-csv   --db F [--table branches|areas|shelters] FILE [--operator NAME]
 //   honbu-report publications --db F
 // Exports only read the database. Imports are all-or-nothing and need the database to
 // themselves (one writer per file): with a node running, stop it or import from the console.
@@ -685,8 +685,8 @@ int cmd_import_csv(const Source& src, const std::string& table, const std::strin
                     T("ファイル名から表が分かりません", "the file name does not say which table")
               : "--table " + table) +
          ": " +
-         T("取り込めるのは areas(地区)と shelters(避難所)です。--table で指定してください",
-           "only areas and shelters can be imported; say which with --table"));
+         T("取り込めるのは branches(支所)、areas(地区)、shelters(避難所)です。--table で指定してください",
+           "only branches, areas and shelters can be imported; say which with --table"));
     return kUsage;
   }
   CsvImportOptions o;
@@ -809,10 +809,10 @@ int main(int argc, char** argv) {
 
   std::string csv_table, csv_file;
   auto* icsv =
-      app.add_subcommand("import-csv", "CSV master data (areas, shelters); all rows or none");
+      app.add_subcommand("import-csv", "CSV master data (branches, areas, shelters); all rows or none");
   add_source(icsv, src);
-  icsv->add_option("--table", csv_table, "areas or shelters (default: from the file name)")
-      ->check(CLI::IsMember({"areas", "shelters", "area", "shelter"}));
+  icsv->add_option("--table", csv_table, "branches, areas or shelters (default: from the file name)")
+      ->check(CLI::IsMember({"branches", "areas", "shelters", "branch", "area", "shelter"}));
   icsv->add_option("file", csv_file, "the CSV file")->required();
   icsv->add_option("--operator", import_who, "who imports it (recorded; default CSV取込)");
   icsv->footer(

@@ -324,6 +324,11 @@ TEST(CsvImport, AreasRoundTripThroughExportAndDrillRowsStayOut) {
   o.bom = true;  // as Excel users get it
   const std::string areas = export_csv(from->db(), EntityKind::Area, o);
   auto to = open_store(dir, "ACTUAL", "other");
+  // The offices first: an area names its office.
+  const CsvImportResult offices = import(*to, EntityKind::Branch, export_csv(from->db(), EntityKind::Branch, o));
+  ASSERT_TRUE(offices.ok) << describe(offices.problems, Lang::Ja);
+  EXPECT_EQ(offices.created, 4);
+  EXPECT_EQ(get<Branch>(to->db(), "kita")->node_id, "kita");
   const CsvImportResult r = import(*to, EntityKind::Area, areas);
   ASSERT_TRUE(r.ok) << describe(r.problems, Lang::Ja);
   EXPECT_EQ(r.created, 10);
@@ -357,6 +362,32 @@ TEST(CsvImport, AreasRoundTripThroughExportAndDrillRowsStayOut) {
   EXPECT_EQ(x.problems[0].code, "dataset_mismatch");
   EXPECT_EQ(x.problems[0].where, "データセット");
   EXPECT_EQ(to->data_version(), version);
+}
+
+// An ID goes into other ids and lists ("<area>/<type>", an allow-list's comma-separated
+// areas), and an area names an office that must be registered: else no branch could ever be
+// given that area, nor report for it.
+TEST(CsvImport, IdsThatWouldBreakOtherIdsAndUnknownOfficesAreRefused) {
+  TempDir dir;
+  auto s = open_store(dir, "ACTUAL", "hq");
+  ASSERT_TRUE(import(*s, EntityKind::Branch, "ID,名称,種別,ノードID\nkita,北部支所,branch,kita\nnishi,西支所,branch,nishi node\n")
+                  .problems.size() == 1);
+  const CsvImportResult b = import(*s, EntityKind::Branch, "ID,名称,種別,ノードID\nkita,北部支所,branch,kita\n");
+  ASSERT_TRUE(b.ok) << describe(b.problems, Lang::En);
+  const CsvImportResult r = import(*s, EntityKind::Area,
+                                   "ID,地区名,所管支所\n"
+                                   "x5 bad,五丁目,kita\n"
+                                   "a/b,甲乙,kita\n"
+                                   "kitayama,北山,nosuchbranch\n"
+                                   "uenodai,上野台,kita\n");
+  EXPECT_FALSE(r.ok);
+  const std::string all = describe(r.problems, Lang::En);
+  EXPECT_NE(all.find("row 2, column \"ID\": ID \"x5 bad\" may not hold spaces, '/' or ','"), std::string::npos) << all;
+  EXPECT_NE(all.find("row 3, column \"ID\": ID \"a/b\" may not hold spaces"), std::string::npos) << all;
+  EXPECT_NE(all.find("row 4, column \"所管支所\": there is no branch office \"nosuchbranch\""), std::string::npos) << all;
+  EXPECT_EQ(r.problems.size(), 3u) << all;
+  EXPECT_FALSE(get<Area>(s->db(), "uenodai")) << "all or nothing";
+  EXPECT_TRUE(import(*s, EntityKind::Area, "ID,地区名,所管支所\nuenodai,上野台,kita\n").ok);
 }
 
 TEST(CsvImport, AMissingFileIsNamedAndNothingIsWritten) {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "model/export/csv.hpp"
+#include "model/op.hpp"
 #include "model/text.hpp"
 #include "model/validation.hpp"
 
@@ -46,8 +47,39 @@ struct Abort {};
 }  // namespace
 
 bool csv_importable(EntityKind kind) {
-  return kind == EntityKind::Area || kind == EntityKind::Shelter;
+  return kind == EntityKind::Branch || kind == EntityKind::Area || kind == EntityKind::Shelter;
 }
+
+namespace {
+
+// A master record's ID goes into other ids and lists (a lifeline is "<area>/<type>", an
+// allow-list names areas with commas): what would break them is refused here, not there.
+std::optional<std::pair<std::string, std::string>> id_problem(std::string_view id) {
+  if (id.size() > 64) return std::pair{std::string("IDは64バイトまでです"), std::string("an ID is at most 64 bytes")};
+  for (unsigned char c : id)
+    if (c <= ' ' || c == '/' || c == ',' || c == 0x7F)
+      return std::pair{"ID「" + std::string(id) + "」に空白、「/」、「,」は使えません（例: kitayama）",
+                       "ID \"" + std::string(id) + "\" may not hold spaces, '/' or ',' (e.g. kitayama)"};
+  return std::nullopt;
+}
+
+// The record of `kind` the row refers to by `field` must exist: a mistyped ID would leave a
+// shelter in no area, or an area with no office to report it.
+void must_exist(Store& store, const Fields& f, std::string_view field, EntityKind kind, std::vector<Problem>& problems) {
+  auto it = f.find(std::string(field));
+  if (it == f.end() || !as_text(it->second)) return;
+  const std::string id = *as_text(it->second);
+  const auto known = store.load(kind, id);
+  if (known && !known->deleted) return;
+  const EntitySpec& k = spec(kind);
+  problems.push_back({std::string(field), kind == EntityKind::Area ? "unknown_area" : "unknown_" + std::string(k.name),
+                      std::string(k.ja) + "「" + id + "」は登録されていません（本部で先に" + std::string(k.ja) +
+                          "を取り込んでください。支所では本部のデータが同期で届くのを待ってください）",
+                      "there is no " + ascii_lower(k.en) + " \"" + id + "\" (HQ imports the " + std::string(k.table) +
+                          " first; at a branch, wait for HQ's to arrive by sync)"});
+}
+
+}  // namespace
 
 CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
                            const CsvImportOptions& o) {
@@ -57,8 +89,8 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
   if (!csv_importable(kind)) {
     P.push_back(
         {0, 0, "", "not_importable",
-         std::string(s.ja) + "はCSVから取り込めません（地区と避難所のみ）",
-         std::string(s.en) + " records cannot be imported from CSV (areas and shelters only)"});
+         std::string(s.ja) + "はCSVから取り込めません（支所、地区、避難所のみ）",
+         std::string(s.en) + " records cannot be imported from CSV (branches, areas and shelters only)"});
     return r;
   }
   const CsvDocument doc = parse_csv(text);
@@ -138,6 +170,10 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
       add(header_of(kCsvIdColumn), "required", "「ID」は必須です", "\"ID\" is required");
       continue;
     }
+    if (auto bad = id_problem(id)) {
+      add(header_of(kCsvIdColumn), "bad_id", bad->first, bad->second);
+      continue;
+    }
     if (auto seen = first_row.find(id); seen != first_row.end()) {
       add(header_of(kCsvIdColumn), "duplicate_id",
           "ID「" + id + "」は" + std::to_string(seen->second) + "行目にもあります",
@@ -172,18 +208,14 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
     ValidateOptions vo;
     vo.creating = create;
     std::vector<Problem> problems = normalize_and_validate(s, id, f, vo);
-    // A shelter's area must be one the city has: a mistyped ID would leave it in no area.
-    if (kind == EntityKind::Shelter)
-      if (auto a = f.find("area_id"); a != f.end() && as_text(a->second)) {
-        const std::string area = *as_text(a->second);
-        const auto known = store.load(EntityKind::Area, area);
-        if (!known || known->deleted)
-          problems.push_back({"area_id", "unknown_area",
-                              "地区「" + area + "」は登録されていません（本部で先に地区を取り込んでください。"
-                              "支所では本部の地区が同期で届くのを待ってください）",
-                              "there is no area \"" + area + "\" (HQ imports the areas first; at a branch, "
-                              "wait for HQ's areas to arrive by sync)"});
-      }
+    if (kind == EntityKind::Shelter) must_exist(store, f, "area_id", EntityKind::Area, problems);
+    if (kind == EntityKind::Area) must_exist(store, f, "branch_id", EntityKind::Branch, problems);
+    if (kind == EntityKind::Branch)
+      if (auto n = f.find("node_id"); n != f.end() && as_text(n->second) && !as_text(n->second)->empty() &&
+                                      !is_valid_node_id(*as_text(n->second)))
+        problems.push_back({"node_id", "bad_node_id",
+                            "ノードID「" + *as_text(n->second) + "」は英数字と - _ . で書きます（例: kita）",
+                            "node id \"" + *as_text(n->second) + "\" is letters, digits, - _ . (e.g. kita)"});
     if (!create)  // an existing record: a required column left empty is not "unchanged"
       for (const auto& [name, v] : f)
         if (const FieldSpec* fs = s.field(name); fs && fs->required && is_null(v))

@@ -413,9 +413,12 @@ struct ControlRequests {
       else
         agent.partition(peer, std::nullopt);
       // A cut for a node not heard of yet holds once it connects; a typo should not pass unseen.
+      // A typo must not pass for a cut made: said first, and `ctl` exits 1.
       if (!knows_peer(agent, peer))
-        return T("ok (" + peer + " はまだ相手ではありません。このノードの相手: ",
-                 "ok (" + peer + " is not a peer yet; this node's peers: ") + peer_list(lang) + ")";
+        return T("warning: " + peer + " はまだ相手ではありません (このノードの相手: " + peer_list(lang) +
+                     ")。つながったときから効きます",
+                 "warning: " + peer + " is not a peer yet (this node's peers: " + peer_list(lang) +
+                     "); it holds if that node connects");
       return "ok";
     }
     if (verb == "write-demo" && !demo_branch.empty()) {
@@ -788,7 +791,7 @@ int main(int argc, char** argv) {
         return 2;
       }
       std::cout << *reply << "\n";
-      return reply->rfind("error", 0) == 0 ? 2 : 0;
+      return reply->rfind("error", 0) == 0 ? 2 : reply->rfind("warning", 0) == 0 ? 1 : 0;
     }
     if (*exp || *imp) {
       // Paths as the user means them: a running node resolves them in its own directory.

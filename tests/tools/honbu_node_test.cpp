@@ -644,9 +644,11 @@ TEST_F(HonbuNode, MadeUpDataNeverGoesIntoRealData) {
   EXPECT_NE(write.out.find("real data (ACTUAL)"), std::string::npos) << write.out;
   EXPECT_EQ(vector_of(status(hq), "hq"), 0u) << "test records went into real data";
   EXPECT_NE(write.out.find("--dataset EXERCISE:"), std::string::npos) << "it says how to do it: " << write.out;
-  // A cut for a node nobody has heard of is kept (it may connect later) but named: a typo.
+  // A cut for a node nobody has heard of is kept (it may connect later) but named, first and
+  // with exit status 1: a typo must not pass for a cut made.
   const Outcome typo = ctl(hq, {"partition", "kitta", "5"});
-  EXPECT_NE(typo.out.find("kitta is not a peer yet"), std::string::npos) << typo.out;
+  EXPECT_EQ(typo.out.rfind("warning: kitta is not a peer yet", 0), 0u) << typo.out;
+  EXPECT_EQ(typo.status, 1) << typo.out;
   ASSERT_NO_FATAL_FAILURE(stop_cleanly(hq));
 }
 

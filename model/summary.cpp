@@ -4,6 +4,7 @@
 
 #include "model/form4.hpp"
 #include "model/queries.hpp"
+#include "model/text.hpp"
 
 namespace honbu {
 
@@ -174,7 +175,7 @@ std::string situation_summary(Db& db, Lang lang, TimeMs now) {
   if (!chrono.rows.empty()) {
     const ChronologyEntry& e = chrono.rows.front();
     cl += tr(lang, "  最新: ", "  latest: ") + e.node_label + "-" + std::to_string(e.number) + " " +
-          (e.at ? format_hhmm_jst(e.at->ms) : "") + " " + e.content;
+          (e.at ? format_hhmm_jst(e.at->ms) : "") + " " + utf8_ellipsis(first_line(e.content), 120);
   }
   line(cl);
   if (stats.conflicts_open > 0)

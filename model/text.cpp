@@ -176,6 +176,12 @@ std::string utf8_ellipsis(std::string_view s, size_t max_bytes) {
   return std::string(s.substr(0, cut)) + "…";
 }
 
+std::string first_line(std::string_view s) {
+  const size_t end = s.find_first_of("\r\n");
+  if (end == std::string_view::npos) return std::string(s);
+  return std::string(s.substr(0, end)) + "…";
+}
+
 size_t display_width(std::string_view s) {
   size_t w = 0;
   for (size_t i = 0; i < s.size();) {

@@ -33,6 +33,9 @@ size_t utf8_length(std::string_view s);
 // s cut to at most max_bytes without splitting a character, with "…" when it was cut.
 std::string utf8_ellipsis(std::string_view s, size_t max_bytes);
 
+// The first line of s, with "…" when more lines follow (a summary line of a long text).
+std::string first_line(std::string_view s);
+
 // Columns a terminal gives s: 2 for East Asian wide and full-width characters (漢字, かな,
 // 全角), 1 for the rest. printf's %-12s pads bytes, which left Japanese columns ragged.
 size_t display_width(std::string_view s);

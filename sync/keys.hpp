@@ -56,6 +56,7 @@ struct AllowEntry {
   std::vector<std::string> areas;  // for role branch: the areas it may write for
   PublicKeys keys;
   bool revoked = false;
+  bool operator==(const AllowEntry&) const = default;
 };
 
 // The allow-list file (YAML, see docs/security.md):

@@ -179,10 +179,11 @@ int main(int argc, char** argv) {
           throw Error(ja ? e.node_id + " のこの鍵は失効済みです。再登録せず、新しい鍵を作成してください (honbu-keys gen)"
                          : "the keys of " + e.node_id + " are revoked; make new keys (honbu-keys gen) "
                            "instead of allowing revoked ones again");
+        const bool unchanged = old && *old == e;
         target.upsert(e);
         std::printf("%s: %s (%s)\n",
-                    ja ? (!replaced ? "追加" : same ? "更新" : "置換(新しい鍵)")
-                       : (!replaced ? "added" : same ? "updated" : "replaced (new keys)"),
+                    ja ? (!replaced ? "追加" : unchanged ? "変更なし" : same ? "更新(役割・地区)" : "置換(新しい鍵)")
+                       : (!replaced ? "added" : unchanged ? "unchanged" : same ? "updated (role, areas)" : "replaced (new keys)"),
                     e.node_id.c_str(), std::string(role_name(e.role)).c_str());
       }
       target.save(allow_path);

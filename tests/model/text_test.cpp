@@ -318,3 +318,11 @@ TEST(Text, DisplayWidthCountsWideCharactersTwice) {
   EXPECT_EQ(pad_columns("未対応", 9), "未対応   ");
   EXPECT_EQ(pad_columns("overdue", 4), "overdue");
 }
+
+// A summary line of a クロノロ entry written over several lines keeps to one line.
+TEST(Text, FirstLineSaysWhenMoreFollow) {
+  EXPECT_EQ(first_line("倒壊家屋あり"), "倒壊家屋あり");
+  EXPECT_EQ(first_line("倒壊家屋あり\n住民2名閉じ込め"), "倒壊家屋あり…");
+  EXPECT_EQ(first_line("a\r\nb"), "a…");
+  EXPECT_EQ(first_line(""), "");
+}

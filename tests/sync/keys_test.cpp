@@ -413,6 +413,10 @@ TEST(HonbuKeys, GenListAllowRevoke) {
       << secret.out;
   Outcome add = run(tool + "allow --allowlist " + allow + " --entry " + elsewhere + "/minami.pub.yaml");
   ASSERT_EQ(add.status, 0) << add.out;
+  EXPECT_TRUE(contains(add.out, "added: minami (branch)")) << add.out;
+  // The same entry again changes nothing, and says so (it said "updated").
+  Outcome same = run(tool + "allow --allowlist " + allow + " --entry " + elsewhere + "/minami.pub.yaml");
+  EXPECT_TRUE(contains(same.out, "unchanged: minami (branch)")) << same.out;
 
   // What the program wrote is what the library reads.
   const AllowList a = AllowList::load(allow);

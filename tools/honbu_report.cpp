@@ -330,14 +330,23 @@ int cmd_form4(const Source& src, int part, const std::string& as_of_text,
   const std::string stem_of_part = "form4-" + num(part) + "-no";
   std::string html, html_path;
   std::optional<PublicationWrite> w;
+  TimeMs published_at = wall_now_ms();
   {
     auto db = open_reader(src);
+    // A drill's report "now" is the drill's time (as the console dates it), not today's: its
+    // 第1報 said 12月4日13時16分現在 beside branch reports of 9月20日.
+    if (as_of_text.empty() || as_of_text == "now")
+      if (const auto drill_time = export_context(*db).drill_time) {
+        o.as_of = o.reported_at = published_at = *drill_time;
+        say(T("訓練データ: 時点は訓練の最新の記録時刻 ", "drill data: as of the drill's newest record, ") +
+            format_iso_jst(*drill_time).substr(0, 16) + T(" (--as-of で変えられます)", " (--as-of to choose)"));
+      }
     r = build_form4(*db, o);
     html = form4_html(r);
     html_path = (fs::path(out_dir) / (std::string(r.context.exercise ? "EXERCISE-" : "") + stem_of_part +
                                       num(r.number) + ".html")).string();
     if (issue) {
-      w = form4_publication(r, who, to, fs::path(html_path).filename().string(), html, wall_now_ms());
+      w = form4_publication(r, who, to, fs::path(html_path).filename().string(), html, published_at);
       Op op;
       op.kind = EntityKind::Publication;
       op.entity_id = w->id;

@@ -427,8 +427,9 @@ std::vector<std::vector<Message>> hq_threads(Db& db, const Ctx& c) {
     std::string d;
     if (now_active) {
       m.type = active.empty() ? MsgType::Alert : MsgType::Update;
-      m.sent = m.type == MsgType::Alert ? time_or(t.op_fields, "established_at", t.hlc)
-                                        : static_cast<TimeMs>(t.hlc.ms());
+      // When the op says when (設置日時), that is the time, for a change of state too: the
+      // op's clock is the machine's, today's date in a drill of last September.
+      m.sent = time_or(t.op_fields, "established_at", t.hlc);
       m.urgency = "Expected";
       m.headline = c.headline(org + "を設置");
       d = c.who() + "は" + ja_time(m.sent) + "、" +

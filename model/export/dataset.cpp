@@ -19,6 +19,17 @@ ExportContext export_context(Db& db) {
     }
   }
   c.exercise = is_exercise_dataset(c.dataset);
+  if (c.exercise) {
+    static constexpr std::string_view kTimes[][2] = {
+        {"chronology", "at"},        {"branch_reports", "as_of"},        {"lifelines", "as_of"},
+        {"incidents", "received_at"}, {"evacuation_orders", "at"},       {"shelters", "checked_at"},
+        {"drill_messages", "delivered_at"}};
+    for (const auto& [table, column] : kTimes) {
+      auto q = db.query("SELECT max(" + std::string(column) + ") FROM " + std::string(table) + " WHERE _deleted = 0");
+      if (!q->step() || q->column_is_null(0)) continue;
+      if (auto t = parse_iso(q->column_text(0)); t && (!c.drill_time || *t > *c.drill_time)) c.drill_time = t;
+    }
+  }
   if (auto hq = get<HqState>(db, kHqStateId)) {
     c.municipality = hq->municipality;
     c.prefecture = hq->prefecture;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -475,4 +476,26 @@ TEST(ReportCli, Form4DraftThenIssuedTwiceAndListed) {
   EXPECT_NE(list.out.find("EXERCISE-form4-2-no2.html"), npos) << list.out;
   EXPECT_NE(list.out.find("No. 2"), npos) << list.out;
   EXPECT_NE(list.out.find("佐藤 → 神奈川県"), npos) << list.out;
+}
+
+// Run after a drill, with no --as-of, a 第N報 is as of the drill's time, as the console dates
+// it: it said 12月4日13時16分現在 (the day the tool ran) beside branch reports of 9月20日.
+TEST(ReportCli, Form4OfADrillIsDatedByTheDrillNotToday) {
+  TempDir dir;
+  const std::string db = demo_db(dir, "EXERCISE:demo");
+  const std::string out = dir.file("form4");
+  const Outcome draft = report("4goyoshiki --db " + q(db) + " --out " + q(out));
+  ASSERT_EQ(draft.status, 0) << draft.out;
+  const std::string newest = format_iso_jst(kNow).substr(0, 16);  // the demo's newest record
+  EXPECT_NE(draft.out.find("drill data: as of the drill's newest record, " + newest), npos) << draft.out;
+  std::ifstream f(out + "/EXERCISE-form4-2-no1.csv");
+  const std::string csv((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(csv.find(format_iso_jst(kNow)), npos) << "as_of and reported_at are the drill's:\n" << csv.substr(0, 600);
+  EXPECT_EQ(csv.find(format_iso_jst(wall_now_ms()).substr(0, 10)), npos) << "today's date in a drill report";
+
+  // Real data: now is now.
+  const std::string real = demo_db(dir, "ACTUAL", "hq2");
+  const Outcome actual = report("4goyoshiki --db " + q(real) + " --out " + q(dir.file("real")));
+  ASSERT_EQ(actual.status, 0) << actual.out;
+  EXPECT_EQ(actual.out.find("drill data"), npos) << actual.out;
 }

@@ -209,6 +209,15 @@ void lifeline_table(
   ImGui::EndTable();
 }
 
+std::string fitting_label(std::string_view label) {
+  const std::string full(label);
+  if (ImGui::CalcTextSize(full.c_str()).x <= ImGui::GetContentRegionAvail().x) return full;
+  for (std::string_view open : {" (", "(", "（"})
+    if (const size_t at = label.find(open); at != std::string_view::npos && at > 0)
+      return std::string(label.substr(0, at));
+  return full;
+}
+
 bool lifeline_is_stale(const LifelineStatus& c, TimeMs now) { return !c.as_of || now - c.as_of->ms > 180 * 60'000; }
 
 void lifeline_tooltip(const Area& a, const std::string& type, const LifelineStatus& c) {

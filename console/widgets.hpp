@@ -99,6 +99,10 @@ bool enter_pressed();
 // A lifeline figure more than 3 hours old (or of no time) is flagged ⚠: it may have moved on.
 bool lifeline_is_stale(const LifelineStatus& c, TimeMs now);
 
+// A label as it fits the cell: "緊急(人命)" as "緊急" (the part before its bracket) when the
+// column is too narrow for all of it ("緊急(人" read as a word cut off).
+std::string fitting_label(std::string_view label);
+
 // A toolbar that wraps: the next item (`width` px) goes on this line when it fits, else on
 // the next (an English toolbar at 1024 px ran its last filter off the window).
 void same_line_if_fits(float width);

@@ -178,7 +178,7 @@ std::string_view event_kind_name(Event::Kind k) {
 std::optional<std::string> endpoint_problem(std::string_view ep, bool listening) {
   if (ep.starts_with("ipc://") || ep.starts_with("inproc://"))
     return ep.size() > ep.find("//") + 2 ? std::nullopt : std::optional<std::string>("the path is missing");
-  if (!ep.starts_with("tcp://")) return "it must start with tcp:// (or ipc://)";
+  if (!ep.starts_with("tcp://")) return "it must start with tcp:// (or ipc://), like tcp://*:5701 or tcp://192.0.2.10:5701";
   const std::string_view rest = ep.substr(6);
   const size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return "it needs a host and a port, like tcp://192.0.2.10:5701";

@@ -61,7 +61,15 @@ class Dashboard : public Panel {
     hq_state(s, d);
     if (s.hq()) hq_state_editor(s, d);
     ImGui::Separator();
-    if (ImGui::BeginTable("dash", 2, ImGuiTableFlags_SizingStretchSame)) {
+    // Side by side when the window is wide; one under the other in a third of a 1920 px
+    // screen, where two columns cut the offices' table to "報告か…" and "(ノード".
+    if (ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 56) {
+      form4_blocks_table(d);
+      ImGui::Separator();
+      freshness_table(s, d);
+      ImGui::Spacing();
+      shelters_and_requests(s, d);
+    } else if (ImGui::BeginTable("dash", 2, ImGuiTableFlags_SizingStretchSame)) {
       ImGui::TableNextColumn();
       form4_blocks_table(d);
       ImGui::TableNextColumn();
@@ -260,7 +268,7 @@ class Dashboard : public Panel {
     lifeline_table(
         "lifelines", s, m,
         ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_ScrollY,
-        ImVec2(0, ImGui::GetContentRegionAvail().y),
+        ImVec2(0, std::max(ImGui::GetContentRegionAvail().y, ImGui::GetFontSize() * 14)),
         [&s](const Area& a, const std::string& t, const LifelineStatus* c) {
           if (!c) {
             ImGui::TextDisabled("%s", T("common.unknown"));

@@ -200,7 +200,7 @@ class Incidents : public Panel {
         ImGui::PushID(r.id.c_str());
         const bool selected = form_.active() && form_.id() == r.id;
         ImGui::PushStyleColor(ImGuiCol_Text, priority_color(r.priority));
-        if (ImGui::Selectable(label(enums::priority, r.priority), selected,
+        if (ImGui::Selectable(fitting_label(label(enums::priority, r.priority)).c_str(), selected,
                               ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
           form_.open(s, r.id);
         ImGui::PopStyleColor();

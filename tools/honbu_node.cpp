@@ -202,8 +202,8 @@ VersionVector since_for(Store& s, const std::string& peer, const std::string& si
     *how = say(lang, peer + " が最後にこのノードへ伝えた状態" + when, "what " + peer + " last told this node" + when);
     return rec->vector;
   }
-  // A typo in --for is harmless (any node may import any bundle) but carries the whole log:
-  // name the peers this node does know, so the user can tell a new peer from a slip.
+  // A node of the site never heard from gets the whole log: name the peers this node does
+  // know, so the user sees that this is the first bundle for it.
   std::string known;
   for (const auto& p : s.peers()) known += (known.empty() ? "" : ", ") + p.node_id;
   *how = say(lang,

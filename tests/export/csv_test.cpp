@@ -296,6 +296,11 @@ TEST(CsvImport, ProblemsAreRowNumberedAndNothingIsHalfApplied) {
   EXPECT_EQ(u.problems[0].code, "unknown_column");
   EXPECT_EQ(u.problems[0].where, "定員数");
   EXPECT_EQ(u.problems[0].row, 1);
+  // The rows are still checked, so one run names every problem (a control character here).
+  const CsvImportResult both = import(*s, EntityKind::Shelter, "ID,名称,種別,定員数\nx,y\x01z,welfare,3\n");
+  ASSERT_EQ(both.problems.size(), 2u) << describe(both.problems, Lang::En);
+  EXPECT_EQ(both.problems[0].code, "unknown_column");
+  EXPECT_EQ(both.problems[1].row, 2) << describe(both.problems, Lang::En);
   const CsvImportResult c = import(*s, EntityKind::Shelter, "ID,名称,種別\nx,y\n");
   ASSERT_FALSE(c.ok);
   EXPECT_EQ(c.problems[0].code, "cell_count");

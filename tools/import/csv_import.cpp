@@ -141,7 +141,10 @@ CsvImportResult import_csv(Store& store, EntityKind kind, std::string_view text,
     P.push_back({header.line, header.record, "", "no_id_column",
                  "ID列がありません（行を特定できません）",
                  "there is no ID column (rows cannot be matched to records)"});
-  if (!P.empty()) return r;
+  // An unknown column (a typo in a heading) still lets the rows be checked, so one run
+  // names every problem; nothing is written either way.
+  for (const ImportProblem& p : P)
+    if (p.code != "unknown_column") return r;
   auto header_of = [&](std::string_view field) -> std::string {
     auto it = cell_of.find(field);
     return it == cell_of.end() ? std::string(field) : header.cells[it->second];

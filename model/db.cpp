@@ -208,6 +208,11 @@ Db::Db(const std::string& path, OpenMode mode) : path_(path) {
                            " (a read-only disk or copy, or no permission)" +
                            (file_there ? "; tools can still read it (honbu-db stats)" : ""),
                        e.sqlite_code());
+    // Another file given for a database (a bundle, a CSV, a damaged copy): said in words.
+    if ((e.sqlite_code() & 0xFF) == SQLITE_NOTADB)
+      throw StoreError(path + " is not a Honbu database (SQLite: file is not a database): a wrong file, "
+                              "or one damaged beyond repair; check the path, or restore a copy",
+                       e.sqlite_code());
     throw;
   } catch (...) {
     sqlite3_close(db_);

@@ -160,7 +160,8 @@ TEST(StoreOpen, NotADatabaseIsAClearError) {
     FAIL();
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("junk.db"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("junk.db is not a Honbu database"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("SELECT"), std::string::npos) << "SQL is not for the user: " << e.what();
     EXPECT_TRUE(e.damaged()) << e.sqlite_code();  // the sync loop tells the user to restore it
   }
   // An error in a sound file is not damage.
